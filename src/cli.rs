@@ -1,0 +1,122 @@
+//! The command line, as clap sees it. Nothing else in the crate knows clap: `config` turns
+//! this into a validated `Config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Error statistics from JSON-lines logs of Tencent Cloud API responses.
+#[derive(Debug, Parser)]
+#[command(name = "errstat", version, args_conflicts_with_subcommands = true)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 a --fail-on condition held or --strict saw a \
+malformed line; 2 usage error or an input that could not be read."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the error-code catalog: code, class, category, fault, description.
+    Codes {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Only codes matching this regex.
+        #[arg(long, value_name = "REGEX")]
+        code: Option<String>,
+    },
+}
+
+/// Options shared by the report and `codes`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CommonArgs {
+    /// Output format: table, json, csv or ndjson [default: table on a terminal, else by
+    /// the -o file's extension, else json].
+    #[arg(short = 'f', long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Description language: ko, en or zh [default: from LC_ALL/LC_MESSAGES/LANG, else en].
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Add or override codes from a TSV file (columns: code, class, in_seed, english,
+    /// chinese, korean).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+}
+
+/// Options of the report.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScanArgs {
+    /// Log files or directories (read recursively, sorted); `-` or nothing reads stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Time buckets of this width (UTC, aligned to the epoch): 30s, 1m, 1h, 1d…
+    #[arg(long, value_name = "WIDTH")]
+    pub bucket: Option<String>,
+    /// Split the per-code rows by action, region, service, category, class or fault.
+    #[arg(long, value_name = "DIM")]
+    pub group_by: Option<String>,
+    /// Count only errors whose code matches this regex (successes are still counted).
+    #[arg(long, value_name = "REGEX")]
+    pub code: Option<String>,
+    /// Count only responses whose action matches this regex.
+    #[arg(long, value_name = "REGEX")]
+    pub action: Option<String>,
+    /// Count only responses whose region matches this regex.
+    #[arg(long, value_name = "REGEX")]
+    pub region: Option<String>,
+    /// Count only responses at or after TIME (RFC 3339, `YYYY-MM-DD[ HH:MM:SS]` UTC, epoch).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Count only responses before TIME.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// RequestIds kept per code, the first in input order.
+    #[arg(long, value_name = "K", default_value_t = 3)]
+    pub samples: usize,
+    /// Exit 1 when this condition holds, e.g. 'error_rate>0.05', 'count(AuthFailure)>0'
+    /// (repeatable; see the README for the grammar).
+    #[arg(long, value_name = "EXPR")]
+    pub fail_on: Vec<String>,
+    /// Exit 1 when a line is malformed; stop at the first input that cannot be read.
+    #[arg(long)]
+    pub strict: bool,
+    /// No progress bar, no warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Bytes read at a time per worker (e.g. 4M, 512K).
+    #[arg(long, value_name = "BYTES", default_value = "4M")]
+    pub chunk_size: String,
+    /// Lines longer than this are malformed ("too long").
+    #[arg(long, value_name = "BYTES", default_value = "16M")]
+    pub max_line: String,
+    /// Where the Response object is, as dotted keys (e.g. `data.Response`).
+    #[arg(long, value_name = "PATH")]
+    pub response_path: Option<String>,
+    /// Envelope keys holding the time, comma-separated, first match wins.
+    #[arg(long, value_name = "KEYS")]
+    pub time_key: Option<String>,
+    /// Envelope keys holding the action.
+    #[arg(long, value_name = "KEYS")]
+    pub action_key: Option<String>,
+    /// Envelope keys holding the service.
+    #[arg(long, value_name = "KEYS")]
+    pub service_key: Option<String>,
+    /// Envelope keys holding the region.
+    #[arg(long, value_name = "KEYS")]
+    pub region_key: Option<String>,
+    /// Envelope keys holding the latency in milliseconds.
+    #[arg(long, value_name = "KEYS")]
+    pub latency_key: Option<String>,
+}

@@ -1,0 +1,272 @@
+//! The validated settings of a run: every flag checked and turned into the types the core
+//! uses. This is the only place that reads the CLI struct and the environment.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use crate::batch::Scan;
+use crate::catalog::{Catalog, Lang};
+use crate::cli::{Cli, Command, CommonArgs, ScanArgs};
+use crate::error::Error;
+use crate::failon::Condition;
+use crate::filter::Filter;
+use crate::record::Keys;
+use crate::report::{Format, GroupBy};
+use crate::stats::{Shape, Split};
+use crate::time;
+
+/// Where and how the report is written.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: Format,
+    /// `None` is standard output.
+    pub path: Option<PathBuf>,
+    /// Columns the table fits in.
+    pub width: Option<u16>,
+}
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum Config {
+    /// Read logs and report.
+    Report(Box<ReportConfig>),
+    /// List the catalog.
+    Codes {
+        output: Output,
+        catalog: Catalog,
+        lang: Lang,
+        code: Option<Regex>,
+    },
+}
+
+/// Settings of a report run.
+#[derive(Debug, Clone)]
+pub struct ReportConfig {
+    pub paths: Vec<PathBuf>,
+    pub scan: Scan,
+    pub group_by: Option<GroupBy>,
+    pub output: Output,
+    pub catalog: Catalog,
+    pub lang: Lang,
+    pub fail_on: Vec<Condition>,
+    pub strict: bool,
+    pub quiet: bool,
+    /// Show a progress bar (stderr is a terminal and not `--quiet`).
+    pub progress: bool,
+}
+
+impl Config {
+    /// Validates the command line; `env` reads environment variables.
+    pub fn new(cli: Cli, env: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        if let Some(Command::Codes { common, code }) = cli.command {
+            let (output, catalog, lang) = common_settings(&common, &env)?;
+            return Ok(Config::Codes {
+                output,
+                catalog,
+                lang,
+                code: code.as_deref().map(|c| regex("--code", c)).transpose()?,
+            });
+        }
+        let (output, catalog, lang) = common_settings(&cli.common, &env)?;
+        let a = cli.scan;
+        let group_by = a
+            .group_by
+            .as_deref()
+            .map(|g| {
+                GroupBy::parse(g).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--group-by {g:?}: expected action, region, service, category, class or fault"
+                    ))
+                })
+            })
+            .transpose()?;
+        let split = match group_by {
+            Some(GroupBy::Action) => Split::Action,
+            Some(GroupBy::Region) => Split::Region,
+            Some(GroupBy::Service) => Split::Service,
+            _ => Split::None,
+        };
+        let bucket = a
+            .bucket
+            .as_deref()
+            .map(|w| {
+                time::parse_width(w).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--bucket {w:?}: expected a width such as 30s, 1m, 1h, 1d"
+                    ))
+                })
+            })
+            .transpose()?;
+        let fail_on = a
+            .fail_on
+            .iter()
+            .map(|c| Condition::parse(c).map_err(|e| Error::Usage(format!("--fail-on {e}"))))
+            .collect::<Result<_, _>>()?;
+        let threads = match a.threads {
+            Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let scan = Scan {
+            keys: keys(&a)?,
+            filter: filter(&a)?,
+            shape: Shape {
+                bucket,
+                samples: a.samples,
+                split,
+            },
+            chunk_size: size("--chunk-size", &a.chunk_size)?.max(1),
+            max_line: size("--max-line", &a.max_line)?,
+            threads,
+            stop_on_error: a.strict,
+        };
+        let progress = !a.quiet && std::io::stderr().is_terminal();
+        Ok(Config::Report(Box::new(ReportConfig {
+            paths: a.paths,
+            scan,
+            group_by,
+            output,
+            catalog,
+            lang,
+            fail_on,
+            strict: a.strict,
+            quiet: a.quiet,
+            progress,
+        })))
+    }
+}
+
+fn common_settings(
+    c: &CommonArgs,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(Output, Catalog, Lang), Error> {
+    let to_terminal = c.output.is_none() && std::io::stdout().is_terminal();
+    let by_extension = c
+        .output
+        .as_ref()
+        .and_then(|p| p.extension())
+        .and_then(|e| Format::parse(&e.to_string_lossy()));
+    let format = match c.format.as_deref() {
+        Some(f) => Format::parse(f).ok_or_else(|| {
+            Error::Usage(format!(
+                "--format {f:?}: expected table, json, csv or ndjson"
+            ))
+        })?,
+        None if to_terminal => Format::Table,
+        None => by_extension.unwrap_or(Format::Json),
+    };
+    let width = env("COLUMNS").and_then(|c| c.parse().ok()).or_else(|| {
+        to_terminal
+            .then(crossterm::terminal::size)
+            .and_then(Result::ok)
+            .map(|(w, _)| w)
+    });
+    let lang = match c.lang.as_deref() {
+        Some(l) => Lang::parse(l)
+            .ok_or_else(|| Error::Usage(format!("--lang {l:?}: expected ko, en or zh")))?,
+        None => Lang::from_locale(env),
+    };
+    let mut catalog = Catalog::builtin();
+    if let Some(path) = &c.catalog {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
+            input: path.display().to_string(),
+            error: e,
+        })?;
+        catalog
+            .extend_from_tsv(&text)
+            .map_err(|e| Error::Usage(format!("--catalog {}: {e}", path.display())))?;
+    }
+    Ok((
+        Output {
+            format,
+            path: c.output.clone(),
+            width,
+        },
+        catalog,
+        lang,
+    ))
+}
+
+fn regex(flag: &str, re: &str) -> Result<Regex, Error> {
+    Regex::new(re).map_err(|e| Error::Usage(format!("{flag} {re:?}: {e}")))
+}
+
+fn filter(a: &ScanArgs) -> Result<Filter, Error> {
+    let re = |flag, v: &Option<String>| v.as_deref().map(|r| regex(flag, r)).transpose();
+    let bound = |flag: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| {
+                time::parse_bound(s).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{flag} {s:?}: expected RFC 3339, YYYY-MM-DD[ HH:MM:SS] or epoch seconds"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    Ok(Filter {
+        code: re("--code", &a.code)?,
+        action: re("--action", &a.action)?,
+        region: re("--region", &a.region)?,
+        since: bound("--since", &a.since)?,
+        until: bound("--until", &a.until)?,
+    })
+}
+
+fn keys(a: &ScanArgs) -> Result<Keys, Error> {
+    let mut keys = Keys::default();
+    let list = |flag: &str, v: &Option<String>, into: &mut Vec<String>| -> Result<(), Error> {
+        if let Some(v) = v {
+            let parts: Vec<String> = v.split(',').map(|k| k.trim().to_string()).collect();
+            if parts.iter().any(String::is_empty) {
+                return Err(Error::Usage(format!("{flag} {v:?}: empty key")));
+            }
+            *into = parts;
+        }
+        Ok(())
+    };
+    list("--time-key", &a.time_key, &mut keys.time)?;
+    list("--action-key", &a.action_key, &mut keys.action)?;
+    list("--service-key", &a.service_key, &mut keys.service)?;
+    list("--region-key", &a.region_key, &mut keys.region)?;
+    list("--latency-key", &a.latency_key, &mut keys.latency)?;
+    if let Some(p) = &a.response_path {
+        let parts: Vec<String> = p.split('.').map(str::to_string).collect();
+        if parts.iter().any(String::is_empty) {
+            return Err(Error::Usage(format!("--response-path {p:?}: empty key")));
+        }
+        keys.response_path = Some(parts);
+    }
+    Ok(keys)
+}
+
+/// Parses a byte size: a number with an optional K, M or G suffix (powers of 1024).
+fn size(flag: &str, s: &str) -> Result<usize, Error> {
+    let t = s.trim();
+    let (num, scale) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 1 << 10),
+        Some((i, 'M' | 'm')) => (&t[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    num.parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| Error::Usage(format!("{flag} {s:?}: expected bytes such as 4M, 512K")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size("x", "4M").unwrap(), 4 << 20);
+        assert_eq!(size("x", "512k").unwrap(), 512 << 10);
+        assert_eq!(size("x", "100").unwrap(), 100);
+        assert!(size("x", "lots").is_err());
+        assert!(size("x", "M").is_err());
+    }
+}

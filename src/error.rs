@@ -1,0 +1,35 @@
+//! The error type and the exit codes, in one place (SPEC §6).
+
+use std::io;
+
+/// What ends a run early, or makes it exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag or its value is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// An input (or a file named by a flag) could not be read.
+    #[error("{input}: {error}")]
+    Input { input: String, error: io::Error },
+    /// The report could not be written.
+    #[error("{target}: {error}")]
+    Output { target: String, error: io::Error },
+}
+
+/// The exit codes errstat documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The run finished and nothing asked to fail.
+    Success = 0,
+    /// The run finished, but a `--fail-on` condition held or `--strict` saw a bad line.
+    Alert = 1,
+    /// Usage error, or an input that could not be read.
+    Trouble = 2,
+}
+
+impl Error {
+    /// Every error exits 2.
+    pub fn exit(&self) -> Exit {
+        Exit::Trouble
+    }
+}

@@ -1,0 +1,413 @@
+//! Input: which sources to read, how to open them, and how to cut them into chunks of whole
+//! lines.
+//!
+//! A source is a file or standard input. Directories expand to their files, recursively, in
+//! sorted path order (symlinked directories are not followed, so a link loop cannot hang a
+//! run). Compression is told by magic bytes: `1f 8b` gzip (multi-member), `28 b5 2f fd`
+//! zstd. `Chunker` turns any reader into chunks that end at a newline, so workers never see
+//! half a line; a line longer than `max_line` is dropped while it is read (memory stays
+//! bounded by `chunk_size + max_line`) and reported as its own chunk.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+/// Where lines come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    /// Names the source as messages and reports do (`<stdin>` for standard input).
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".to_string(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// An input that could not be read, with what went wrong.
+#[derive(Debug)]
+pub struct InputError {
+    pub source: String,
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.source, self.error)
+    }
+}
+
+/// Expands the user's paths: `-` is standard input, a directory its files (recursively,
+/// sorted), anything else a file. No paths at all means standard input.
+pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    if paths.is_empty() {
+        sources.push(Source::Stdin);
+    }
+    for p in paths {
+        if p.as_os_str() == "-" {
+            sources.push(Source::Stdin);
+        } else if p.is_dir() {
+            walk(p, &mut sources, &mut errors);
+        } else {
+            sources.push(Source::File(p.clone()));
+        }
+    }
+    (sources, errors)
+}
+
+fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.collect::<Result<Vec<_>, _>>(),
+        Err(e) => Err(e),
+    };
+    let mut entries = match entries {
+        Ok(v) => v,
+        Err(error) => {
+            errors.push(InputError {
+                source: dir.display().to_string(),
+                error,
+            });
+            return;
+        }
+    };
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let path = e.path();
+        // `file_type` does not follow symlinks: a linked directory is not walked.
+        match e.file_type() {
+            Ok(t) if t.is_dir() => walk(&path, sources, errors),
+            Ok(t) if t.is_symlink() && path.is_dir() => {}
+            _ => sources.push(Source::File(path)),
+        }
+    }
+}
+
+/// How a source's bytes are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    /// Tells the compression from a source's first bytes.
+    pub fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// An opened source.
+pub enum Opened {
+    /// A regular, uncompressed file of a known length: it can be read in parallel ranges.
+    Plain(File, u64),
+    /// A stream to read front to back (stdin, pipes, compressed files), already decoding.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// Opens a source and tells how it can be read. `counted` sees every raw byte read.
+pub fn open(source: &Source, counted: impl Fn(u64) + Send + 'static) -> io::Result<Opened> {
+    let (mut raw, regular_len): (Box<dyn Read + Send>, Option<u64>) = match source {
+        Source::Stdin => (Box::new(io::stdin()), None),
+        Source::File(p) => {
+            let f = File::open(p)?;
+            let meta = f.metadata()?;
+            if meta.is_dir() {
+                return Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a directory",
+                ));
+            }
+            let len = meta.is_file().then_some(meta.len());
+            (Box::new(f), len)
+        }
+    };
+    let mut head = [0u8; 4];
+    let n = read_full(&mut raw, &mut head)?;
+    let head = &head[..n];
+    let compression = Compression::sniff(head);
+    if let (Compression::None, Source::File(p), Some(len)) = (compression, source, regular_len) {
+        // Reopen to read by position; the first bytes were only a look.
+        return Ok(Opened::Plain(File::open(p)?, len));
+    }
+    let raw = Counting {
+        inner: io::Cursor::new(head.to_vec()).chain(raw),
+        counted,
+    };
+    Ok(Opened::Stream(match compression {
+        Compression::None => Box::new(raw),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 20, raw),
+        )),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(raw)?),
+    }))
+}
+
+/// Reads until `buf` is full or the end; returns how much was read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A reader that reports every byte it passes on (for the progress bar).
+struct Counting<R, F> {
+    inner: R,
+    counted: F,
+}
+
+impl<R: Read, F: Fn(u64)> Read for Counting<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.counted)(n as u64);
+        Ok(n)
+    }
+}
+
+/// A reader over a file by position (`pread`), so workers share one file without seeking.
+pub struct PositionedReader<'f> {
+    file: &'f File,
+    pos: u64,
+}
+
+impl<'f> PositionedReader<'f> {
+    pub fn new(file: &'f File, pos: u64) -> Self {
+        PositionedReader { file, pos }
+    }
+}
+
+impl Read for PositionedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// A run of whole lines, or one line that was too long to keep.
+#[derive(Debug)]
+pub struct Chunk {
+    /// Byte offset of the chunk's first line in its (decoded) source.
+    pub offset: u64,
+    /// Whole lines, each ending in `\n` except perhaps the source's last.
+    pub data: Vec<u8>,
+    /// The chunk is one line longer than `max_line`, dropped while read (`data` is empty).
+    pub too_long: bool,
+}
+
+/// Cuts a reader into chunks of whole lines.
+pub struct Chunker {
+    /// Bytes read at a time; a chunk is about this long.
+    pub chunk_size: usize,
+    /// Longest line kept, in bytes without its `\n`.
+    pub max_line: usize,
+}
+
+impl Chunker {
+    /// Reads `r` (positioned at `offset` in its source) to the end, or until `f` breaks.
+    /// With `skip_partial`, the bytes up to the first newline belong to someone else and
+    /// are not handed out.
+    pub fn run(
+        &self,
+        mut r: impl Read,
+        mut offset: u64,
+        skip_partial: bool,
+        mut f: impl FnMut(Chunk) -> ControlFlow<()>,
+    ) -> io::Result<()> {
+        let mut buf: Vec<u8> = Vec::with_capacity(self.chunk_size);
+        // While dropping an overlong line: where it started (None for a skipped partial).
+        let mut dropping: Option<Option<u64>> = skip_partial.then_some(None);
+        loop {
+            let want = buf.len() + self.chunk_size;
+            let eof = fill(&mut r, &mut buf, want)?;
+            if let Some(started) = dropping {
+                match memchr::memchr(b'\n', &buf) {
+                    None => {
+                        offset += buf.len() as u64;
+                        buf.clear();
+                        if eof {
+                            if let Some(at) = started {
+                                let _ = f(too_long(at));
+                            }
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                    Some(i) => {
+                        offset += i as u64 + 1;
+                        buf.drain(..=i);
+                        dropping = None;
+                        if let Some(at) = started
+                            && f(too_long(at)).is_break()
+                        {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            if eof {
+                if !buf.is_empty() {
+                    let _ = f(Chunk {
+                        offset,
+                        data: buf,
+                        too_long: false,
+                    });
+                }
+                return Ok(());
+            }
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => {
+                    let rest = buf.split_off(i + 1);
+                    let len = buf.len() as u64;
+                    let data = std::mem::replace(&mut buf, {
+                        let mut next = Vec::with_capacity(self.chunk_size + rest.len());
+                        next.extend_from_slice(&rest);
+                        next
+                    });
+                    let chunk = Chunk {
+                        offset,
+                        data,
+                        too_long: false,
+                    };
+                    offset += len;
+                    if f(chunk).is_break() {
+                        return Ok(());
+                    }
+                }
+                None if buf.len() > self.max_line => {
+                    dropping = Some(Some(offset));
+                    offset += buf.len() as u64;
+                    buf.clear();
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+fn too_long(offset: u64) -> Chunk {
+    Chunk {
+        offset,
+        data: Vec::new(),
+        too_long: true,
+    }
+}
+
+/// Reads into `buf` until it holds `want` bytes or the reader ends; returns whether it ended.
+fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    let start = buf.len();
+    buf.resize(want.max(start), 0);
+    let mut n = start;
+    let result = loop {
+        if n == buf.len() {
+            break Ok(false);
+        }
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break Ok(true),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(n);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(
+        data: &[u8],
+        chunk_size: usize,
+        max_line: usize,
+        skip: bool,
+    ) -> Vec<(u64, String, bool)> {
+        let mut out = Vec::new();
+        Chunker {
+            chunk_size,
+            max_line,
+        }
+        .run(data, 100, skip, |c| {
+            out.push((
+                c.offset,
+                String::from_utf8_lossy(&c.data).into_owned(),
+                c.too_long,
+            ));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn chunks_end_at_newlines_and_keep_every_byte() {
+        let text = b"one\ntwo\nthree\nfour\nfive";
+        for size in 1..30 {
+            let got = chunks(text, size, 1000, false);
+            let joined: String = got.iter().map(|c| c.1.as_str()).collect();
+            assert_eq!(joined.as_bytes(), text, "size {size}");
+            for (i, (off, data, _)) in got.iter().enumerate() {
+                assert!(i + 1 == got.len() || data.ends_with('\n'));
+                let before: usize = got[..i].iter().map(|c| c.1.len()).sum();
+                assert_eq!(*off, 100 + before as u64);
+            }
+        }
+    }
+
+    #[test]
+    fn overlong_lines_are_dropped_while_read() {
+        let text = format!("a\n{}\nb\n{}", "x".repeat(50), "y".repeat(60));
+        for size in 1..8 {
+            let got = chunks(text.as_bytes(), size, 10, false);
+            let long: Vec<u64> = got.iter().filter(|c| c.2).map(|c| c.0).collect();
+            assert_eq!(long, [102, 155], "size {size}");
+            let kept: String = got.iter().map(|c| c.1.as_str()).collect();
+            assert_eq!(kept, "a\nb\n", "size {size}");
+        }
+    }
+
+    #[test]
+    fn skip_partial_drops_the_first_line_only() {
+        let got = chunks(b"tail of another\nmine\n", 4, 1000, true);
+        let kept: String = got.iter().map(|c| c.1.as_str()).collect();
+        assert_eq!(kept, "mine\n");
+        assert_eq!(got[0].0, 116);
+        assert!(got.iter().all(|c| !c.2));
+    }
+
+    #[test]
+    fn sniffs_magic_bytes() {
+        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(
+            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
+        assert_eq!(Compression::sniff(b"{\"a"), Compression::None);
+        assert_eq!(Compression::sniff(b""), Compression::None);
+    }
+}

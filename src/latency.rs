@@ -1,0 +1,111 @@
+//! Latency percentiles: a thin wrapper over an HDR histogram.
+//!
+//! Values are recorded in microseconds with 3 significant digits (0.1% relative error), so
+//! 0.001 ms and one hour are both exact to the precision a report prints. The histogram is
+//! allocated on the first value: most codes in most logs carry no latency at all.
+
+use hdrhistogram::Histogram;
+
+/// Highest value tracked: one day in microseconds; longer latencies are clamped.
+const MAX_MICROS: u64 = 86_400_000_000;
+
+/// The percentiles a report prints, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// A mergeable latency distribution.
+#[derive(Debug, Clone, Default)]
+pub struct Latency {
+    hist: Option<Box<Histogram<u64>>>,
+}
+
+impl Latency {
+    /// Records one latency in milliseconds (negative and non-finite values are ignored).
+    pub fn record(&mut self, ms: f64) {
+        if !(ms.is_finite() && ms >= 0.0) {
+            return;
+        }
+        let micros = ((ms * 1000.0).round() as u64).min(MAX_MICROS);
+        let hist = self.hist.get_or_insert_with(|| {
+            // Bounds are constants that hdrhistogram accepts; this cannot fail.
+            Box::new(Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid bounds"))
+        });
+        hist.saturating_record(micros);
+    }
+
+    /// Adds another distribution to this one.
+    pub fn merge(&mut self, other: &Latency) {
+        match (&mut self.hist, &other.hist) {
+            (_, None) => {}
+            (None, Some(h)) => self.hist = Some(h.clone()),
+            (Some(a), Some(b)) => {
+                // Same bounds on both sides, so `add` cannot fail.
+                a.add(&**b).expect("same bounds");
+            }
+        }
+    }
+
+    /// Counts the recorded values.
+    pub fn len(&self) -> u64 {
+        self.hist.as_ref().map_or(0, |h| h.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns p50/p90/p99/max in milliseconds, or `None` when nothing was recorded.
+    pub fn percentiles(&self) -> Option<Percentiles> {
+        let h = self.hist.as_ref().filter(|h| !h.is_empty())?;
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        Some(Percentiles {
+            p50: ms(h.value_at_quantile(0.50)),
+            p90: ms(h.value_at_quantile(0.90)),
+            p99: ms(h.value_at_quantile(0.99)),
+            max: ms(h.max()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_of_one_to_hundred() {
+        let mut l = Latency::default();
+        assert_eq!(l.percentiles(), None);
+        for ms in 1..=100 {
+            l.record(ms as f64);
+        }
+        l.record(-1.0);
+        l.record(f64::NAN);
+        let p = l.percentiles().unwrap();
+        assert_eq!(l.len(), 100);
+        // 3 significant digits: within 0.1%.
+        assert!((p.p50 - 50.0).abs() <= 0.05, "{p:?}");
+        assert!((p.p90 - 90.0).abs() <= 0.09, "{p:?}");
+        assert!((p.p99 - 99.0).abs() <= 0.1, "{p:?}");
+        assert!((p.max - 100.0).abs() <= 0.1, "{p:?}");
+    }
+
+    #[test]
+    fn merge_equals_one_pass() {
+        let (mut a, mut b, mut all) = (Latency::default(), Latency::default(), Latency::default());
+        for i in 0..1000 {
+            let ms = (i * 7 % 313) as f64 / 3.0;
+            if i % 3 == 0 { &mut a } else { &mut b }.record(ms);
+            all.record(ms);
+        }
+        let mut empty = Latency::default();
+        empty.merge(&a);
+        empty.merge(&b);
+        assert_eq!(empty.percentiles(), all.percentiles());
+        assert_eq!(empty.len(), 1000);
+    }
+}

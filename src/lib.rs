@@ -1,0 +1,169 @@
+//! errstat turns JSON-lines logs of cloud API responses into error statistics.
+//!
+//! The pipeline, one stage a module: `input` finds the sources and cuts them into chunks of
+//! whole lines; `record` turns each line into a `Record` (or says it is blank, plain text or
+//! malformed); `filter` keeps the responses the user asked for; `stats` folds records into a
+//! mergeable aggregate, which `batch` builds on every core and reduces by `merge`; `report`
+//! joins the aggregate with the `catalog` and renders it as a table, JSON, CSV or NDJSON;
+//! `failon` checks the user's alert conditions. `config` is the only door in from the
+//! command line, `error` the only way out.
+
+pub mod batch;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod failon;
+pub mod filter;
+pub mod input;
+pub mod latency;
+pub mod progress;
+pub mod record;
+pub mod report;
+pub mod stats;
+pub mod time;
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::config::{Config, Output, ReportConfig};
+use crate::error::{Error, Exit};
+use crate::input::Source;
+use crate::report::{FailedInput, Report, render_codes};
+
+/// Runs errstat with validated settings and tells how it should exit.
+pub fn run(config: Config) -> Result<Exit, Error> {
+    match config {
+        Config::Report(c) => run_report(&c),
+        Config::Codes {
+            output,
+            catalog,
+            lang,
+            code,
+        } => {
+            write_output(&output, |out| {
+                render_codes(
+                    &catalog,
+                    lang,
+                    code.as_ref(),
+                    output.format,
+                    output.width,
+                    out,
+                )
+            })?;
+            Ok(Exit::Success)
+        }
+    }
+}
+
+fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
+    let (sources, mut failed) = input::expand(&c.paths);
+    let total: u64 = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::Stdin => None,
+        })
+        .sum();
+    let progress = progress::Progress::start(total, c.progress);
+    let to_read: &[Source] = if c.scan.stop_on_error && !failed.is_empty() {
+        &[]
+    } else {
+        &sources
+    };
+    let outcome = batch::run(to_read, &c.scan, progress.counter());
+    progress.finish();
+    let outcome = outcome.map_err(|e| Error::Input {
+        input: "errstat".into(),
+        error: e,
+    })?;
+    failed.extend(outcome.errors);
+    for f in &failed {
+        eprintln!("errstat: {f}");
+    }
+    let stats = &outcome.stats;
+    let failed_inputs: Vec<FailedInput> = failed
+        .iter()
+        .map(|f| FailedInput {
+            source: f.source.clone(),
+            error: f.error.to_string(),
+        })
+        .collect();
+    let report = Report::build(
+        stats,
+        &outcome.sources,
+        failed_inputs,
+        &c.catalog,
+        c.lang,
+        c.group_by,
+    );
+    if !c.quiet {
+        for m in &report.malformed {
+            eprintln!(
+                "errstat: {}:{}: malformed line ({})",
+                m.source, m.line, m.reason
+            );
+        }
+        let shown = report.malformed.len() as u64;
+        if stats.totals.malformed > shown {
+            eprintln!(
+                "errstat: … and {} more malformed lines",
+                stats.totals.malformed - shown
+            );
+        }
+    }
+    let renderer = c.output.format.renderer(c.output.width);
+    write_output(&c.output, |out| renderer.render(&report, out))?;
+    let mut alert = c.strict && stats.totals.malformed > 0;
+    for cond in &c.fail_on {
+        if cond.holds(&report) {
+            alert = true;
+            if !c.quiet {
+                eprintln!(
+                    "errstat: --fail-on {cond} holds (measured {})",
+                    cond.measure(&report)
+                );
+            }
+        }
+    }
+    Ok(if !failed.is_empty() {
+        Exit::Trouble
+    } else if alert {
+        Exit::Alert
+    } else {
+        Exit::Success
+    })
+}
+
+/// Writes to the output file or stdout; a closed pipe on stdout ends the output quietly.
+fn write_output(
+    output: &Output,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Error> {
+    let (result, target) = match &output.path {
+        Some(path) => {
+            let target = path.display().to_string();
+            let file = std::fs::File::create(path).map_err(|error| Error::Output {
+                target: target.clone(),
+                error,
+            })?;
+            let mut out = io::BufWriter::new(file);
+            (write(&mut out).and_then(|()| out.flush()), target)
+        }
+        None => {
+            let stdout = io::stdout();
+            let result = if stdout.is_terminal() {
+                let mut out = io::LineWriter::new(stdout.lock());
+                write(&mut out).and_then(|()| out.flush())
+            } else {
+                let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+                write(&mut out).and_then(|()| out.flush())
+            };
+            (result, "<stdout>".to_string())
+        }
+    };
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe && output.path.is_none() => Ok(()),
+        Err(error) => Err(Error::Output { target, error }),
+        Ok(()) => Ok(()),
+    }
+}

@@ -1,0 +1,19 @@
+//! The errstat binary: parse the command line, run the library, exit with its code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use errstat::cli::Cli;
+use errstat::config::Config;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match Config::new(cli, |k| std::env::var(k).ok()).and_then(errstat::run) {
+        Ok(exit) => exit,
+        Err(e) => {
+            eprintln!("errstat: {e}");
+            e.exit()
+        }
+    };
+    ExitCode::from(exit as u8)
+}

@@ -1,0 +1,487 @@
+//! Record extraction: one line of log → what it is (SPEC §1).
+//!
+//! `classify` is the entry point. It splits off the text before the JSON, and hands the JSON
+//! to the exact extractor (`exact`, serde_json), which defines the meaning of every line.
+//! Nothing here allocates for lines that are blank or plain text; the exact path owns what
+//! it returns, a fast path may borrow from the line (hence the `Cow`s).
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use crate::time::{self, Millis};
+
+/// What one line of input is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line<'a> {
+    /// Empty or only white space.
+    Blank,
+    /// Plain text, or a JSON object without an API response in it.
+    Skipped,
+    /// Not one valid JSON object from its first `{` on.
+    Malformed(Malformed),
+    /// An API response: a success or an error.
+    Response(Record<'a>),
+}
+
+/// Why a line is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Malformed {
+    /// The JSON part is not valid UTF-8.
+    InvalidUtf8,
+    /// The JSON part is not one valid JSON object.
+    InvalidJson,
+    /// The line is longer than `--max-line`.
+    TooLong,
+}
+
+impl Malformed {
+    /// Names the reason as reports print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Malformed::InvalidUtf8 => "invalid utf-8",
+            Malformed::InvalidJson => "invalid json",
+            Malformed::TooLong => "too long",
+        }
+    }
+}
+
+/// One API response, with the envelope fields errstat aggregates by.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record<'a> {
+    /// The error code; `None` for a success.
+    pub code: Option<Cow<'a, str>>,
+    /// `Response.Error.Message`, when the response is an error and has one.
+    pub message: Option<Cow<'a, str>>,
+    /// `Response.RequestId` when it is a string.
+    pub request_id: Option<Cow<'a, str>>,
+    /// The response had an `Error` member but no code in it (SPEC: a success).
+    pub empty_error: bool,
+    /// The record's time, from the envelope or the text prefix.
+    pub time: Option<Millis>,
+    pub action: Option<Cow<'a, str>>,
+    pub service: Option<Cow<'a, str>>,
+    pub region: Option<Cow<'a, str>>,
+    pub latency_ms: Option<f64>,
+}
+
+impl Record<'_> {
+    /// Copies every borrowed field, so the record outlives its line.
+    pub fn into_owned(self) -> Record<'static> {
+        fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+            c.map(|c| Cow::Owned(c.into_owned()))
+        }
+        Record {
+            code: own(self.code),
+            message: own(self.message),
+            request_id: own(self.request_id),
+            empty_error: self.empty_error,
+            time: self.time,
+            action: own(self.action),
+            service: own(self.service),
+            region: own(self.region),
+            latency_ms: self.latency_ms,
+        }
+    }
+}
+
+/// The envelope keys errstat looks up, in priority order (SPEC §1, overridable by flags).
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub time: Vec<String>,
+    pub action: Vec<String>,
+    pub service: Vec<String>,
+    pub region: Vec<String>,
+    pub latency: Vec<String>,
+    /// Where the `Response` object is, as a path of keys, when the user says so.
+    pub response_path: Option<Vec<String>>,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        fn v(keys: &[&str]) -> Vec<String> {
+            keys.iter().map(|k| k.to_string()).collect()
+        }
+        Keys {
+            time: v(&[
+                "ts",
+                "time",
+                "timestamp",
+                "@timestamp",
+                "eventTime",
+                "Timestamp",
+            ]),
+            action: v(&["action", "Action"]),
+            service: v(&["service", "Service"]),
+            region: v(&["region", "Region"]),
+            latency: v(&[
+                "latency_ms",
+                "duration_ms",
+                "elapsed_ms",
+                "latency",
+                "duration",
+            ]),
+            response_path: None,
+        }
+    }
+}
+
+/// A line cut where its JSON starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts<'a> {
+    Blank,
+    /// No `{` at all.
+    Text,
+    /// The text before the first `{`, and the JSON from there on.
+    Json { prefix: &'a [u8], json: &'a [u8] },
+}
+
+/// Cuts a line where its JSON starts. Strips a trailing `\r`.
+pub fn split_line(line: &[u8]) -> Parts<'_> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match memchr::memchr(b'{', line) {
+        Some(i) => Parts::Json {
+            prefix: &line[..i],
+            json: &line[i..],
+        },
+        None if line.iter().all(u8::is_ascii_whitespace) => Parts::Blank,
+        None => Parts::Text,
+    }
+}
+
+/// Classifies one line (without its `\n`) with the exact extractor.
+pub fn classify<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
+    match split_line(line) {
+        Parts::Json { prefix, json } => exact(prefix, json, keys),
+        Parts::Blank => Line::Blank,
+        Parts::Text => Line::Skipped,
+    }
+}
+
+/// The exact extractor: parses the JSON part with serde_json into a `Value` and reads the
+/// fields from it. Slow and obviously right; every fast path is tested against it.
+pub fn exact<'a>(prefix: &[u8], json: &'a [u8], keys: &Keys) -> Line<'a> {
+    let Ok(text) = std::str::from_utf8(json) else {
+        return Line::Malformed(Malformed::InvalidUtf8);
+    };
+    let Ok(Value::Object(top)) = serde_json::from_str::<Value>(text) else {
+        return Line::Malformed(Malformed::InvalidJson);
+    };
+    let (mut record, audit) = match find_response(&top, keys) {
+        Some(response) => (from_response(response), false),
+        None if top.contains_key("eventTime") && top.contains_key("apiErrorCode") => {
+            (from_audit(&top), true)
+        }
+        None => return Line::Skipped,
+    };
+    record.time = lookup(&top, &keys.time)
+        .find_map(time_of)
+        .or_else(|| time::parse_prefix(prefix));
+    let field = |audit_key: &str, generic: &[String]| {
+        let audit_value = audit
+            .then(|| top.get(audit_key).and_then(string_of))
+            .flatten();
+        audit_value.or_else(|| lookup(&top, generic).find_map(string_of))
+    };
+    record.action = field("eventName", &keys.action);
+    record.service = field("eventSource", &keys.service);
+    record.region = field("eventRegion", &keys.region);
+    record.latency_ms = lookup(&top, &keys.latency).find_map(latency_of);
+    Line::Response(record)
+}
+
+/// Finds the `Response` object: at the given path, at the top level, or in the first
+/// top-level member that is an object holding a `Response` object (an envelope).
+fn find_response<'v>(top: &'v Map<String, Value>, keys: &Keys) -> Option<&'v Map<String, Value>> {
+    if let Some(path) = &keys.response_path {
+        let mut at = top;
+        for key in path {
+            at = at.get(key)?.as_object()?;
+        }
+        return Some(at);
+    }
+    if let Some(response) = top.get("Response") {
+        return response.as_object();
+    }
+    top.iter()
+        .filter(|(k, _)| !is_envelope_field(k, keys))
+        .find_map(|(_, v)| v.as_object()?.get("Response")?.as_object())
+}
+
+/// Says whether a top-level key is one of the envelope fields (never an envelope member).
+pub fn is_envelope_field(key: &str, keys: &Keys) -> bool {
+    [
+        &keys.time,
+        &keys.action,
+        &keys.service,
+        &keys.region,
+        &keys.latency,
+    ]
+    .iter()
+    .any(|list| list.iter().any(|k| k == key))
+}
+
+fn lookup<'v>(top: &'v Map<String, Value>, keys: &'v [String]) -> impl Iterator<Item = &'v Value> {
+    keys.iter().filter_map(|k| top.get(k.as_str()))
+}
+
+fn string_of(v: &Value) -> Option<Cow<'static, str>> {
+    v.as_str().map(|s| Cow::Owned(s.to_string()))
+}
+
+fn time_of(v: &Value) -> Option<Millis> {
+    match v {
+        Value::String(s) => time::parse_str(s),
+        Value::Number(n) => n.as_f64().and_then(time::from_epoch_number),
+        _ => None,
+    }
+}
+
+fn latency_of(v: &Value) -> Option<f64> {
+    v.as_f64().filter(|ms| ms.is_finite() && *ms >= 0.0)
+}
+
+/// Reads an error code: a non-empty string, or an integer as its decimal text.
+fn code_of(v: &Value) -> Option<Cow<'static, str>> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(Cow::Owned(s.clone())),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+fn from_response(response: &Map<String, Value>) -> Record<'static> {
+    let mut record = Record {
+        request_id: response.get("RequestId").and_then(string_of),
+        ..Record::default()
+    };
+    if let Some(error) = response.get("Error") {
+        let error = error.as_object();
+        record.code = error.and_then(|e| e.get("Code")).and_then(code_of);
+        record.empty_error = record.code.is_none();
+        if record.code.is_some() {
+            record.message = error.and_then(|e| e.get("Message")).and_then(string_of);
+        }
+    }
+    record
+}
+
+/// Reads a CloudAudit event: `apiErrorCode` `""`, `0` or `"0"` is a success.
+fn from_audit(top: &Map<String, Value>) -> Record<'static> {
+    let code = top
+        .get("apiErrorCode")
+        .and_then(code_of)
+        .filter(|c| c != "0");
+    Record {
+        message: code
+            .is_some()
+            .then(|| top.get("apiErrorMessage").and_then(string_of))
+            .flatten(),
+        code,
+        request_id: top.get("requestID").and_then(string_of),
+        ..Record::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(s: &str) -> Line<'_> {
+        classify(s.as_bytes(), &Keys::default())
+    }
+
+    fn rec(s: &str) -> Record<'_> {
+        match line(s) {
+            Line::Response(r) => r,
+            other => panic!("{s}: not a response but {other:?}"),
+        }
+    }
+
+    fn code(s: &str) -> Option<String> {
+        rec(s).code.map(|c| c.into_owned())
+    }
+
+    #[test]
+    fn blank_skipped_malformed() {
+        assert_eq!(line(""), Line::Blank);
+        assert_eq!(line(" \t\r"), Line::Blank);
+        assert_eq!(line("hello world"), Line::Skipped);
+        assert_eq!(line(r#"{"a":1}"#), Line::Skipped);
+        assert_eq!(line(r#"{"a":1"#), Line::Malformed(Malformed::InvalidJson));
+        assert_eq!(
+            line(r#"{"a":1} x"#),
+            Line::Malformed(Malformed::InvalidJson)
+        );
+        assert_eq!(
+            line(r#"{"a":"\x"}"#),
+            Line::Malformed(Malformed::InvalidJson)
+        );
+        assert_eq!(
+            classify(b"{\"a\":\"\xff\"}", &Keys::default()),
+            Line::Malformed(Malformed::InvalidUtf8)
+        );
+        // Cut after a `}` in the middle: still not one object.
+        assert_eq!(
+            line(r#"{"Response":{"Error":{"Code":"X"}}"#),
+            Line::Malformed(Malformed::InvalidJson)
+        );
+    }
+
+    #[test]
+    fn bare_response_error_and_success() {
+        let r = rec(
+            r#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"bad sig"},"RequestId":"ed93"}}"#,
+        );
+        assert_eq!(r.code.as_deref(), Some("AuthFailure.SignatureFailure"));
+        assert_eq!(r.message.as_deref(), Some("bad sig"));
+        assert_eq!(r.request_id.as_deref(), Some("ed93"));
+        let ok = rec(r#"{"Response":{"RequestId":"x","Data":{"Code":"Nope"}}}"#);
+        assert_eq!(ok.code, None);
+        assert!(!ok.empty_error);
+    }
+
+    #[test]
+    fn codes_escaped_numeric_and_key_order() {
+        assert_eq!(
+            code(r#"{"Response":{"Error":{"Code":"Auth\u0046ailure\u002eX"}}}"#).as_deref(),
+            Some("AuthFailure.X")
+        );
+        assert_eq!(
+            code(r#"{"Response":{"Error":{"Code":9003}}}"#).as_deref(),
+            Some("9003")
+        );
+        assert_eq!(
+            code(r#"{"Response":{"RequestId":"r","Error":{"Message":"m","Code":"A.B"}}}"#)
+                .as_deref(),
+            Some("A.B")
+        );
+        assert_eq!(
+            code(r#"{"Response":{"Error":{"Code":"FailedOperation.X."}}}"#).as_deref(),
+            Some("FailedOperation.X.")
+        );
+    }
+
+    #[test]
+    fn empty_errors_are_successes() {
+        for s in [
+            r#"{"Response":{"Error":{"Code":"","Message":""}}}"#,
+            r#"{"Response":{"Error":null}}"#,
+            r#"{"Response":{"Error":{"Code":null}}}"#,
+            r#"{"Response":{"Error":{"Message":"m"}}}"#,
+            r#"{"Response":{"Error":{"Code":1.5}}}"#,
+        ] {
+            let r = rec(s);
+            assert_eq!(r.code, None, "{s}");
+            assert!(r.empty_error, "{s}");
+        }
+    }
+
+    #[test]
+    fn error_elsewhere_is_data() {
+        assert_eq!(
+            line(r#"{"payload":{"x":{"Response":{"Error":{"Code":"X"}}}}}"#),
+            Line::Skipped
+        );
+        assert_eq!(
+            code(r#"{"Response":{"Data":{"Error":{"Code":"X"}}}}"#),
+            None
+        );
+        assert_eq!(
+            code(r#"{"Response":{"RequestId":"\"Error\":{\"Code\":\"X\"}"}}"#),
+            None
+        );
+        assert_eq!(line(r#"{"Response":"Error"}"#), Line::Skipped);
+        assert_eq!(line(r#"{"Response":null}"#), Line::Skipped);
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins() {
+        assert_eq!(
+            code(r#"{"Response":{"Error":{"Code":"A","Code":"B"}}}"#).as_deref(),
+            Some("B")
+        );
+        let r = rec(r#"{"Response":{"Error":{"Code":"A"},"Error":null}}"#);
+        assert_eq!((r.code, r.empty_error), (None, true));
+        assert_eq!(
+            line(r#"{"e":{"Response":{"Error":{"Code":"A"}}},"e":1}"#),
+            Line::Skipped
+        );
+    }
+
+    #[test]
+    fn odd_request_ids() {
+        assert_eq!(rec(r#"{"Response":{"RequestId":null}}"#).request_id, None);
+        assert_eq!(
+            rec(r#"{"Response":{"RequestId":""}}"#)
+                .request_id
+                .as_deref(),
+            Some("")
+        );
+        assert_eq!(rec(r#"{"Response":{"RequestId":12}}"#).request_id, None);
+        assert_eq!(
+            rec(r#"{"Response":{"RequestId":"not-a-uuid"}}"#)
+                .request_id
+                .as_deref(),
+            Some("not-a-uuid")
+        );
+    }
+
+    #[test]
+    fn envelope_fields() {
+        let r = rec(
+            r#"{"ts":"2025-11-26T10:00:00Z","action":"DescribeDBInstances","region":"ap-seoul","service":"cdb","latency_ms":12.5,"response":{"Response":{"Error":{"Code":"InternalError"},"RequestId":"r1"}}}"#,
+        );
+        assert_eq!(r.code.as_deref(), Some("InternalError"));
+        assert_eq!(r.time, Some(1_764_151_200_000));
+        assert_eq!(r.action.as_deref(), Some("DescribeDBInstances"));
+        assert_eq!(r.region.as_deref(), Some("ap-seoul"));
+        assert_eq!(r.service.as_deref(), Some("cdb"));
+        assert_eq!(r.latency_ms, Some(12.5));
+        // First key with an accepted value wins; epoch millis as a number.
+        let r = rec(r#"{"ts":"soon","time":1764151200000,"Response":{}}"#);
+        assert_eq!(r.time, Some(1_764_151_200_000));
+    }
+
+    #[test]
+    fn text_prefix_time_and_crlf_and_bom_free_json() {
+        let r = rec("2025-11-26T10:00:00Z INFO call {\"Response\":{\"Error\":{\"Code\":\"X\"}}}\r");
+        assert_eq!(r.time, Some(1_764_151_200_000));
+        assert_eq!(r.code.as_deref(), Some("X"));
+        // The JSON's own time wins over the prefix.
+        let r = rec("2025-11-26T10:00:00Z {\"ts\":1764151201,\"Response\":{}}");
+        assert_eq!(r.time, Some(1_764_151_201_000));
+    }
+
+    #[test]
+    fn cloudaudit_records() {
+        let r = rec(
+            r#"{"eventTime":"2019-03-20 12:36:27","apiErrorCode":"ResourceNotFound","apiErrorMessage":"gone","requestID":"q","eventName":"DescribeX","eventSource":"cdb.tencentcloudapi.com","eventRegion":"ap-guangzhou","errorCode":0}"#,
+        );
+        assert_eq!(r.code.as_deref(), Some("ResourceNotFound"));
+        assert_eq!(r.message.as_deref(), Some("gone"));
+        assert_eq!(r.request_id.as_deref(), Some("q"));
+        assert_eq!(r.action.as_deref(), Some("DescribeX"));
+        assert_eq!(r.region.as_deref(), Some("ap-guangzhou"));
+        assert_eq!(r.time, Some(1_553_085_387_000));
+        for ok in [r#""""#, "0", r#""0""#] {
+            let s = format!(r#"{{"eventTime":1553085387,"apiErrorCode":{ok}}}"#);
+            assert_eq!(code(&s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn response_path_override() {
+        let keys = Keys {
+            response_path: Some(vec!["a".into(), "b".into()]),
+            ..Keys::default()
+        };
+        let l = classify(br#"{"a":{"b":{"Error":{"Code":"X"}}}}"#, &keys);
+        let Line::Response(r) = l else { panic!() };
+        assert_eq!(r.code.as_deref(), Some("X"));
+        assert_eq!(
+            classify(br#"{"Response":{"Error":{"Code":"X"}}}"#, &keys),
+            Line::Skipped
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! `errstat codes`: the catalog as a table, JSON, CSV or NDJSON.
+
+use std::io::{self, Write};
+
+use regex::Regex;
+use serde_json::json;
+
+use super::Format;
+use crate::catalog::{self, Catalog, Lang};
+
+/// Writes every catalog code (matching `only`, when given) in `format`.
+pub fn render_codes(
+    catalog: &Catalog,
+    lang: Lang,
+    only: Option<&Regex>,
+    format: Format,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let rows: Vec<[String; 5]> = catalog
+        .iter()
+        .filter(|(code, _)| only.is_none_or(|re| re.is_match(code)))
+        .map(|(code, e)| {
+            [
+                code.to_string(),
+                catalog.class_of(code).as_str().to_string(),
+                catalog::category_of(code).to_string(),
+                catalog::fault_of(code).as_str().to_string(),
+                e.description(lang).unwrap_or("").to_string(),
+            ]
+        })
+        .collect();
+    const HEADER: [&str; 5] = ["code", "class", "category", "fault", "description"];
+    let object = |r: &[String; 5]| json!({ "code": r[0], "class": r[1], "category": r[2], "fault": r[3], "description": r[4] });
+    match format {
+        Format::Table => {
+            let mut g = comfy_table::Table::new();
+            g.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+            g.force_no_tty();
+            if let Some(w) = width {
+                g.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+                g.set_width(w);
+            }
+            g.set_header(HEADER.map(str::to_uppercase));
+            for r in &rows {
+                g.add_row(r);
+            }
+            writeln!(out, "{g}")
+        }
+        Format::Json => {
+            let doc = json!({
+                "schema": "errstat.codes/v1",
+                "codes": rows.iter().map(object).collect::<Vec<_>>(),
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        Format::Ndjson => {
+            for r in &rows {
+                serde_json::to_writer(&mut *out, &object(r))?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(HEADER)?;
+            for r in &rows {
+                w.write_record(r)?;
+            }
+            w.flush()
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Reports: the aggregate turned into sorted rows (`Report`), then rendered in one format.
+//!
+//! `Report::build` is the only place that joins stats with the catalog and sorts; every
+//! renderer (one file per format, behind `Render`) writes the same rows to a `&mut dyn Write`
+//! and never prints on its own. Rows are sorted by group, count (descending), then code, so
+//! the output is the same for any thread count.
+
+mod codes;
+mod csv;
+mod json;
+mod table;
+
+use std::io::{self, Write};
+
+use crate::catalog::{self, Catalog, Lang};
+use crate::latency::Percentiles;
+use crate::record::Malformed;
+use crate::stats::{Stats, Totals};
+use crate::time::Millis;
+
+pub use self::codes::render_codes;
+pub use self::csv::Csv;
+pub use self::json::{Json, Ndjson};
+pub use self::table::Table;
+
+/// Messages shown per code.
+pub const MESSAGES_SHOWN: usize = 5;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Ndjson,
+}
+
+impl Format {
+    /// Parses a `--format` value.
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "table" => Some(Format::Table),
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "ndjson" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+
+    /// Picks a renderer for this format.
+    pub fn renderer(self, width: Option<u16>) -> Box<dyn Render> {
+        match self {
+            Format::Table => Box::new(Table { width }),
+            Format::Json => Box::new(Json),
+            Format::Csv => Box::new(Csv),
+            Format::Ndjson => Box::new(Ndjson),
+        }
+    }
+}
+
+/// Writes a report in one format.
+pub trait Render {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// A dimension the per-code rows are split by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Action,
+    Region,
+    Service,
+    Category,
+    Class,
+    Fault,
+}
+
+impl GroupBy {
+    pub fn parse(s: &str) -> Option<GroupBy> {
+        match s {
+            "action" => Some(GroupBy::Action),
+            "region" => Some(GroupBy::Region),
+            "service" => Some(GroupBy::Service),
+            "category" => Some(GroupBy::Category),
+            "class" => Some(GroupBy::Class),
+            "fault" => Some(GroupBy::Fault),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Action => "action",
+            GroupBy::Region => "region",
+            GroupBy::Service => "service",
+            GroupBy::Category => "category",
+            GroupBy::Class => "class",
+            GroupBy::Fault => "fault",
+        }
+    }
+}
+
+/// One per-code row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeRow {
+    pub code: String,
+    /// The group's value with `--group-by` (`-` where the record had none).
+    pub group: Option<String>,
+    pub category: String,
+    pub class: &'static str,
+    pub fault: &'static str,
+    pub description: Option<String>,
+    pub count: u64,
+    /// Of all errors.
+    pub share: f64,
+    /// Of all responses.
+    pub rate: f64,
+    pub first_seen: Option<Millis>,
+    pub last_seen: Option<Millis>,
+    pub request_ids: Vec<String>,
+    pub messages: Vec<(String, u64)>,
+    pub latency: Option<Percentiles>,
+}
+
+/// A count over a derived dimension (category, class, fault).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareRow {
+    pub name: String,
+    pub count: u64,
+    pub share: f64,
+}
+
+/// One time bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketRow {
+    pub start: Millis,
+    pub responses: u64,
+    pub errors: u64,
+    /// (code, count), by count descending then code.
+    pub codes: Vec<(String, u64)>,
+}
+
+/// A malformed line, where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MalformedRow {
+    pub source: String,
+    pub line: u64,
+    pub reason: &'static str,
+}
+
+/// An input that could not be read (or not to its end).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedInput {
+    pub source: String,
+    pub error: String,
+}
+
+/// Everything a renderer writes, sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub totals: Totals,
+    pub error_rate: f64,
+    pub span: Option<(Millis, Millis)>,
+    pub latency: Option<Percentiles>,
+    pub group_by: Option<GroupBy>,
+    pub codes: Vec<CodeRow>,
+    pub categories: Vec<ShareRow>,
+    pub classes: Vec<ShareRow>,
+    pub faults: Vec<ShareRow>,
+    /// Bucket width and rows, with `--bucket`.
+    pub buckets: Option<(Millis, Vec<BucketRow>)>,
+    pub malformed: Vec<MalformedRow>,
+    pub failed_inputs: Vec<FailedInput>,
+}
+
+/// Divides, giving 0 for an empty denominator, rounded to 6 decimals for stable output.
+pub fn ratio(n: u64, d: u64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        ((n as f64 / d as f64) * 1e6).round() / 1e6
+    }
+}
+
+impl Report {
+    /// Joins the aggregate with the catalog and sorts every list.
+    pub fn build(
+        stats: &Stats,
+        sources: &[String],
+        failed_inputs: Vec<FailedInput>,
+        catalog: &Catalog,
+        lang: Lang,
+        group_by: Option<GroupBy>,
+    ) -> Report {
+        let t = stats.totals;
+        let mut codes = Vec::new();
+        for (code, groups) in &stats.codes {
+            let category = catalog::category_of(code).to_string();
+            let class = catalog.class_of(code).as_str();
+            let fault = catalog::fault_of(code).as_str();
+            let description = catalog
+                .get(code)
+                .and_then(|e| e.description(lang))
+                .map(str::to_string);
+            for (group, c) in groups {
+                let group = group_by.map(|g| match g {
+                    GroupBy::Action | GroupBy::Region | GroupBy::Service if group.is_empty() => {
+                        "-".to_string()
+                    }
+                    GroupBy::Action | GroupBy::Region | GroupBy::Service => group.to_string(),
+                    GroupBy::Category => category.clone(),
+                    GroupBy::Class => class.to_string(),
+                    GroupBy::Fault => fault.to_string(),
+                });
+                codes.push(CodeRow {
+                    code: code.to_string(),
+                    group,
+                    category: category.clone(),
+                    class,
+                    fault,
+                    description: description.clone(),
+                    count: c.count,
+                    share: ratio(c.count, t.errors),
+                    rate: ratio(c.count, t.responses),
+                    first_seen: c.first_seen,
+                    last_seen: c.last_seen,
+                    request_ids: c.request_ids.iter().map(|(_, id)| id.to_string()).collect(),
+                    messages: c
+                        .top_messages(MESSAGES_SHOWN)
+                        .into_iter()
+                        .map(|(m, n)| (m.to_string(), n))
+                        .collect(),
+                    latency: c.latency.percentiles(),
+                });
+            }
+        }
+        codes.sort_by(|a, b| {
+            (&a.group, std::cmp::Reverse(a.count), &a.code).cmp(&(
+                &b.group,
+                std::cmp::Reverse(b.count),
+                &b.code,
+            ))
+        });
+        let shares = |key: fn(&CodeRow) -> String| {
+            let mut m = std::collections::BTreeMap::<String, u64>::new();
+            for row in &codes {
+                *m.entry(key(row)).or_default() += row.count;
+            }
+            let mut v: Vec<ShareRow> = m
+                .into_iter()
+                .map(|(name, count)| ShareRow {
+                    share: ratio(count, t.errors),
+                    name,
+                    count,
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+            v
+        };
+        let categories = shares(|r| r.category.clone());
+        let classes = shares(|r| r.class.to_string());
+        let faults = shares(|r| r.fault.to_string());
+        let buckets = stats.shape.bucket.map(|width| {
+            let rows = stats
+                .buckets
+                .iter()
+                .map(|(start, b)| {
+                    let mut codes: Vec<(String, u64)> =
+                        b.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+                    codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    BucketRow {
+                        start: *start,
+                        responses: b.responses,
+                        errors: b.errors,
+                        codes,
+                    }
+                })
+                .collect();
+            (width, rows)
+        });
+        let malformed = stats
+            .malformed
+            .iter()
+            .map(|(pos, why): &(_, Malformed)| MalformedRow {
+                source: sources
+                    .get(pos.source as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+                line: stats.line_number(*pos),
+                reason: why.as_str(),
+            })
+            .collect();
+        Report {
+            totals: t,
+            error_rate: ratio(t.errors, t.responses),
+            span: stats.span,
+            latency: stats.latency.percentiles(),
+            group_by,
+            codes,
+            categories,
+            classes,
+            faults,
+            buckets,
+            malformed,
+            failed_inputs,
+        }
+    }
+}

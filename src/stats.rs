@@ -1,0 +1,468 @@
+//! The aggregate: counts, time buckets, samples and latency, as a value that merges.
+//!
+//! Each worker folds lines into its own `Stats`; `merge` combines two of them. Merge is
+//! associative and commutative, so the result does not depend on how the input was cut or
+//! which worker saw what: every "first K" is kept by input position (`Pos`), and the capped
+//! message list keeps the messages with the smallest fixed hash, with exact counts (a
+//! bottom-k sample, which merges exactly). Nothing here knows about formats or the catalog.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+
+use crate::latency::Latency;
+use crate::record::{Malformed, Record};
+use crate::time::Millis;
+
+/// Distinct messages kept per code (exact counts for those kept).
+pub const MESSAGES_KEPT: usize = 64;
+/// Longest message or request id kept, in bytes (cut at a character boundary).
+pub const TEXT_MAX: usize = 256;
+/// Malformed lines remembered with their place.
+pub const MALFORMED_KEPT: usize = 10;
+
+/// Where a line is in the input: source, chunk of that source, line within the chunk
+/// (0-based). Ordered as the input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub source: u32,
+    pub chunk: u64,
+    pub line: u64,
+}
+
+/// Which envelope field splits the per-code counts (derived dimensions such as category are
+/// split at report time, since they follow from the code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    None,
+    Action,
+    Region,
+    Service,
+}
+
+/// What to aggregate, fixed for a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Bucket width in milliseconds.
+    pub bucket: Option<Millis>,
+    /// RequestIds kept per code.
+    pub samples: usize,
+    pub split: Split,
+}
+
+/// Line and response counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub lines: u64,
+    pub blank: u64,
+    pub skipped: u64,
+    pub malformed: u64,
+    /// Responses left out by `--action`, `--region`, `--since`, `--until` or `--code`.
+    pub filtered: u64,
+    pub responses: u64,
+    pub errors: u64,
+    pub empty_error: u64,
+}
+
+/// Everything known of one code (in one group, with `--group-by`).
+#[derive(Debug, Clone, Default)]
+pub struct CodeStats {
+    pub count: u64,
+    pub first_seen: Option<Millis>,
+    pub last_seen: Option<Millis>,
+    /// The first request ids in input order.
+    pub request_ids: Vec<(Pos, Box<str>)>,
+    /// (hash, text, count), sorted by hash: the `MESSAGES_KEPT` smallest hashes.
+    pub messages: Vec<(u64, Box<str>, u64)>,
+    pub latency: Latency,
+}
+
+/// One time bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bucket {
+    pub responses: u64,
+    pub errors: u64,
+    pub codes: HashMap<Box<str>, u64>,
+}
+
+/// The mergeable aggregate of a run.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub shape: Shape,
+    pub totals: Totals,
+    /// First and last time of any response.
+    pub span: Option<(Millis, Millis)>,
+    pub latency: Latency,
+    /// code → group (`""` without a split) → stats.
+    pub codes: HashMap<Box<str>, HashMap<Box<str>, CodeStats>>,
+    pub buckets: BTreeMap<Millis, Bucket>,
+    /// The first malformed lines in input order.
+    pub malformed: Vec<(Pos, Malformed)>,
+    /// Lines per (source, chunk), to turn a `Pos` into a line number at the end.
+    pub chunk_lines: BTreeMap<(u32, u64), u64>,
+}
+
+impl Stats {
+    /// Makes an empty aggregate of the given shape.
+    pub fn new(shape: Shape) -> Stats {
+        Stats {
+            shape,
+            totals: Totals::default(),
+            span: None,
+            latency: Latency::default(),
+            codes: HashMap::new(),
+            buckets: BTreeMap::new(),
+            malformed: Vec::new(),
+            chunk_lines: BTreeMap::new(),
+        }
+    }
+
+    /// Notes that a chunk held `lines` lines (blank, skipped and malformed included).
+    pub fn add_chunk(&mut self, source: u32, chunk: u64, lines: u64) {
+        self.totals.lines += lines;
+        *self.chunk_lines.entry((source, chunk)).or_default() += lines;
+    }
+
+    /// Counts a malformed line.
+    pub fn add_malformed(&mut self, pos: Pos, why: Malformed) {
+        self.totals.malformed += 1;
+        insert_first(&mut self.malformed, MALFORMED_KEPT, (pos, why));
+    }
+
+    /// Folds one response into the aggregate.
+    pub fn add_response(&mut self, pos: Pos, r: &Record<'_>) {
+        self.totals.responses += 1;
+        if r.empty_error {
+            self.totals.empty_error += 1;
+        }
+        if let Some(t) = r.time {
+            self.span = Some(match self.span {
+                None => (t, t),
+                Some((a, b)) => (a.min(t), b.max(t)),
+            });
+        }
+        if let Some(ms) = r.latency_ms {
+            self.latency.record(ms);
+        }
+        let bucket = self
+            .shape
+            .bucket
+            .zip(r.time)
+            .map(|(width, t)| t.div_euclid(width) * width);
+        let bucket = bucket.map(|start| {
+            let b = self.buckets.entry(start).or_default();
+            b.responses += 1;
+            b
+        });
+        let Some(code) = r.code.as_deref() else {
+            return;
+        };
+        self.totals.errors += 1;
+        if let Some(b) = bucket {
+            b.errors += 1;
+            bump(&mut b.codes, code, 1);
+        }
+        let group = match self.shape.split {
+            Split::None => None,
+            Split::Action => r.action.as_deref(),
+            Split::Region => r.region.as_deref(),
+            Split::Service => r.service.as_deref(),
+        };
+        let c = entry(entry(&mut self.codes, code), group.unwrap_or(""));
+        c.count += 1;
+        if let Some(t) = r.time {
+            c.first_seen = Some(c.first_seen.map_or(t, |f| f.min(t)));
+            c.last_seen = Some(c.last_seen.map_or(t, |l| l.max(t)));
+        }
+        if let Some(id) = r.request_id.as_deref()
+            && (c.request_ids.len() < self.shape.samples
+                || c.request_ids.last().is_some_and(|(p, _)| *p > pos))
+        {
+            insert_first(
+                &mut c.request_ids,
+                self.shape.samples,
+                (pos, cut(id).into()),
+            );
+        }
+        if let Some(m) = r.message.as_deref() {
+            add_message(&mut c.messages, cut(m), 1);
+        }
+        if let Some(ms) = r.latency_ms {
+            c.latency.record(ms);
+        }
+    }
+
+    /// Adds `other` into this aggregate.
+    pub fn merge(&mut self, other: Stats) {
+        let t = &mut self.totals;
+        let o = other.totals;
+        t.lines += o.lines;
+        t.blank += o.blank;
+        t.skipped += o.skipped;
+        t.malformed += o.malformed;
+        t.filtered += o.filtered;
+        t.responses += o.responses;
+        t.errors += o.errors;
+        t.empty_error += o.empty_error;
+        self.span = match (self.span, other.span) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (x, y) => x.or(y),
+        };
+        self.latency.merge(&other.latency);
+        for (code, groups) in other.codes {
+            let mine = self.codes.entry(code).or_default();
+            for (group, theirs) in groups {
+                mine.entry(group)
+                    .or_default()
+                    .merge(theirs, self.shape.samples);
+            }
+        }
+        for (start, theirs) in other.buckets {
+            let b = self.buckets.entry(start).or_default();
+            b.responses += theirs.responses;
+            b.errors += theirs.errors;
+            for (code, n) in theirs.codes {
+                *b.codes.entry(code).or_default() += n;
+            }
+        }
+        for m in other.malformed {
+            insert_first(&mut self.malformed, MALFORMED_KEPT, m);
+        }
+        for (k, n) in other.chunk_lines {
+            *self.chunk_lines.entry(k).or_default() += n;
+        }
+    }
+
+    /// Turns a position into a 1-based line number within its source.
+    pub fn line_number(&self, pos: Pos) -> u64 {
+        let before: u64 = self
+            .chunk_lines
+            .range((pos.source, 0)..(pos.source, pos.chunk))
+            .map(|(_, n)| n)
+            .sum();
+        before + pos.line + 1
+    }
+}
+
+impl CodeStats {
+    fn merge(&mut self, other: CodeStats, samples: usize) {
+        self.count += other.count;
+        self.first_seen = min_opt(self.first_seen, other.first_seen);
+        self.last_seen = self.last_seen.max(other.last_seen);
+        for id in other.request_ids {
+            insert_first(&mut self.request_ids, samples, id);
+        }
+        for (_, text, n) in other.messages {
+            add_message(&mut self.messages, &text, n);
+        }
+        self.latency.merge(&other.latency);
+    }
+
+    /// Returns the kept messages, most frequent first (ties by text).
+    pub fn top_messages(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.messages.iter().map(|(_, t, c)| (&**t, *c)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+fn min_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Looks a key up without allocating, allocating it only on first sight.
+fn entry<'m, V: Default>(map: &'m mut HashMap<Box<str>, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.into(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+fn bump(map: &mut HashMap<Box<str>, u64>, key: &str, n: u64) {
+    *entry(map, key) += n;
+}
+
+/// Keeps `v` sorted and at most `cap` long, holding the smallest items seen.
+fn insert_first<T: Ord>(v: &mut Vec<T>, cap: usize, item: T) {
+    if cap == 0 || (v.len() == cap && v.last().is_some_and(|last| *last <= item)) {
+        return;
+    }
+    let at = v.partition_point(|x| *x < item);
+    v.insert(at, item);
+    v.truncate(cap);
+}
+
+/// Counts a message in a bottom-k sample keyed by a fixed hash of its text.
+fn add_message(v: &mut Vec<(u64, Box<str>, u64)>, text: &str, n: u64) {
+    let h = FixedState::with_seed(0x5eed).hash_one(text);
+    let at = v.partition_point(|(k, t, _)| (*k, &**t) < (h, text));
+    if let Some(hit) = v.get_mut(at).filter(|(k, t, _)| *k == h && &**t == text) {
+        hit.2 += n;
+        return;
+    }
+    if v.len() == MESSAGES_KEPT && at == v.len() {
+        return;
+    }
+    v.insert(at, (h, text.into(), n));
+    v.truncate(MESSAGES_KEPT);
+}
+
+/// Cuts text to `TEXT_MAX` bytes at a character boundary.
+fn cut(s: &str) -> &str {
+    if s.len() <= TEXT_MAX {
+        return s;
+    }
+    let mut end = TEXT_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    fn shape() -> Shape {
+        Shape {
+            bucket: Some(60_000),
+            samples: 2,
+            split: Split::None,
+        }
+    }
+
+    fn err(code: &str, id: &str, msg: &str, t: Millis) -> Record<'static> {
+        Record {
+            code: Some(Cow::Owned(code.into())),
+            request_id: Some(Cow::Owned(id.into())),
+            message: Some(Cow::Owned(msg.into())),
+            time: Some(t),
+            latency_ms: Some(t as f64 / 1000.0),
+            ..Record::default()
+        }
+    }
+
+    fn pos(line: u64) -> Pos {
+        Pos {
+            source: 0,
+            chunk: 0,
+            line,
+        }
+    }
+
+    /// Folds records 0..n into stats, record i going to stats `part(i)`, then merges all.
+    fn fold(n: u64, parts: usize, part: impl Fn(u64) -> usize) -> Stats {
+        let mut all: Vec<Stats> = (0..parts).map(|_| Stats::new(shape())).collect();
+        for i in 0..n {
+            let code = ["A", "B.x", "C"][(i * i % 3) as usize];
+            let msg = format!("m{}", i % 97);
+            let r = err(code, &format!("r{i}"), &msg, 1_000 * (i as i64 * 37 % 500));
+            all[part(i)].add_response(pos(i), &r);
+        }
+        let mut out = Stats::new(shape());
+        for s in all {
+            out.merge(s);
+        }
+        out
+    }
+
+    fn summary(s: &Stats) -> String {
+        let mut codes: Vec<_> = s.codes.iter().collect();
+        codes.sort_by_key(|(k, _)| k.to_string());
+        let mut out = format!(
+            "{:?} {:?} {:?}\n",
+            s.totals,
+            s.span,
+            s.latency.percentiles()
+        );
+        for (code, groups) in codes {
+            let c = &groups[""];
+            out += &format!(
+                "{code} {} {:?} {:?} {:?} {:?} {:?}\n",
+                c.count,
+                c.first_seen,
+                c.last_seen,
+                c.request_ids,
+                c.top_messages(5),
+                c.latency.percentiles()
+            );
+        }
+        for (start, b) in &s.buckets {
+            let mut codes: Vec<_> = b.codes.iter().collect();
+            codes.sort();
+            out += &format!("{start} {} {} {codes:?}\n", b.responses, b.errors);
+        }
+        out
+    }
+
+    #[test]
+    fn merge_is_independent_of_partition() {
+        let one = summary(&fold(2000, 1, |_| 0));
+        assert_eq!(one, summary(&fold(2000, 2, |i| (i % 2) as usize)));
+        assert_eq!(one, summary(&fold(2000, 7, |i| (i * 31 % 7) as usize)));
+        assert_eq!(
+            one,
+            summary(&fold(2000, 3, |i| if i < 1500 { 2 } else { 0 }))
+        );
+    }
+
+    #[test]
+    fn samples_are_first_in_input_order() {
+        let s = fold(50, 3, |i| (2 - i % 3) as usize);
+        let a = &s.codes["A"][""];
+        let ids: Vec<&str> = a.request_ids.iter().map(|(_, id)| &**id).collect();
+        assert_eq!(ids, ["r0", "r3"]);
+    }
+
+    #[test]
+    fn message_sample_is_bounded_with_exact_counts() {
+        let mut c = Vec::new();
+        for i in 0..10_000u64 {
+            add_message(&mut c, &format!("message {}", i % 500), 1);
+        }
+        add_message(&mut c, "rare", 1);
+        assert_eq!(c.len(), MESSAGES_KEPT);
+        // Every kept message was seen 20 times (or once, for "rare"): counts are exact.
+        assert!(
+            c.iter()
+                .all(|(_, t, n)| *n == 20 || (&**t == "rare" && *n == 1))
+        );
+    }
+
+    #[test]
+    fn line_numbers_across_chunks() {
+        let mut s = Stats::new(shape());
+        s.add_chunk(0, 0, 10);
+        s.add_chunk(0, 1, 5);
+        s.add_chunk(1, 0, 3);
+        let p = Pos {
+            source: 0,
+            chunk: 1,
+            line: 2,
+        };
+        assert_eq!(s.line_number(p), 13);
+        assert_eq!(
+            s.line_number(Pos {
+                source: 1,
+                chunk: 0,
+                line: 0
+            }),
+            1
+        );
+        assert_eq!(s.totals.lines, 18);
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_char_boundary() {
+        let long = "가".repeat(200);
+        let c = cut(&long);
+        assert!(c.len() <= TEXT_MAX && c.len() > TEXT_MAX - 3);
+        assert!(long.starts_with(c));
+    }
+}

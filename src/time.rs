@@ -1,0 +1,160 @@
+//! Timestamps: parsing the forms SPEC §1 accepts, and printing RFC 3339.
+//!
+//! Every time inside errstat is a count of milliseconds since the Unix epoch, UTC (`i64`):
+//! it is cheap to compare, to merge and to bucket, and it prints the same on every machine.
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::tz::Offset;
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;
+
+/// Numbers at or above this magnitude are epoch milliseconds, below it epoch seconds.
+/// 1e11 seconds is the year 5138; 1e11 milliseconds is March 1973.
+const MILLIS_THRESHOLD: f64 = 1e11;
+
+/// Parses a timestamp string: RFC 3339 with or without fraction and offset (no offset
+/// means UTC), or `YYYY-MM-DD HH:MM:SS[.fff]` (UTC).
+pub fn parse_str(s: &str) -> Option<Millis> {
+    let s = s.trim();
+    // Both forms start with a full date; a cheap look avoids the parser on other text.
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !b[0].is_ascii_digit() {
+        return None;
+    }
+    if let Ok(ts) = s.parse::<Timestamp>() {
+        return Some(ts.as_millisecond());
+    }
+    let dt = s.parse::<DateTime>().ok()?;
+    Offset::UTC
+        .to_timestamp(dt)
+        .ok()
+        .map(|ts| ts.as_millisecond())
+}
+
+/// Turns an epoch number (seconds or milliseconds, told apart by magnitude) into millis.
+pub fn from_epoch_number(v: f64) -> Option<Millis> {
+    if !v.is_finite() {
+        return None;
+    }
+    let ms = if v.abs() >= MILLIS_THRESHOLD {
+        v
+    } else {
+        v * 1000.0
+    };
+    let ms = ms.floor();
+    // Keep to the range jiff can print (years -9999..=9999).
+    if !(-377_705_116_800_000.0..=253_402_300_799_999.0).contains(&ms) {
+        return None;
+    }
+    Some(ms as Millis)
+}
+
+/// Finds a timestamp at the start of free text (the prefix before a line's JSON):
+/// the first word, or the first two words joined by a space (`2026-11-26 10:00:00`).
+pub fn parse_prefix(text: &[u8]) -> Option<Millis> {
+    let text = std::str::from_utf8(text).ok()?.trim_start();
+    let text = text.trim_start_matches('[');
+    let mut words = text.split([' ', '\t']);
+    let first = words.next()?;
+    let first = first.trim_end_matches([']', ',', ':']);
+    if let Some(ms) = parse_str(first) {
+        return Some(ms);
+    }
+    let second = words.next()?.trim_end_matches([']', ',']);
+    if first.len() == 10 && !second.is_empty() {
+        let joined = format!("{first} {second}");
+        return parse_str(&joined);
+    }
+    None
+}
+
+/// Prints millis as RFC 3339 in UTC, with a fraction only when there is one.
+pub fn format(ms: Millis) -> String {
+    match Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+/// Parses a `--since`/`--until` bound: any form `parse_str` takes, a bare date
+/// (`2026-11-26`, midnight UTC), or epoch seconds/millis.
+pub fn parse_bound(s: &str) -> Option<Millis> {
+    if let Some(ms) = parse_str(s) {
+        return Some(ms);
+    }
+    if let Ok(d) = s.trim().parse::<jiff::civil::Date>() {
+        return Offset::UTC
+            .to_timestamp(d.at(0, 0, 0, 0))
+            .ok()
+            .map(|t| t.as_millisecond());
+    }
+    s.trim().parse::<f64>().ok().and_then(from_epoch_number)
+}
+
+/// Parses a duration such as `30s`, `1m`, `6h` or `1d` into millis (must be positive).
+pub fn parse_width(s: &str) -> Option<Millis> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
+    let scale = match unit {
+        's' => 1_000,
+        'm' => 60_000,
+        'h' => 3_600_000,
+        'd' => 86_400_000,
+        _ => return None,
+    };
+    let ms = n.checked_mul(scale)?;
+    (ms > 0).then_some(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Millis = 1_764_151_200_000; // 2025-11-26T10:00:00Z
+
+    #[test]
+    fn accepts_spec_forms() {
+        assert_eq!(parse_str("2025-11-26T10:00:00Z"), Some(T0));
+        assert_eq!(parse_str("2025-11-26T10:00:00.250Z"), Some(T0 + 250));
+        assert_eq!(parse_str("2025-11-26T18:00:00+08:00"), Some(T0));
+        assert_eq!(parse_str("2025-11-26T10:00:00"), Some(T0));
+        assert_eq!(parse_str("2025-11-26 10:00:00"), Some(T0));
+        assert_eq!(parse_str("2025-11-26 10:00:00.5"), Some(T0 + 500));
+        assert_eq!(parse_str("yesterday"), None);
+        assert_eq!(parse_str("2025-13-26T10:00:00Z"), None);
+    }
+
+    #[test]
+    fn epoch_numbers_by_magnitude() {
+        assert_eq!(from_epoch_number(1_764_151_200.0), Some(T0));
+        assert_eq!(from_epoch_number(1_764_151_200_000.0), Some(T0));
+        assert_eq!(from_epoch_number(1_764_151_200.25), Some(T0 + 250));
+        assert_eq!(from_epoch_number(f64::NAN), None);
+        assert_eq!(from_epoch_number(1e300), None);
+    }
+
+    #[test]
+    fn prefix_words() {
+        assert_eq!(parse_prefix(b"2025-11-26T10:00:00Z INFO call "), Some(T0));
+        assert_eq!(parse_prefix(b"2025-11-26 10:00:00 INFO "), Some(T0));
+        assert_eq!(parse_prefix(b"[2025-11-26T10:00:00Z] "), Some(T0));
+        assert_eq!(parse_prefix(b"INFO 2025-11-26T10:00:00Z "), None);
+        assert_eq!(parse_prefix(b"\xff\xfe"), None);
+    }
+
+    #[test]
+    fn widths_and_bounds() {
+        assert_eq!(parse_width("1m"), Some(60_000));
+        assert_eq!(parse_width("15s"), Some(15_000));
+        assert_eq!(parse_width("2d"), Some(172_800_000));
+        assert_eq!(parse_width("0m"), None);
+        assert_eq!(parse_width("m"), None);
+        assert_eq!(parse_width("5x"), None);
+        assert_eq!(parse_bound("2025-11-26"), Some(T0 - 36_000_000));
+        assert_eq!(format(T0), "2025-11-26T10:00:00Z");
+        assert_eq!(format(T0 + 5), "2025-11-26T10:00:00.005Z");
+    }
+}
