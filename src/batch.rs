@@ -127,7 +127,8 @@ fn scan_file(
                     max_line: scan.max_line,
                 };
                 let mut sub = 0u64;
-                let read = chunker.run(PositionedReader::new(file, from), from, skip, |chunk| {
+                let reader = PositionedReader::new(file, from);
+                let read = chunker.run(reader, from, skip, limit, |chunk| {
                     let index = (r << SUB_CHUNK_BITS) | sub;
                     sub += 1;
                     let flow = scan_chunk(&chunk, source, index, limit, scan, &mut stats);
@@ -157,7 +158,7 @@ fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Pa
     std::thread::scope(|s| {
         let producer = s.spawn(move || {
             let mut index = 0u64;
-            chunker.run(reader, 0, false, |chunk| {
+            chunker.run(reader, 0, false, u64::MAX, |chunk| {
                 let sent = tx.send((index, chunk));
                 index += 1;
                 if sent.is_ok() {

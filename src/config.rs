@@ -190,7 +190,16 @@ fn common_settings(
 }
 
 fn regex(flag: &str, re: &str) -> Result<Regex, Error> {
-    Regex::new(re).map_err(|e| Error::Usage(format!("{flag} {re:?}: {e}")))
+    Regex::new(re).map_err(|e| {
+        // The regex crate explains over several lines; its last line says what is wrong.
+        let text = e.to_string();
+        let why = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        Error::Usage(format!("{flag} {re:?}: invalid regex: {}", why.trim()))
+    })
 }
 
 fn filter(a: &ScanArgs) -> Result<Filter, Error> {

@@ -208,6 +208,9 @@ impl Read for PositionedReader<'_> {
     }
 }
 
+/// Bytes read at a time past a range's end, to finish its last line.
+const TAIL_READ: usize = 64 << 10;
+
 /// A run of whole lines, or one line that was too long to keep.
 #[derive(Debug)]
 pub struct Chunk {
@@ -228,21 +231,29 @@ pub struct Chunker {
 }
 
 impl Chunker {
-    /// Reads `r` (positioned at `offset` in its source) to the end, or until `f` breaks.
-    /// With `skip_partial`, the bytes up to the first newline belong to someone else and
-    /// are not handed out.
+    /// Reads `r` (positioned at `offset` in its source) until the first line that starts
+    /// at or after `limit`, the end, or until `f` breaks. Reads stop at `limit`, then go on
+    /// in small steps to finish the last line. With `skip_partial`, the bytes up to the
+    /// first newline belong to someone else and are not handed out.
     pub fn run(
         &self,
         mut r: impl Read,
         mut offset: u64,
         skip_partial: bool,
+        limit: u64,
         mut f: impl FnMut(Chunk) -> ControlFlow<()>,
     ) -> io::Result<()> {
         let mut buf: Vec<u8> = Vec::with_capacity(self.chunk_size);
         // While dropping an overlong line: where it started (None for a skipped partial).
         let mut dropping: Option<Option<u64>> = skip_partial.then_some(None);
         loop {
-            let want = buf.len() + self.chunk_size;
+            let end = offset + buf.len() as u64;
+            let step = if end < limit {
+                (limit - end).min(self.chunk_size as u64) as usize
+            } else {
+                TAIL_READ.min(self.chunk_size)
+            };
+            let want = buf.len() + step;
             let eof = fill(&mut r, &mut buf, want)?;
             if let Some(started) = dropping {
                 match memchr::memchr(b'\n', &buf) {
@@ -264,6 +275,9 @@ impl Chunker {
                         if let Some(at) = started
                             && f(too_long(at)).is_break()
                         {
+                            return Ok(());
+                        }
+                        if offset >= limit {
                             return Ok(());
                         }
                     }
@@ -294,7 +308,7 @@ impl Chunker {
                         too_long: false,
                     };
                     offset += len;
-                    if f(chunk).is_break() {
+                    if f(chunk).is_break() || offset >= limit {
                         return Ok(());
                     }
                 }
@@ -352,7 +366,7 @@ mod tests {
             chunk_size,
             max_line,
         }
-        .run(data, 100, skip, |c| {
+        .run(data, 100, skip, u64::MAX, |c| {
             out.push((
                 c.offset,
                 String::from_utf8_lossy(&c.data).into_owned(),
@@ -398,6 +412,29 @@ mod tests {
         assert_eq!(kept, "mine\n");
         assert_eq!(got[0].0, 116);
         assert!(got.iter().all(|c| !c.2));
+    }
+
+    #[test]
+    fn a_limit_stops_after_the_line_that_crosses_it() {
+        let text = b"aaaa\nbbbb\ncccc\ndddd\n";
+        for size in 1..12 {
+            let mut kept = Vec::new();
+            let mut read = 0;
+            let counting = std::io::Read::chain(&text[..], &b""[..]).take(1000);
+            Chunker {
+                chunk_size: size,
+                max_line: 100,
+            }
+            .run(counting, 0, false, 7, |c| {
+                read += c.data.len();
+                kept.extend_from_slice(&c.data);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            // Lines starting before byte 7: "aaaa" and "bbbb" (which crosses the limit).
+            assert!(kept.starts_with(b"aaaa\nbbbb\n"), "size {size}");
+            assert!(read < text.len(), "size {size}: read all");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod failon;
 pub mod filter;
 pub mod input;
 pub mod latency;
+pub mod loggen;
 pub mod progress;
 pub mod record;
 pub mod report;

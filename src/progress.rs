@@ -73,7 +73,9 @@ fn draw(total: u64, counter: &AtomicU64, stop: &AtomicBool) {
         bar.set_style(style);
     }
     while !stop.load(Ordering::Relaxed) {
-        bar.set_position(counter.load(Ordering::Relaxed));
+        // Ranges read a little past their end to finish a line: never show more than all.
+        let done = counter.load(Ordering::Relaxed);
+        bar.set_position(if total > 0 { done.min(total) } else { done });
         std::thread::sleep(TICK);
     }
     bar.finish_and_clear();

@@ -133,7 +133,10 @@ pub enum Parts<'a> {
     /// No `{` at all.
     Text,
     /// The text before the first `{`, and the JSON from there on.
-    Json { prefix: &'a [u8], json: &'a [u8] },
+    Json {
+        prefix: &'a [u8],
+        json: &'a [u8],
+    },
 }
 
 /// Cuts a line where its JSON starts. Strips a trailing `\r`.

@@ -15,8 +15,9 @@ use crate::latency::Latency;
 use crate::record::{Malformed, Record};
 use crate::time::Millis;
 
-/// Distinct messages kept per code (exact counts for those kept).
-pub const MESSAGES_KEPT: usize = 64;
+/// Distinct messages kept per code (exact counts for those kept). Past this many, the kept
+/// ones are a deterministic sample: those with the smallest hash of their text.
+pub const MESSAGES_KEPT: usize = 256;
 /// Longest message or request id kept, in bytes (cut at a character boundary).
 pub const TEXT_MAX: usize = 256;
 /// Malformed lines remembered with their place.
@@ -423,12 +424,12 @@ mod tests {
     #[test]
     fn message_sample_is_bounded_with_exact_counts() {
         let mut c = Vec::new();
-        for i in 0..10_000u64 {
-            add_message(&mut c, &format!("message {}", i % 500), 1);
+        for i in 0..20_000u64 {
+            add_message(&mut c, &format!("message {}", i % 1000), 1);
         }
         add_message(&mut c, "rare", 1);
         assert_eq!(c.len(), MESSAGES_KEPT);
-        // Every kept message was seen 20 times (or once, for "rare"): counts are exact.
+        // Every kept message was seen 20 times (20,000 adds over 1,000 texts) (or once, for "rare"): counts are exact.
         assert!(
             c.iter()
                 .all(|(_, t, n)| *n == 20 || (&**t == "rare" && *n == 1))

@@ -34,17 +34,13 @@ pub fn render_codes(
     let object = |r: &[String; 5]| json!({ "code": r[0], "class": r[1], "category": r[2], "fault": r[3], "description": r[4] });
     match format {
         Format::Table => {
-            let mut g = comfy_table::Table::new();
-            g.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-            g.force_no_tty();
-            if let Some(w) = width {
-                g.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
-                g.set_width(w);
-            }
-            g.set_header(HEADER.map(str::to_uppercase));
-            for r in &rows {
-                g.add_row(r);
-            }
+            let header = HEADER.map(str::to_uppercase);
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let cells = rows
+                .iter()
+                .map(|r| r.iter().map(comfy_table::Cell::new).collect())
+                .collect();
+            let g = super::table::fit(&header, cells, 4, &[2, 1], width);
             writeln!(out, "{g}")
         }
         Format::Json => {

@@ -5,7 +5,9 @@
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
+use comfy_table::{
+    Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table as Grid, Width,
+};
 
 use super::{Render, Report};
 use crate::time;
@@ -19,22 +21,75 @@ pub struct Table {
     pub width: Option<u16>,
 }
 
-impl Table {
-    fn grid(&self, header: Vec<&str>) -> Grid {
-        let mut g = Grid::new();
-        g.load_style(UTF8_BORDERS_ONLY);
-        g.force_no_tty();
-        if let Some(w) = self.width {
-            g.set_content_arrangement(ContentArrangement::Dynamic);
-            g.set_width(w);
+/// Lays out a table in `width` columns: every column keeps its content's width except
+/// `flexible`, which wraps; while the table is still too wide, the columns named in
+/// `drop_order` are hidden one by one.
+pub(super) fn fit(
+    header: &[&str],
+    rows: Vec<Vec<Cell>>,
+    flexible: usize,
+    drop_order: &[usize],
+    width: Option<u16>,
+) -> Grid {
+    let mut g = Grid::new();
+    g.load_style(UTF8_BORDERS_ONLY);
+    g.force_no_tty();
+    g.set_header(header.to_vec());
+    g.add_rows(rows);
+    let Some(w) = width else {
+        return g;
+    };
+    g.set_content_arrangement(ContentArrangement::Dynamic);
+    g.set_width(w);
+    for (i, col) in g.column_iter_mut().enumerate() {
+        if i != flexible {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        } else {
+            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(16)));
         }
-        g.set_header(header);
-        g
     }
+    let fits = |g: &Grid| g.lines().all(|l| l.chars().count() <= usize::from(w));
+    for &hide in drop_order {
+        if fits(&g) {
+            break;
+        }
+        if let Some(col) = g.column_mut(hide) {
+            col.set_constraint(ColumnConstraint::Hidden);
+        }
+    }
+    g
+}
+
+/// Joins items with `, ` after a label, starting a new indented line where one would pass
+/// `width`.
+fn wrap(label: &str, items: &[String], width: Option<u16>) -> String {
+    let width = width.map_or(usize::MAX, usize::from);
+    let mut text = label.to_string();
+    let mut line_len = label.chars().count();
+    for (i, item) in items.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let len = item.chars().count();
+        if i > 0 && line_len + sep.len() + len > width {
+            text.push_str(",\n  ");
+            line_len = 2;
+        } else {
+            text.push_str(sep);
+            line_len += sep.len();
+        }
+        text.push_str(item);
+        line_len += len;
+    }
+    text
 }
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
+}
+
+/// Prints a time to the second, for a narrow column (JSON and CSV keep the fraction).
+fn short_time(t: crate::time::Millis) -> String {
+    let full = time::format(t.div_euclid(1000) * 1000);
+    full.trim_end_matches('Z').replace('T', " ")
 }
 
 fn ms(x: f64) -> String {
@@ -81,67 +136,86 @@ impl Render for Table {
             writeln!(out, "no errors")?;
         } else {
             let latency = r.codes.iter().any(|c| c.latency.is_some());
-            let mut header = vec!["CODE"];
+            let mut header = vec![];
             if let Some(g) = r.group_by {
-                header.insert(0, g.as_str());
+                header.push(g.as_str());
             }
             header.extend([
-                "CATEGORY", "CLASS", "FAULT", "COUNT", "SHARE", "RATE", "FIRST", "LAST",
+                "CODE", "CATEGORY", "CLASS", "FAULT", "COUNT", "SHARE", "RATE", "FIRST", "LAST",
             ]);
             if latency {
                 header.extend(["P50 ms", "P99 ms"]);
             }
             header.push("DESCRIPTION");
-            let mut g = self.grid(header);
-            for c in &r.codes {
-                let mut row = Vec::new();
-                if let Some(group) = &c.group {
-                    row.push(Cell::new(group));
-                }
-                row.extend([
-                    Cell::new(&c.code),
-                    Cell::new(&c.category),
-                    Cell::new(c.class),
-                    Cell::new(c.fault),
-                    right(c.count.to_string()),
-                    right(pct(c.share)),
-                    right(pct(c.rate)),
-                    Cell::new(c.first_seen.map(time::format).unwrap_or_default()),
-                    Cell::new(c.last_seen.map(time::format).unwrap_or_default()),
-                ]);
-                if latency {
-                    row.push(right(c.latency.map(|p| ms(p.p50)).unwrap_or_default()));
-                    row.push(right(c.latency.map(|p| ms(p.p99)).unwrap_or_default()));
-                }
-                row.push(Cell::new(c.description.as_deref().unwrap_or("")));
-                g.add_row(row);
-            }
+            let rows = r
+                .codes
+                .iter()
+                .map(|c| {
+                    let mut row = Vec::new();
+                    if let Some(group) = &c.group {
+                        row.push(Cell::new(group));
+                    }
+                    row.extend([
+                        Cell::new(&c.code),
+                        Cell::new(&c.category),
+                        Cell::new(c.class),
+                        Cell::new(c.fault),
+                        right(c.count.to_string()),
+                        right(pct(c.share)),
+                        right(pct(c.rate)),
+                        Cell::new(c.first_seen.map(short_time).unwrap_or_default()),
+                        Cell::new(c.last_seen.map(short_time).unwrap_or_default()),
+                    ]);
+                    if latency {
+                        row.push(right(c.latency.map(|p| ms(p.p50)).unwrap_or_default()));
+                        row.push(right(c.latency.map(|p| ms(p.p99)).unwrap_or_default()));
+                    }
+                    row.push(Cell::new(c.description.as_deref().unwrap_or("")));
+                    row
+                })
+                .collect();
+            let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or(usize::MAX);
+            let drop_order = [
+                col("FIRST"),
+                col("CATEGORY"),
+                col("CLASS"),
+                col("P50 ms"),
+                col("SHARE"),
+                col("LAST"),
+                col("P99 ms"),
+                col("DESCRIPTION"),
+            ];
+            let g = fit(&header, rows, header.len() - 1, &drop_order, self.width);
             writeln!(out, "{g}")?;
             let cats: Vec<String> = r
                 .categories
                 .iter()
                 .map(|c| format!("{} {} ({})", c.name, c.count, pct(c.share)))
                 .collect();
-            writeln!(out, "categories: {}", cats.join(", "))?;
+            writeln!(out, "{}", wrap("categories: ", &cats, self.width))?;
         }
         if let Some((width, rows)) = &r.buckets {
-            let mut g = self.grid(vec!["BUCKET", "RESPONSES", "ERRORS", "RATE", "TOP CODES"]);
             let skip = rows.len().saturating_sub(BUCKETS_SHOWN);
-            for b in &rows[skip..] {
-                let top: Vec<String> = b
-                    .codes
-                    .iter()
-                    .take(3)
-                    .map(|(c, n)| format!("{c} {n}"))
-                    .collect();
-                g.add_row(vec![
-                    Cell::new(time::format(b.start)),
-                    right(b.responses.to_string()),
-                    right(b.errors.to_string()),
-                    right(pct(super::ratio(b.errors, b.responses))),
-                    Cell::new(top.join(", ")),
-                ]);
-            }
+            let cells = rows[skip..]
+                .iter()
+                .map(|b| {
+                    let top: Vec<String> = b
+                        .codes
+                        .iter()
+                        .take(3)
+                        .map(|(c, n)| format!("{c} {n}"))
+                        .collect();
+                    vec![
+                        Cell::new(short_time(b.start)),
+                        right(b.responses.to_string()),
+                        right(b.errors.to_string()),
+                        right(pct(super::ratio(b.errors, b.responses))),
+                        Cell::new(top.join(", ")),
+                    ]
+                })
+                .collect();
+            let header = ["BUCKET", "RESPONSES", "ERRORS", "RATE", "TOP CODES"];
+            let g = fit(&header, cells, 4, &[4], self.width);
             let shown = if skip > 0 {
                 format!(", the last {BUCKETS_SHOWN} of {}", rows.len())
             } else {

@@ -1,0 +1,46 @@
+//! The progress bar appears on a terminal for a run longer than a moment, and never with
+//! --quiet or off a terminal. The terminal is a real pseudo-terminal, made by `script`.
+
+mod common;
+
+use std::process::Command;
+
+use errstat::loggen::{Options, generate};
+
+fn under_pty(args: &str) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("errstat");
+    let out = Command::new("script")
+        .args(["-qec", &format!("'{}' {args}", bin.display()), "/dev/null"])
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn progress_bar_only_on_a_terminal_and_not_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("big.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&log).unwrap());
+    generate(
+        &Options {
+            bytes: 24 << 20,
+            ..Options::default()
+        },
+        &mut f,
+    )
+    .unwrap();
+    drop(f);
+    let args = format!("--threads 1 -o /dev/null '{}'", log.display());
+    let Some(shown) = under_pty(&args) else {
+        eprintln!("no `script` here: skipping the pseudo-terminal check");
+        return;
+    };
+    assert!(shown.contains("MiB"), "no bar on a terminal: {shown:?}");
+    let quiet = under_pty(&format!("--quiet {args}")).unwrap();
+    assert!(!quiet.contains("MiB"), "a bar despite --quiet: {quiet:?}");
+    let piped = common::run(
+        &["--threads", "1", "-o", "/dev/null", log.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(piped.stderr, "", "a bar off a terminal");
+}
