@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::filter::Filter;
 use crate::input::{self, Chunk, Chunker, InputError, Opened, PositionedReader, Source};
-use crate::record::{self, Keys, Line, Malformed};
+use crate::record::{Extractor, Keys, Line, Malformed};
 use crate::stats::{Pos, Shape, Stats};
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
@@ -221,6 +221,7 @@ pub fn scan_chunk(
         data = &data[BOM.len()..];
         skipped = BOM.len();
     }
+    let mut extractor = Extractor::default();
     let mut flow = ControlFlow::Continue(());
     let mut lines = 0u64;
     let mut start = 0;
@@ -230,7 +231,7 @@ pub fn scan_chunk(
             break;
         }
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        scan_line(&data[start..end], pos(lines), scan, stats);
+        scan_line(&data[start..end], pos(lines), scan, &mut extractor, stats);
         lines += 1;
         start = end + 1;
     }
@@ -239,12 +240,12 @@ pub fn scan_chunk(
 }
 
 /// Folds one line (without its `\n`) into `stats`.
-fn scan_line(line: &[u8], pos: Pos, scan: &Scan, stats: &mut Stats) {
+fn scan_line(line: &[u8], pos: Pos, scan: &Scan, extractor: &mut Extractor, stats: &mut Stats) {
     if line.len() > scan.max_line {
         stats.add_malformed(pos, Malformed::TooLong);
         return;
     }
-    match record::classify(line, &scan.keys) {
+    match extractor.classify(line, &scan.keys) {
         Line::Blank => stats.totals.blank += 1,
         Line::Skipped => stats.totals.skipped += 1,
         Line::Malformed(why) => stats.add_malformed(pos, why),

@@ -1,13 +1,17 @@
 //! Latency percentiles: a thin wrapper over an HDR histogram.
 //!
-//! Values are recorded in microseconds with 3 significant digits (0.1% relative error), so
-//! 0.001 ms and one hour are both exact to the precision a report prints. The histogram is
-//! allocated on the first value: most codes in most logs carry no latency at all.
+//! Values are recorded in microseconds with 2 significant digits: within 1% of the true
+//! value from 0.001 ms to a day, in about 30 KB per histogram. (3 digits would cost 230 KB
+//! per code and per worker, and make every merge eight times slower, for a precision no
+//! latency report needs.) The histogram is allocated on the first value: many codes in many
+//! logs carry no latency at all.
 
 use hdrhistogram::Histogram;
 
 /// Highest value tracked: one day in microseconds; longer latencies are clamped.
 const MAX_MICROS: u64 = 86_400_000_000;
+
+const SIGNIFICANT_DIGITS: u8 = 2;
 
 /// The percentiles a report prints, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,6 +26,8 @@ pub struct Percentiles {
 #[derive(Debug, Clone, Default)]
 pub struct Latency {
     hist: Option<Box<Histogram<u64>>>,
+    /// The exact largest value, in microseconds (the histogram only knows its bucket).
+    max: u64,
 }
 
 impl Latency {
@@ -33,13 +39,18 @@ impl Latency {
         let micros = ((ms * 1000.0).round() as u64).min(MAX_MICROS);
         let hist = self.hist.get_or_insert_with(|| {
             // Bounds are constants that hdrhistogram accepts; this cannot fail.
-            Box::new(Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid bounds"))
+            Box::new(
+                Histogram::new_with_bounds(1, MAX_MICROS, SIGNIFICANT_DIGITS)
+                    .expect("valid bounds"),
+            )
         });
         hist.saturating_record(micros);
+        self.max = self.max.max(micros);
     }
 
     /// Adds another distribution to this one.
     pub fn merge(&mut self, other: &Latency) {
+        self.max = self.max.max(other.max);
         match (&mut self.hist, &other.hist) {
             (_, None) => {}
             (None, Some(h)) => self.hist = Some(h.clone()),
@@ -63,11 +74,13 @@ impl Latency {
     pub fn percentiles(&self) -> Option<Percentiles> {
         let h = self.hist.as_ref().filter(|h| !h.is_empty())?;
         let ms = |micros: u64| micros as f64 / 1000.0;
+        // The middle of the value's bucket, never above the exact maximum.
+        let at = |q: f64| ms(h.median_equivalent(h.value_at_quantile(q)).min(self.max));
         Some(Percentiles {
-            p50: ms(h.value_at_quantile(0.50)),
-            p90: ms(h.value_at_quantile(0.90)),
-            p99: ms(h.value_at_quantile(0.99)),
-            max: ms(h.max()),
+            p50: at(0.50),
+            p90: at(0.90),
+            p99: at(0.99),
+            max: ms(self.max),
         })
     }
 }
@@ -87,11 +100,11 @@ mod tests {
         l.record(f64::NAN);
         let p = l.percentiles().unwrap();
         assert_eq!(l.len(), 100);
-        // 3 significant digits: within 0.1%.
-        assert!((p.p50 - 50.0).abs() <= 0.05, "{p:?}");
-        assert!((p.p90 - 90.0).abs() <= 0.09, "{p:?}");
-        assert!((p.p99 - 99.0).abs() <= 0.1, "{p:?}");
-        assert!((p.max - 100.0).abs() <= 0.1, "{p:?}");
+        // 2 significant digits: within 1%.
+        assert!((p.p50 - 50.0).abs() <= 0.5, "{p:?}");
+        assert!((p.p90 - 90.0).abs() <= 0.9, "{p:?}");
+        assert!((p.p99 - 99.0).abs() <= 1.0, "{p:?}");
+        assert!((p.max - 100.0).abs() <= 1.0, "{p:?}");
     }
 
     #[test]

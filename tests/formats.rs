@@ -76,11 +76,11 @@ fn json_has_every_key_the_spec_names() {
     let rle = code_row(&r, "RequestLimitExceeded");
     assert_eq!(rle["share"], 0.5);
     assert_eq!(rle["rate"], 0.3);
-    // Latency 1203, 1550, 1300 ms: the median is 1300, the max 1550 (HDR, 3 digits).
+    // Latency 1203, 1550, 1300 ms: the median is 1300, the max 1550 (HDR, within 1%).
     let p50 = rle["latency_ms"]["p50"].as_f64().unwrap();
-    assert!((p50 - 1300.0).abs() < 2.0, "{p50}");
+    assert!((p50 - 1300.0).abs() <= 13.0, "{p50}");
     let max = rle["latency_ms"]["max"].as_f64().unwrap();
-    assert!((max - 1550.0).abs() < 2.0, "{max}");
+    assert!((max - 1550.0).abs() <= 15.5, "{max}");
 }
 
 #[test]

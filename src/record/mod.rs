@@ -1,13 +1,17 @@
 //! Record extraction: one line of log → what it is (SPEC §1).
 //!
-//! `classify` is the entry point. It splits off the text before the JSON, and hands the JSON
-//! to the exact extractor (`exact`, serde_json), which defines the meaning of every line.
-//! Nothing here allocates for lines that are blank or plain text; the exact path owns what
-//! it returns, a fast path may borrow from the line (hence the `Cow`s).
+//! `Extractor::classify` is the entry point. It splits off the text before the JSON and
+//! hands the JSON to the fast extractor (`fast`, one validating byte scan that borrows from
+//! the line); whatever the fast path is unsure of goes to the exact extractor (`exact`,
+//! serde_json), which defines the meaning of every line. The two are tested to agree.
+
+mod fast;
 
 use std::borrow::Cow;
 
 use serde_json::{Map, Value};
+
+pub use self::fast::Fast;
 
 use crate::time::{self, Millis};
 
@@ -152,12 +156,42 @@ pub fn split_line(line: &[u8]) -> Parts<'_> {
     }
 }
 
-/// Classifies one line (without its `\n`) with the exact extractor.
+/// Classifies one line (without its `\n`) with the exact extractor only.
 pub fn classify<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
     match split_line(line) {
         Parts::Json { prefix, json } => exact(prefix, json, keys),
         Parts::Blank => Line::Blank,
         Parts::Text => Line::Skipped,
+    }
+}
+
+/// Classifies lines: the fast path first, the exact path where it is unsure. One per worker
+/// (it keeps scratch space between lines).
+#[derive(Debug, Default)]
+pub struct Extractor {
+    fast: Fast,
+}
+
+impl Extractor {
+    /// Classifies one line (without its `\n`).
+    pub fn classify<'a>(&mut self, line: &'a [u8], keys: &Keys) -> Line<'a> {
+        match split_line(line) {
+            Parts::Json { prefix, json } => self
+                .fast
+                .extract(prefix, json, keys)
+                .unwrap_or_else(|| exact(prefix, json, keys)),
+            Parts::Blank => Line::Blank,
+            Parts::Text => Line::Skipped,
+        }
+    }
+
+    /// Classifies with the fast path alone; `None` where it would hand over (for tests).
+    pub fn fast_only<'a>(&mut self, line: &'a [u8], keys: &Keys) -> Option<Line<'a>> {
+        match split_line(line) {
+            Parts::Json { prefix, json } => self.fast.extract(prefix, json, keys),
+            Parts::Blank => Some(Line::Blank),
+            Parts::Text => Some(Line::Skipped),
+        }
     }
 }
 

@@ -1,0 +1,238 @@
+//! The fast extractor against its exact twin (serde_json): the same lines, adversarial ones
+//! included, must give the same answers. Where the fast path answers at all, its answer
+//! must equal the exact one; and on realistic logs it must answer almost always.
+
+mod common;
+
+use errstat::loggen::{Options, generate};
+use errstat::record::{Extractor, Keys, Line, classify};
+use proptest::prelude::*;
+
+fn check(line: &[u8], keys: &Keys) -> bool {
+    let mut ex = Extractor::default();
+    let exact = classify(line, keys);
+    let both = ex.classify(line, keys);
+    assert_eq!(both, exact, "line {:?}", String::from_utf8_lossy(line));
+    match ex.fast_only(line, keys) {
+        Some(fast) => {
+            assert_eq!(
+                fast,
+                exact,
+                "fast path on {:?}",
+                String::from_utf8_lossy(line)
+            );
+            true
+        }
+        None => false,
+    }
+}
+
+#[test]
+fn fixture_lines_agree() {
+    let keys = Keys::default();
+    for name in [
+        "bare.jsonl",
+        "envelope.jsonl",
+        "text-prefix.log",
+        "cloudaudit.jsonl",
+        "mixed.jsonl",
+    ] {
+        let bytes = std::fs::read(common::fixture(name)).unwrap();
+        for line in bytes.split(|b| *b == b'\n') {
+            check(line, &keys);
+        }
+    }
+}
+
+#[test]
+fn generated_lines_agree_and_mostly_take_the_fast_path() {
+    let mut bytes = Vec::new();
+    generate(
+        &Options {
+            bytes: 3 << 20,
+            ..Options::default()
+        },
+        &mut bytes,
+    )
+    .unwrap();
+    let keys = Keys::default();
+    let (mut fast, mut all) = (0, 0);
+    for line in bytes.split(|b| *b == b'\n').filter(|l| l.contains(&b'{')) {
+        all += 1;
+        fast += check(line, &keys) as usize;
+    }
+    assert!(all > 5_000);
+    assert_eq!(
+        fast, all,
+        "every generated JSON line is within the fast path's reach"
+    );
+}
+
+#[test]
+fn hand_picked_edge_cases_agree() {
+    let keys = Keys::default();
+    let cases: &[&str] = &[
+        r#"{"Response":{"Error":{"Code":"A","Code":"B"}}}"#,
+        r#"{"Response":{"Error":{"Code":9003}}}"#,
+        r#"{"Response":{"Error":{"Code":-0}}}"#,
+        r#"{"Response":{"Error":{"Code":1e3}}}"#,
+        r#"{"Response":{"Error":{"Code":"Auth\u0046ailure"}}}"#,
+        r#"{"Response":{"Error":{"Code":"\ud83d\ude00"}}}"#,
+        r#"{"Response":{"Error":{"Code":"\udc00"}}}"#,
+        r#"{"Respons\u0065":{"Error":{"Code":"X"}}}"#,
+        r#"{"a":{"Response":{"Error":{"Code":"X"}}},"a":1}"#,
+        r#"{"a":{"Response":1},"b":{"Response":{"Error":{"Code":"Y"}}}}"#,
+        r#"{"ts":{"Response":{"Error":{"Code":"X"}}}}"#,
+        r#"{"requestID":{"Response":{"Error":{"Code":"X"}}}}"#,
+        r#"{"eventTime":"2026-11-26 10:00:00","apiErrorCode":-0}"#,
+        r#"{"eventTime":"2026-11-26 10:00:00","apiErrorCode":0.0}"#,
+        r#"{"eventTime":{"x":1},"apiErrorCode":"E","eventName":{"Response":{}}}"#,
+        r#"{"ts":1764151200.123456789,"latency_ms":0.1,"Response":{}}"#,
+        r#"{"ts":-0,"latency_ms":-0,"Response":{}}"#,
+        r#"{"ts":123456789012345678901234,"Response":{}}"#,
+        r#"{"latency_ms":-5,"duration_ms":7,"Response":{}}"#,
+        r#"{"Response":{"Error":{"Code":"X","Message":"a\"b\\c\/d\b\f\n\r\t\u00e9\u4e2d"}}}"#,
+        r#"{"Response":{"Error":{"Code":"X","Message":"tab	inside"}}}"#,
+        r#"{"Response":{"Error":{"Code":"X"}},"x":01}"#,
+        r#"{"Response":{"Error":{"Code":"X"}},"x":1.}"#,
+        r#"{"Response":{"Error":{"Code":"X"}},"x":-}"#,
+        r#"{"Response":{"Error":{"Code":"X"}},"x":[1,2,]}"#,
+        r#"{"Response":{"Error":{"Code":"X"}},"x":tru}"#,
+        r#"{"Response":{"Error":{"Code":"X"}}}}"#,
+        r#"{"Response":{"Error":{"Code":"X"}}} "#,
+        r#"{ "Response" : { "Error" : { "Code" : "X" } } }"#,
+        r#"{"Response":{"Error":{"Code":"X"},"Error":{"Code":"Y"}}}"#,
+        r#"{"Response":{"RequestId":"a","RequestId":null}}"#,
+        r#"{"x":"\x"}"#,
+        r#"{"x":"\u12G4"}"#,
+        r#"{"x":"\u+123"}"#,
+    ];
+    for c in cases {
+        check(c.as_bytes(), &keys);
+    }
+    let deep = format!(
+        "{}{}",
+        "{\"a\":".repeat(150),
+        "1".to_string() + &"}".repeat(150)
+    );
+    check(deep.as_bytes(), &keys);
+    let ok_deep = format!(
+        "{{\"Response\":{{}},\"d\":{}1{}}}",
+        "[".repeat(90),
+        "]".repeat(90)
+    );
+    check(ok_deep.as_bytes(), &keys);
+}
+
+/// Random JSON-ish text built from the keys and values errstat cares about.
+fn json_value(depth: u32) -> BoxedStrategy<String> {
+    let key = prop_oneof![
+        Just("Response"),
+        Just("Error"),
+        Just("Code"),
+        Just("Message"),
+        Just("RequestId"),
+        Just("ts"),
+        Just("time"),
+        Just("action"),
+        Just("region"),
+        Just("service"),
+        Just("latency_ms"),
+        Just("eventTime"),
+        Just("apiErrorCode"),
+        Just("requestID"),
+        Just("eventName"),
+        Just("data"),
+        Just("x"),
+        Just("Respons\\u0065"),
+        Just("Co\\\"de"),
+    ];
+    let leaf = prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("0".to_string()),
+        Just("-0".to_string()),
+        Just("9003".to_string()),
+        Just("1.5".to_string()),
+        Just("2e3".to_string()),
+        Just("1764151200".to_string()),
+        Just("1764151200123".to_string()),
+        Just("\"\"".to_string()),
+        Just("\"0\"".to_string()),
+        Just("\"2026-11-26T10:00:00Z\"".to_string()),
+        Just("\"2026-11-26 10:00:00.5\"".to_string()),
+        Just("\"AuthFailure.SignatureFailure\"".to_string()),
+        Just("\"In\\u0074ernalError\"".to_string()),
+        Just("\"quote \\\" and \\\\ and \\n\"".to_string()),
+        Just("\"\\ud83d\\ude00 emoji\"".to_string()),
+        Just("\"중국어 中文\"".to_string()),
+        "[a-zA-Z0-9 .]{0,8}".prop_map(|s| format!("\"{s}\"")),
+    ];
+    if depth == 0 {
+        return leaf.boxed();
+    }
+    let inner = json_value(depth - 1);
+    prop_oneof![
+        3 => leaf,
+        3 => prop::collection::vec((key, inner.clone(), " ?"), 0..5).prop_map(|members| {
+            let body: Vec<String> =
+                members.into_iter().map(|(k, v, sp)| format!("\"{k}\":{sp}{v}")).collect();
+            format!("{{{}}}", body.join(","))
+        }),
+        1 => prop::collection::vec(inner, 0..3).prop_map(|v| format!("[{}]", v.join(","))),
+    ]
+    .boxed()
+}
+
+fn json_object() -> impl Strategy<Value = String> {
+    json_value(4).prop_filter_map("an object", |v| v.starts_with('{').then_some(v))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn random_objects_agree(obj in json_object(), prefix in prop_oneof![Just(""), Just("2026-11-26T10:00:00Z INFO "), Just("x ")]) {
+        check(format!("{prefix}{obj}").as_bytes(), &Keys::default());
+    }
+
+    #[test]
+    fn mutated_objects_agree(obj in json_object(), at in any::<prop::sample::Index>(), byte in any::<u8>(), how in 0..3u8) {
+        let mut bytes = obj.into_bytes();
+        let i = at.index(bytes.len() + 1);
+        match how {
+            0 => bytes.truncate(i),
+            1 => bytes.insert(i, byte),
+            _ => { if i < bytes.len() { bytes.remove(i); } }
+        }
+        check(&bytes, &Keys::default());
+    }
+
+    #[test]
+    fn arbitrary_bytes_agree(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let mut line = b"{".to_vec();
+        line.extend(bytes.into_iter().filter(|b| *b != b'\n'));
+        check(&line, &Keys::default());
+    }
+}
+
+#[test]
+fn the_fast_path_hands_over_when_unsure_and_answers_when_sure() {
+    let keys = Keys::default();
+    let mut ex = Extractor::default();
+    assert!(
+        ex.fast_only(br#"{"Response":{"Error":{"Code":9003}}}"#, &keys)
+            .is_none()
+    );
+    assert!(
+        ex.fast_only(br#"{"Response":{"Error":{"Code":"X"}}"#, &keys)
+            .is_none()
+    );
+    assert!(matches!(
+        ex.fast_only(
+            br#"{"Response":{"Error":{"Code":"X","Message":"\u4e2d"}}}"#,
+            &keys
+        ),
+        Some(Line::Response(_))
+    ));
+}
