@@ -221,7 +221,7 @@ pub fn scan_chunk(
         data = &data[BOM.len()..];
         skipped = BOM.len();
     }
-    let mut extractor = Extractor::default();
+    let mut extractor = Extractor::new(&scan.keys);
     let mut flow = ControlFlow::Continue(());
     let mut lines = 0u64;
     let mut start = 0;

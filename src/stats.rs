@@ -6,9 +6,10 @@
 //! message list keeps the messages with the smallest fixed hash, with exact counts (a
 //! bottom-k sample, which merges exactly). Nothing here knows about formats or the catalog.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
+use foldhash::HashMap;
 use foldhash::fast::FixedState;
 
 use crate::latency::Latency;
@@ -112,7 +113,7 @@ impl Stats {
             totals: Totals::default(),
             span: None,
             latency: Latency::default(),
-            codes: HashMap::new(),
+            codes: HashMap::default(),
             buckets: BTreeMap::new(),
             malformed: Vec::new(),
             chunk_lines: BTreeMap::new(),
@@ -281,7 +282,8 @@ fn entry<'m, V: Default>(map: &'m mut HashMap<Box<str>, V>, key: &str) -> &'m mu
     if !map.contains_key(key) {
         map.insert(key.into(), V::default());
     }
-    map.get_mut(key).expect("inserted above")
+    // Present: inserted just above if it was not already.
+    map.get_mut(key).expect("present")
 }
 
 fn bump(map: &mut HashMap<Box<str>, u64>, key: &str, n: u64) {

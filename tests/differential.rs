@@ -9,11 +9,11 @@ use errstat::record::{Extractor, Keys, Line, classify};
 use proptest::prelude::*;
 
 fn check(line: &[u8], keys: &Keys) -> bool {
-    let mut ex = Extractor::default();
+    let mut ex = Extractor::new(keys);
     let exact = classify(line, keys);
     let both = ex.classify(line, keys);
     assert_eq!(both, exact, "line {:?}", String::from_utf8_lossy(line));
-    match ex.fast_only(line, keys) {
+    match ex.fast_only(line) {
         Some(fast) => {
             assert_eq!(
                 fast,
@@ -219,20 +219,13 @@ proptest! {
 #[test]
 fn the_fast_path_hands_over_when_unsure_and_answers_when_sure() {
     let keys = Keys::default();
-    let mut ex = Extractor::default();
-    assert!(
-        ex.fast_only(br#"{"Response":{"Error":{"Code":9003}}}"#, &keys)
-            .is_none()
-    );
-    assert!(
-        ex.fast_only(br#"{"Response":{"Error":{"Code":"X"}}"#, &keys)
-            .is_none()
-    );
-    assert!(matches!(
-        ex.fast_only(
-            br#"{"Response":{"Error":{"Code":"X","Message":"\u4e2d"}}}"#,
-            &keys
-        ),
-        Some(Line::Response(_))
-    ));
+    let mut ex = Extractor::new(&keys);
+    assert!(ex.fast_only(br#"{"Response":{"Error":{"Code":9003}}}"#).is_none());
+    assert!(ex.fast_only(br#"{"Response":{"Error":{"Code":"X"}}"#).is_none());
+    let line = br#"{"Response":{"Error":{"Code":"X","Message":"\u4e2d"}}}"#;
+    assert!(matches!(ex.fast_only(line), Some(Line::Response(_))));
+    // A key in two lists, or a response path: the exact path's.
+    let twice = Keys { action: vec!["ts".into()], ..Keys::default() };
+    assert!(Extractor::new(&twice).fast_only(br#"{"ts":"x","Response":{}}"#).is_none());
+    check(br#"{"ts":"x","Response":{}}"#, &twice);
 }

@@ -4,12 +4,20 @@
 //!
 //! It validates the whole JSON structure (strings, escapes, numbers, literals, nesting), not
 //! just the keys it looks for, because a line cut after a `}` must still count as malformed.
-//! It answers only when it is sure; anything unusual (any syntax error, a duplicate key
-//! where one matters, a `\u` surrogate, a numeric code, an exponent, nesting past
-//! `MAX_DEPTH`, `--response-path`) returns `None`, and the caller asks the exact extractor.
-//! The differential tests feed both the same lines and demand the same answers.
+//! It answers only when it is sure; anything unusual (any syntax error, a repeated key where
+//! one matters, a `\u` surrogate, a numeric code, an exponent, nesting past `MAX_DEPTH`,
+//! `--response-path`) returns `None`, and the caller asks the exact extractor. The
+//! differential tests feed both the same lines and demand the same answers.
+//!
+//! Per line it allocates nothing: what it captures is kept as byte ranges in scratch space
+//! owned by the worker, and turned into borrowed strings at the end (owned only where a
+//! captured string has escapes to decode).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
 
 use super::{Keys, Line, Record};
 use crate::time::{self, Millis};
@@ -18,47 +26,49 @@ use crate::time::{self, Millis};
 const MAX_DEPTH: usize = 100;
 /// Longer numbers go to the exact path (serde_json may call them out of range).
 const MAX_NUMBER: usize = 24;
+/// Keys looked up per envelope field; more go to the exact path.
+pub const MAX_KEYS: usize = 8;
 
-/// A scalar captured from the line, as written.
-#[derive(Debug, Clone, PartialEq)]
-enum Scalar<'a> {
-    Str(Cow<'a, str>),
-    /// A number, as its JSON text.
-    Num(&'a str),
-    /// Anything else (null, bool, object, array).
+/// A captured value, as a range of the JSON text.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum Raw {
+    #[default]
+    Absent,
+    /// A string's contents, and whether it has escapes.
+    Str(u32, u32, bool),
+    /// A number's text.
+    Num(u32, u32),
+    /// null, a boolean, an object or an array.
     Other,
 }
 
-/// A `Response` object's fields.
-#[derive(Debug, Default)]
-struct Response<'a> {
-    error: Option<ErrorField<'a>>,
-    request_id: Option<Scalar<'a>>,
-}
-
 /// A `Response.Error` member.
-#[derive(Debug)]
-enum ErrorField<'a> {
-    /// An object: its `Code` and `Message`.
-    Object(Option<Scalar<'a>>, Option<Scalar<'a>>),
-    /// `null` or any other non-object.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+enum ErrorField {
+    #[default]
+    Absent,
     NotObject,
+    Object {
+        code: Raw,
+        message: Raw,
+    },
 }
 
-/// Reusable scratch space, so a worker allocates nothing per line.
-#[derive(Debug, Default)]
-pub struct Fast {
-    top_keys: Vec<(usize, usize)>,
+/// A `Response` object's fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Response {
+    error: ErrorField,
+    request_id: Raw,
 }
 
-/// Which envelope slot a top-level key fills.
-#[derive(Clone, Copy)]
-enum Slot {
-    Time(usize),
-    Action(usize),
-    Service(usize),
-    Region(usize),
-    Latency(usize),
+/// What a top-level key means to errstat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Response,
+    /// An envelope field: which list (time, action, service, region, latency) and where.
+    Field(usize, usize),
+    /// A CloudAudit key, by its index in `AUDIT_KEYS` (and maybe an envelope field too).
+    Audit(usize, Option<(usize, usize)>),
 }
 
 const AUDIT_KEYS: [&str; 7] = [
@@ -70,136 +80,251 @@ const AUDIT_KEYS: [&str; 7] = [
     "eventSource",
     "eventRegion",
 ];
+const TIME: usize = 0;
+const ACTION: usize = 1;
+const SERVICE: usize = 2;
+const REGION: usize = 3;
+const LATENCY: usize = 4;
 
-/// Everything captured at the top level.
-struct Top<'a> {
-    response: Option<Option<Response<'a>>>,
-    envelope: Option<Response<'a>>,
-    time: Vec<Option<Scalar<'a>>>,
-    action: Vec<Option<Scalar<'a>>>,
-    service: Vec<Option<Scalar<'a>>>,
-    region: Vec<Option<Scalar<'a>>>,
-    latency: Vec<Option<Scalar<'a>>>,
-    audit: [Option<Scalar<'a>>; 7],
+/// The fast extractor with its scratch space; one per worker.
+#[derive(Debug)]
+pub struct Fast {
+    roles: HashMap<Box<str>, Role, FixedState>,
+    enabled: bool,
+    hasher: FixedState,
+    /// Hashes of the top-level keys seen in this line.
+    seen: Vec<u64>,
+    response: Option<Option<Response>>,
+    envelope: Option<Response>,
+    fields: [[Raw; MAX_KEYS]; 5],
+    audit: [Raw; 7],
 }
 
 impl Fast {
+    /// Prepares the fast path for these keys.
+    pub fn new(keys: &Keys) -> Fast {
+        let lists = [&keys.time, &keys.action, &keys.service, &keys.region, &keys.latency];
+        // A key named in two lists feeds both: that, and a path, are the exact path's.
+        let mut all: Vec<&String> = lists.iter().flat_map(|l| l.iter()).collect();
+        let named = all.len();
+        all.sort();
+        all.dedup();
+        let enabled = keys.response_path.is_none()
+            && all.len() == named
+            && lists.iter().all(|l| l.len() <= MAX_KEYS);
+        let mut roles: HashMap<Box<str>, Role, FixedState> = HashMap::default();
+        // Reverse order, so the first list naming a key wins, as in `slot` lookups.
+        for (list, keys) in lists.iter().enumerate().rev() {
+            for (at, key) in keys.iter().enumerate().rev() {
+                roles.insert(key.as_str().into(), Role::Field(list, at));
+            }
+        }
+        for (i, key) in AUDIT_KEYS.iter().enumerate() {
+            let field = match roles.get(*key) {
+                Some(Role::Field(list, at)) => Some((*list, *at)),
+                _ => None,
+            };
+            roles.insert((*key).into(), Role::Audit(i, field));
+        }
+        roles.insert("Response".into(), Role::Response);
+        Fast {
+            roles,
+            enabled,
+            hasher: FixedState::with_seed(0),
+            seen: Vec::with_capacity(16),
+            response: None,
+            envelope: None,
+            fields: [[Raw::Absent; MAX_KEYS]; 5],
+            audit: [Raw::Absent; 7],
+        }
+    }
+
     /// Classifies the JSON part of a line, or returns `None` when unsure.
-    pub fn extract<'a>(&mut self, prefix: &[u8], json: &'a [u8], keys: &Keys) -> Option<Line<'a>> {
-        if keys.response_path.is_some() {
+    pub fn extract<'a>(&mut self, prefix: &[u8], json: &'a [u8]) -> Option<Line<'a>> {
+        if !self.enabled || json.len() > u32::MAX as usize {
             return None;
         }
         let text = std::str::from_utf8(json).ok()?;
+        self.seen.clear();
+        self.response = None;
+        self.envelope = None;
+        self.fields = [[Raw::Absent; MAX_KEYS]; 5];
+        self.audit = [Raw::Absent; 7];
         let mut p = Parser {
-            s: text,
             b: text.as_bytes(),
             i: 0,
         };
-        self.top_keys.clear();
-        let top = p.top(keys, &mut self.top_keys)?;
+        self.top(&mut p)?;
         p.ws();
         if p.i != p.b.len() {
             return None;
         }
-        resolve(top, prefix)
+        self.resolve(text, prefix)
     }
-}
 
-/// Builds the record from what was captured, exactly as the exact path decides (`None`
-/// where only the exact path can).
-fn resolve<'a>(top: Top<'a>, prefix: &[u8]) -> Option<Line<'a>> {
-    let (mut record, audit) = match (top.response, top.envelope) {
-        (Some(Some(r)), _) | (None, Some(r)) => (from_response(r), false),
-        (Some(None), _) | (None, None) => {
-            if top.audit[0].is_some() && top.audit[1].is_some() {
-                (from_audit(&top.audit)?, true)
+    /// Reads the top-level object.
+    fn top(&mut self, p: &mut Parser<'_>) -> Option<()> {
+        p.object(0, |p, key| {
+            // Any repeated top-level key could change which member is the envelope.
+            let h = self.hasher.hash_one(key);
+            if self.seen.contains(&h) {
+                return None;
+            }
+            self.seen.push(h);
+            let role = std::str::from_utf8(key).ok().and_then(|k| self.roles.get(k)).copied();
+            match role {
+                Some(Role::Response) => {
+                    self.response = Some(if p.peek()? == b'{' {
+                        Some(p.response(1)?)
+                    } else {
+                        p.value(1)?;
+                        None
+                    });
+                }
+                Some(Role::Field(list, at)) => self.fields[list][at] = p.value(1)?,
+                Some(Role::Audit(i, field)) => {
+                    let v = if p.peek()? == b'{' && field.is_none() {
+                        self.member(p)?;
+                        Raw::Other
+                    } else {
+                        p.value(1)?
+                    };
+                    self.audit[i] = v;
+                    if let Some((list, at)) = field {
+                        self.fields[list][at] = v;
+                    }
+                }
+                None if p.peek()? == b'{' => self.member(p)?,
+                None => {
+                    p.value(1)?;
+                }
+            }
+            Some(())
+        })
+    }
+
+    /// Reads a top-level member that is an object: the first one holding a `Response`
+    /// object is the envelope.
+    fn member(&mut self, p: &mut Parser<'_>) -> Option<()> {
+        let mut found: Option<Option<Response>> = None;
+        p.object(1, |p, key| {
+            if key != b"Response" {
+                return p.value(2).map(drop);
+            }
+            if found.is_some() {
+                return None;
+            }
+            found = Some(if p.peek()? == b'{' {
+                Some(p.response(2)?)
             } else {
-                return Some(Line::Skipped);
-            }
+                p.value(2)?;
+                None
+            });
+            Some(())
+        })?;
+        if self.envelope.is_none() {
+            self.envelope = found.flatten();
         }
-    };
-    record.time = top
-        .time
-        .iter()
-        .flatten()
-        .find_map(time_of)
-        .or_else(|| time::parse_prefix(prefix));
-    let field = |audit_at: usize, generic: &[Option<Scalar<'a>>]| {
-        let audit_value = if audit {
-            top.audit[audit_at].as_ref().and_then(string_of)
-        } else {
-            None
-        };
-        audit_value.or_else(|| generic.iter().flatten().find_map(string_of))
-    };
-    record.action = field(4, &top.action);
-    record.service = field(5, &top.service);
-    record.region = field(6, &top.region);
-    record.latency_ms = top.latency.iter().flatten().find_map(|s| match s {
-        Scalar::Num(n) => n.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0),
-        _ => None,
-    });
-    Some(Line::Response(record))
-}
-
-fn string_of<'a>(s: &Scalar<'a>) -> Option<Cow<'a, str>> {
-    match s {
-        Scalar::Str(c) => Some(c.clone()),
-        _ => None,
+        Some(())
     }
-}
 
-fn time_of(s: &Scalar<'_>) -> Option<Millis> {
-    match s {
-        Scalar::Str(c) => time::parse_str(c),
-        Scalar::Num(n) => n.parse::<f64>().ok().and_then(time::from_epoch_number),
-        Scalar::Other => None,
-    }
-}
-
-fn from_response(r: Response<'_>) -> Record<'_> {
-    let mut record = Record {
-        request_id: r.request_id.as_ref().and_then(string_of),
-        ..Record::default()
-    };
-    if let Some(error) = r.error {
-        if let ErrorField::Object(code, message) = error {
-            record.code = match code {
-                Some(Scalar::Str(c)) if !c.is_empty() => Some(c),
+    /// Builds the record from what was captured, as the exact path decides (`None` where
+    /// only the exact path can).
+    fn resolve<'a>(&self, text: &'a str, prefix: &[u8]) -> Option<Line<'a>> {
+        let get = |raw: Raw| -> Option<Cow<'a, str>> {
+            match raw {
+                Raw::Str(a, b, false) => Some(Cow::Borrowed(&text[a as usize..b as usize])),
+                Raw::Str(a, b, true) => unescape(&text[a as usize..b as usize]).map(Cow::Owned),
                 _ => None,
-            };
-            if record.code.is_some() {
-                record.message = message.as_ref().and_then(string_of);
             }
-        }
-        record.empty_error = record.code.is_none();
+        };
+        let num = |raw: Raw| match raw {
+            Raw::Num(a, b) => text[a as usize..b as usize].parse::<f64>().ok(),
+            _ => None,
+        };
+        let response = match (self.response, self.envelope) {
+            (Some(Some(r)), _) | (None, Some(r)) => Some(r),
+            _ => None,
+        };
+        let (mut record, audit) = match response {
+            Some(r) => {
+                let mut record = Record {
+                    request_id: get(r.request_id),
+                    ..Record::default()
+                };
+                match r.error {
+                    ErrorField::Absent => {}
+                    ErrorField::NotObject => record.empty_error = true,
+                    ErrorField::Object { code, message } => {
+                        record.code = get(code).filter(|c| !c.is_empty());
+                        if record.code.is_some() {
+                            record.message = get(message);
+                        }
+                        record.empty_error = record.code.is_none();
+                    }
+                }
+                (record, false)
+            }
+            None if self.audit[0] != Raw::Absent && self.audit[1] != Raw::Absent => {
+                let code = match self.audit[1] {
+                    Raw::Num(a, b) if &text[a as usize..b as usize] == "0" => None,
+                    Raw::Num(..) => return None,
+                    raw => get(raw).filter(|c| !c.is_empty() && c != "0"),
+                };
+                let record = Record {
+                    message: code.as_ref().and_then(|_| get(self.audit[2])),
+                    code,
+                    request_id: get(self.audit[3]),
+                    ..Record::default()
+                };
+                (record, true)
+            }
+            None => return Some(Line::Skipped),
+        };
+        let time_of = |raw: Raw| -> Option<Millis> {
+            match raw {
+                Raw::Str(..) => get(raw).and_then(|s| time::parse_str(&s)),
+                Raw::Num(..) => num(raw).and_then(time::from_epoch_number),
+                _ => None,
+            }
+        };
+        record.time = self.fields[TIME]
+            .iter()
+            .find_map(|r| time_of(*r))
+            .or_else(|| time::parse_prefix(prefix));
+        let field = |audit_at: usize, list: usize| {
+            let audit_value = if audit { get(self.audit[audit_at]) } else { None };
+            audit_value.or_else(|| self.fields[list].iter().find_map(|r| get(*r)))
+        };
+        record.action = field(4, ACTION);
+        record.service = field(5, SERVICE);
+        record.region = field(6, REGION);
+        record.latency_ms = self.fields[LATENCY]
+            .iter()
+            .find_map(|r| num(*r).filter(|v| v.is_finite() && *v >= 0.0));
+        Some(Line::Response(record))
     }
-    record
 }
 
-/// Reads a CloudAudit event; `None` where the exact path must decide (numeric codes).
-fn from_audit<'a>(audit: &[Option<Scalar<'a>>; 7]) -> Option<Record<'a>> {
-    let code = match &audit[1] {
-        Some(Scalar::Str(c)) if !c.is_empty() && c != "0" => Some(c.clone()),
-        Some(Scalar::Num("0")) => None,
-        Some(Scalar::Num(_)) => return None,
-        _ => None,
-    };
-    Some(Record {
-        message: if code.is_some() {
-            audit[2].as_ref().and_then(string_of)
-        } else {
-            None
-        },
-        code,
-        request_id: audit[3].as_ref().and_then(string_of),
-        ..Record::default()
-    })
+/// Bytes that end or interrupt a run of plain string bytes: `"`, `\` and controls.
+fn special(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// Says whether any of 8 bytes is `"`, `\` or below 0x20 (SWAR: no false negatives,
+/// and the byte loop after it finds the exact place).
+fn any_special(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let quote = zero(w ^ (ONES * b'"' as u64));
+    let slash = zero(w ^ (ONES * b'\\' as u64));
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (quote | slash | control) != 0
 }
 
 /// A cursor over the JSON text. Every method returns `None` on anything it does not accept.
 struct Parser<'a> {
-    s: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -215,59 +340,58 @@ impl<'a> Parser<'a> {
         self.b.get(self.i).copied()
     }
 
-    fn eat(&mut self, c: u8) -> Option<()> {
-        if self.peek()? == c {
-            self.i += 1;
-            Some(())
-        } else {
-            None
-        }
-    }
-
-    /// Reads a string (at its opening quote); returns its raw text and whether it has
+    /// Reads a string (at its opening quote): the range of its contents and whether it has
     /// escapes. Validates control characters and escapes.
-    fn raw_string(&mut self) -> Option<(&'a str, bool)> {
-        self.eat(b'"')?;
+    fn string(&mut self) -> Option<(usize, usize, bool)> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.i += 1;
         let start = self.i;
         let mut escaped = false;
         loop {
-            let rel = memchr::memchr2(b'"', b'\\', &self.b[self.i..])?;
-            let stop = self.i + rel;
-            if self.b[self.i..stop].iter().any(|&c| c < 0x20) {
-                return None;
+            while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+                let w = u64::from_le_bytes(chunk.try_into().ok()?);
+                if any_special(w) {
+                    break;
+                }
+                self.i += 8;
             }
-            self.i = stop + 1;
-            if self.b[stop] == b'"' {
-                return Some((&self.s[start..stop], escaped));
+            while !special(*self.b.get(self.i)?) {
+                self.i += 1;
             }
-            escaped = true;
-            match self.peek()? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
-                b'u' => {
-                    let hex = self.s.get(self.i + 1..self.i + 5)?;
-                    let v = u16::from_str_radix(hex, 16).ok()?;
-                    if !hex.bytes().all(|c| c.is_ascii_hexdigit()) || (0xd800..0xe000).contains(&v)
-                    {
-                        return None;
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Some((start, self.i - 1, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.i += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 1..self.i + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            let v = hex
+                                .iter()
+                                .fold(0u32, |v, c| v * 16 + (*c as char).to_digit(16).unwrap_or(0));
+                            if (0xd800..0xe000).contains(&v) {
+                                return None;
+                            }
+                            self.i += 5;
+                        }
+                        _ => return None,
                     }
-                    self.i += 5;
                 }
                 _ => return None,
             }
         }
     }
 
-    /// Reads a string and decodes it (borrowed when it has no escapes).
-    fn string(&mut self) -> Option<Cow<'a, str>> {
-        let (raw, escaped) = self.raw_string()?;
-        if escaped {
-            unescape(raw).map(Cow::Owned)
-        } else {
-            Some(Cow::Borrowed(raw))
-        }
-    }
-
-    fn number(&mut self) -> Option<&'a str> {
+    fn number(&mut self) -> Option<(usize, usize)> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
@@ -287,7 +411,7 @@ impl<'a> Parser<'a> {
         if matches!(self.peek(), Some(b'e' | b'E')) || self.i - start > MAX_NUMBER {
             return None;
         }
-        Some(&self.s[start..self.i])
+        Some((start, self.i))
     }
 
     fn digits(&mut self) {
@@ -296,25 +420,28 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
+    fn literal(&mut self, word: &[u8]) -> Option<Raw> {
         if self.b.get(self.i..self.i + word.len())? == word {
             self.i += word.len();
-            Some(())
+            Some(Raw::Other)
         } else {
             None
         }
     }
 
-    /// Reads any value, validating it; returns it as a scalar.
-    fn value(&mut self, depth: usize) -> Option<Scalar<'a>> {
+    /// Reads any value, validating it.
+    fn value(&mut self, depth: usize) -> Option<Raw> {
         if depth > MAX_DEPTH {
             return None;
         }
         Some(match self.peek()? {
-            b'"' => Scalar::Str(self.string()?),
+            b'"' => {
+                let (a, b, escaped) = self.string()?;
+                Raw::Str(a as u32, b as u32, escaped)
+            }
             b'{' => {
-                self.object(depth, |p, _key| p.value(depth + 1).map(drop))?;
-                Scalar::Other
+                self.object(depth, |p, _| p.value(depth + 1).map(drop))?;
+                Raw::Other
             }
             b'[' => {
                 self.i += 1;
@@ -338,40 +465,46 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                Scalar::Other
+                Raw::Other
             }
-            b't' => self.literal(b"true").map(|()| Scalar::Other)?,
-            b'f' => self.literal(b"false").map(|()| Scalar::Other)?,
-            b'n' => self.literal(b"null").map(|()| Scalar::Other)?,
-            _ => Scalar::Num(self.number()?),
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            b'n' => self.literal(b"null")?,
+            _ => {
+                let (a, b) = self.number()?;
+                Raw::Num(a as u32, b as u32)
+            }
         })
     }
 
-    /// Reads an object (at `{`), calling `member` at each value with the key's raw text.
+    /// Reads an object (at `{`), calling `member` at each value with the key's bytes.
     /// Keys with escapes go to the exact path: they might spell a key errstat looks for.
     fn object(
         &mut self,
         depth: usize,
-        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
+        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
     ) -> Option<()> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || self.peek()? != b'{' {
             return None;
         }
-        self.eat(b'{')?;
+        self.i += 1;
         self.ws();
         if self.peek()? == b'}' {
             self.i += 1;
             return Some(());
         }
         loop {
-            let (key, escaped) = self.raw_string()?;
+            let (a, b, escaped) = self.string()?;
             if escaped {
                 return None;
             }
             self.ws();
-            self.eat(b':')?;
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
             self.ws();
-            member(self, key)?;
+            member(self, &self.b[a..b])?;
             self.ws();
             match self.peek()? {
                 b',' => {
@@ -387,114 +520,28 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Reads the top-level object.
-    fn top(&mut self, keys: &Keys, seen: &mut Vec<(usize, usize)>) -> Option<Top<'a>> {
-        let mut top = Top {
-            response: None,
-            envelope: None,
-            time: vec![None; keys.time.len()],
-            action: vec![None; keys.action.len()],
-            service: vec![None; keys.service.len()],
-            region: vec![None; keys.region.len()],
-            latency: vec![None; keys.latency.len()],
-            audit: Default::default(),
-        };
-        let base = self.s.as_ptr() as usize;
-        self.object(0, |p, key| {
-            // Any repeated top-level key could change which member is the envelope.
-            let at = (key.as_ptr() as usize - base, key.len());
-            if seen.iter().any(|&(o, l)| p.s[o..o + l] == *key) {
-                return None;
-            }
-            seen.push(at);
-            if key == "Response" {
-                top.response = Some(if p.peek()? == b'{' {
-                    Some(p.response(1)?)
-                } else {
-                    p.value(1)?;
-                    None
-                });
-                return Some(());
-            }
-            if let Some(slot) = slot_of(key, keys) {
-                let v = p.value(1)?;
-                let list = match slot {
-                    Slot::Time(i) => &mut top.time[i],
-                    Slot::Action(i) => &mut top.action[i],
-                    Slot::Service(i) => &mut top.service[i],
-                    Slot::Region(i) => &mut top.region[i],
-                    Slot::Latency(i) => &mut top.latency[i],
-                };
-                *list = Some(v.clone());
-                if let Some(a) = AUDIT_KEYS.iter().position(|k| *k == key) {
-                    top.audit[a] = Some(v);
-                }
-                return Some(());
-            }
-            let audit = AUDIT_KEYS.iter().position(|k| *k == key);
-            if p.peek()? == b'{' {
-                let inner = p.member(1)?;
-                if top.envelope.is_none() {
-                    top.envelope = inner;
-                }
-                if let Some(a) = audit {
-                    top.audit[a] = Some(Scalar::Other);
-                }
-                Some(())
-            } else {
-                let v = p.value(1)?;
-                if let Some(a) = audit {
-                    top.audit[a] = Some(v);
-                }
-                Some(())
-            }
-        })?;
-        Some(top)
-    }
-
-    /// Reads a top-level member that is an object: its `Response`, if that is an object.
-    fn member(&mut self, depth: usize) -> Option<Option<Response<'a>>> {
-        let mut found: Option<Option<Response<'a>>> = None;
-        self.object(depth, |p, key| {
-            if key != "Response" {
-                return p.value(depth + 1).map(drop);
-            }
-            if found.is_some() {
-                return None;
-            }
-            found = Some(if p.peek()? == b'{' {
-                Some(p.response(depth + 1)?)
-            } else {
-                p.value(depth + 1)?;
-                None
-            });
-            Some(())
-        })?;
-        Some(found.flatten())
-    }
-
     /// Reads a `Response` object.
-    fn response(&mut self, depth: usize) -> Option<Response<'a>> {
+    fn response(&mut self, depth: usize) -> Option<Response> {
         let mut r = Response::default();
         let (mut saw_error, mut saw_id) = (false, false);
         self.object(depth, |p, key| match key {
-            "Error" => {
+            b"Error" => {
                 if std::mem::replace(&mut saw_error, true) {
                     return None;
                 }
-                r.error = Some(if p.peek()? == b'{' {
+                r.error = if p.peek()? == b'{' {
                     p.error(depth + 1)?
                 } else {
                     p.value(depth + 1)?;
                     ErrorField::NotObject
-                });
+                };
                 Some(())
             }
-            "RequestId" => {
+            b"RequestId" => {
                 if std::mem::replace(&mut saw_id, true) {
                     return None;
                 }
-                r.request_id = Some(p.value(depth + 1)?);
+                r.request_id = p.value(depth + 1)?;
                 Some(())
             }
             _ => p.value(depth + 1).map(drop),
@@ -503,48 +550,26 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads an `Error` object.
-    fn error(&mut self, depth: usize) -> Option<ErrorField<'a>> {
-        let (mut code, mut message) = (None, None);
+    fn error(&mut self, depth: usize) -> Option<ErrorField> {
+        let (mut code, mut message) = (Raw::Absent, Raw::Absent);
         self.object(depth, |p, key| match key {
-            "Code" | "Message" => {
-                let slot = if key == "Code" {
-                    &mut code
-                } else {
-                    &mut message
-                };
-                if slot.is_some() {
+            b"Code" | b"Message" => {
+                let slot = if key == b"Code" { &mut code } else { &mut message };
+                if *slot != Raw::Absent {
                     return None;
                 }
                 let v = p.value(depth + 1)?;
                 // A numeric code is printed as serde_json prints it: the exact path's job.
-                if key == "Code" && matches!(v, Scalar::Num(_)) {
+                if key == b"Code" && matches!(v, Raw::Num(..)) {
                     return None;
                 }
-                *slot = Some(v);
+                *slot = v;
                 Some(())
             }
             _ => p.value(depth + 1).map(drop),
         })?;
-        Some(ErrorField::Object(code, message))
+        Some(ErrorField::Object { code, message })
     }
-}
-
-/// Finds which envelope slot a top-level key fills, if any.
-fn slot_of(key: &str, keys: &Keys) -> Option<Slot> {
-    let find = |list: &[String]| list.iter().position(|k| k == key);
-    if let Some(i) = find(&keys.time) {
-        return Some(Slot::Time(i));
-    }
-    if let Some(i) = find(&keys.action) {
-        return Some(Slot::Action(i));
-    }
-    if let Some(i) = find(&keys.service) {
-        return Some(Slot::Service(i));
-    }
-    if let Some(i) = find(&keys.region) {
-        return Some(Slot::Region(i));
-    }
-    find(&keys.latency).map(Slot::Latency)
 }
 
 /// Decodes a string's escapes (surrogates were sent to the exact path before this).
@@ -573,4 +598,25 @@ fn unescape(raw: &str) -> Option<String> {
         });
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swar_finds_every_special_byte() {
+        for pos in 0..8 {
+            for special_byte in [b'"', b'\\', 0u8, 0x1f] {
+                let mut bytes = [b'a'; 8];
+                bytes[pos] = special_byte;
+                assert!(any_special(u64::from_le_bytes(bytes)), "{pos} {special_byte}");
+            }
+        }
+        for c in 0x20..=0xffu8 {
+            if c != b'"' && c != b'\\' {
+                assert!(!any_special(u64::from_le_bytes([c; 8])), "{c}");
+            }
+        }
+    }
 }

@@ -167,18 +167,25 @@ pub fn classify<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
 
 /// Classifies lines: the fast path first, the exact path where it is unsure. One per worker
 /// (it keeps scratch space between lines).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Extractor {
     fast: Fast,
 }
 
 impl Extractor {
+    /// Prepares an extractor for these envelope keys.
+    pub fn new(keys: &Keys) -> Extractor {
+        Extractor {
+            fast: Fast::new(keys),
+        }
+    }
+
     /// Classifies one line (without its `\n`).
     pub fn classify<'a>(&mut self, line: &'a [u8], keys: &Keys) -> Line<'a> {
         match split_line(line) {
             Parts::Json { prefix, json } => self
                 .fast
-                .extract(prefix, json, keys)
+                .extract(prefix, json)
                 .unwrap_or_else(|| exact(prefix, json, keys)),
             Parts::Blank => Line::Blank,
             Parts::Text => Line::Skipped,
@@ -186,9 +193,9 @@ impl Extractor {
     }
 
     /// Classifies with the fast path alone; `None` where it would hand over (for tests).
-    pub fn fast_only<'a>(&mut self, line: &'a [u8], keys: &Keys) -> Option<Line<'a>> {
+    pub fn fast_only<'a>(&mut self, line: &'a [u8]) -> Option<Line<'a>> {
         match split_line(line) {
-            Parts::Json { prefix, json } => self.fast.extract(prefix, json, keys),
+            Parts::Json { prefix, json } => self.fast.extract(prefix, json),
             Parts::Blank => Some(Line::Blank),
             Parts::Text => Some(Line::Skipped),
         }
