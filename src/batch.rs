@@ -131,7 +131,7 @@ fn scan_file(
                 let read = chunker.run(reader, from, skip, limit, |chunk| {
                     let index = (r << SUB_CHUNK_BITS) | sub;
                     sub += 1;
-                    let flow = scan_chunk(&chunk, source, index, limit, scan, &mut stats);
+                    let flow = scan_chunk(chunk, source, index, limit, scan, &mut stats);
                     progress.fetch_add(chunk.data.len() as u64, Ordering::Relaxed);
                     flow
                 });
@@ -159,7 +159,7 @@ fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Pa
         let producer = s.spawn(move || {
             let mut index = 0u64;
             chunker.run(reader, 0, false, u64::MAX, |chunk| {
-                let sent = tx.send((index, chunk));
+                let sent = tx.send((index, std::mem::take(chunk)));
                 index += 1;
                 if sent.is_ok() {
                     ControlFlow::Continue(())

@@ -212,7 +212,7 @@ impl Read for PositionedReader<'_> {
 const TAIL_READ: usize = 64 << 10;
 
 /// A run of whole lines, or one line that was too long to keep.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Chunk {
     /// Byte offset of the chunk's first line in its (decoded) source.
     pub offset: u64,
@@ -241,9 +241,11 @@ impl Chunker {
         mut offset: u64,
         skip_partial: bool,
         limit: u64,
-        mut f: impl FnMut(Chunk) -> ControlFlow<()>,
+        mut f: impl FnMut(&mut Chunk) -> ControlFlow<()>,
     ) -> io::Result<()> {
         let mut buf: Vec<u8> = Vec::with_capacity(self.chunk_size);
+        // The buffer of the chunk handed out last, to reuse unless the callback kept it.
+        let mut spare: Vec<u8> = Vec::new();
         // While dropping an overlong line: where it started (None for a skipped partial).
         let mut dropping: Option<Option<u64>> = skip_partial.then_some(None);
         loop {
@@ -262,7 +264,7 @@ impl Chunker {
                         buf.clear();
                         if eof {
                             if let Some(at) = started {
-                                let _ = f(too_long(at));
+                                let _ = f(&mut too_long(at));
                             }
                             return Ok(());
                         }
@@ -273,7 +275,7 @@ impl Chunker {
                         buf.drain(..=i);
                         dropping = None;
                         if let Some(at) = started
-                            && f(too_long(at)).is_break()
+                            && f(&mut too_long(at)).is_break()
                         {
                             return Ok(());
                         }
@@ -285,7 +287,7 @@ impl Chunker {
             }
             if eof {
                 if !buf.is_empty() {
-                    let _ = f(Chunk {
+                    let _ = f(&mut Chunk {
                         offset,
                         data: buf,
                         too_long: false,
@@ -295,20 +297,21 @@ impl Chunker {
             }
             match memchr::memrchr(b'\n', &buf) {
                 Some(i) => {
-                    let rest = buf.split_off(i + 1);
+                    let mut next = std::mem::take(&mut spare);
+                    next.clear();
+                    next.reserve(self.chunk_size + buf.len() - (i + 1));
+                    next.extend_from_slice(&buf[i + 1..]);
+                    buf.truncate(i + 1);
                     let len = buf.len() as u64;
-                    let data = std::mem::replace(&mut buf, {
-                        let mut next = Vec::with_capacity(self.chunk_size + rest.len());
-                        next.extend_from_slice(&rest);
-                        next
-                    });
-                    let chunk = Chunk {
+                    let mut chunk = Chunk {
                         offset,
-                        data,
+                        data: std::mem::replace(&mut buf, next),
                         too_long: false,
                     };
                     offset += len;
-                    if f(chunk).is_break() || offset >= limit {
+                    let flow = f(&mut chunk);
+                    spare = chunk.data;
+                    if flow.is_break() || offset >= limit {
                         return Ok(());
                     }
                 }
@@ -332,6 +335,8 @@ fn too_long(offset: u64) -> Chunk {
 }
 
 /// Reads into `buf` until it holds `want` bytes or the reader ends; returns whether it ended.
+/// (The new part is zeroed first: `read` needs initialised memory. Buffers are reused, so
+/// this costs a memset, not page faults.)
 fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
     let start = buf.len();
     buf.resize(want.max(start), 0);
@@ -366,7 +371,7 @@ mod tests {
             chunk_size,
             max_line,
         }
-        .run(data, 100, skip, u64::MAX, |c| {
+        .run(data, 100, skip, u64::MAX, |c: &mut Chunk| {
             out.push((
                 c.offset,
                 String::from_utf8_lossy(&c.data).into_owned(),

@@ -17,6 +17,84 @@ const MILLIS_THRESHOLD: f64 = 1e11;
 /// Parses a timestamp string: RFC 3339 with or without fraction and offset (no offset
 /// means UTC), or `YYYY-MM-DD HH:MM:SS[.fff]` (UTC).
 pub fn parse_str(s: &str) -> Option<Millis> {
+    match parse_common(s.as_bytes()) {
+        Some(answer) => answer,
+        None => parse_with_jiff(s),
+    }
+}
+
+/// Parses the forms logs use most (`2026-11-26T10:00:00.123Z`, `… 10:00:00`, `…+08:00`)
+/// by position, years 1970 to 9998. `Some(answer)` when sure, `None` to let jiff decide;
+/// a test holds it to jiff's answers.
+fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
+    fn num(b: &[u8]) -> Option<i64> {
+        b.iter().try_fold(0i64, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + (c - b'0') as i64)
+        })
+    }
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if b[10] != b'T' && b[10] != b' ' {
+        return None;
+    }
+    let (year, month, day) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
+    let (hour, minute, second) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+    if !(1970..9999).contains(&year) || second == 60 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut millis = 0;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        let ms = &frac[..digits.min(3)];
+        millis = num(ms)? * [100, 10, 1][ms.len() - 1];
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        b"" | b"Z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = h * 60 + m;
+            if *sign == b'+' { minutes } else { -minutes }
+        }
+        _ => return None,
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Some(None),
+    };
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return Some(None);
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60;
+    Some(Some(secs * 1000 + millis))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The general parser behind `parse_str`.
+fn parse_with_jiff(s: &str) -> Option<Millis> {
     let s = s.trim();
     // Both forms start with a full date; a cheap look avoids the parser on other text.
     let b = s.as_bytes();
@@ -125,6 +203,54 @@ mod tests {
         assert_eq!(parse_str("2025-11-26 10:00:00.5"), Some(T0 + 500));
         assert_eq!(parse_str("yesterday"), None);
         assert_eq!(parse_str("2025-13-26T10:00:00Z"), None);
+    }
+
+    #[test]
+    fn common_forms_parse_as_jiff_does() {
+        let samples = [
+            "2025-11-26T10:00:00Z",
+            "2025-11-26T10:00:00.1Z",
+            "2025-11-26T10:00:00.123456789Z",
+            "2025-11-26T10:00:00.1234567891Z",
+            "2025-11-26 10:00:00",
+            "2025-11-26 10:00:00.999",
+            "2025-11-26T10:00:00+08:00",
+            "2025-11-26T10:00:00-09:30",
+            "2025-11-26T10:00:00+24:00",
+            "2024-02-29T23:59:59Z",
+            "2023-02-29T00:00:00Z",
+            "2025-04-31T00:00:00Z",
+            "2025-00-10T00:00:00Z",
+            "2025-11-26T24:00:00Z",
+            "2025-11-26T10:60:00Z",
+            "2025-11-26T10:00:60Z",
+            "1969-12-31T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999Z",
+            "2025-11-26T10:00:00z",
+            "2025-11-26t10:00:00Z",
+            "2025-11-26T10:00:00.Z",
+            "2025-11-26T10:00:00+0800",
+            "2025-11-26T10:00:00 ",
+            " 2025-11-26T10:00:00Z",
+            "2025-1a-26T10:00:00Z",
+        ];
+        for s in samples {
+            assert_eq!(parse_str(s), parse_with_jiff(s), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn generated_forms_parse_as_jiff_does(
+            y in 1960i64..2200, mo in 0i64..14, d in 0i64..33, h in 0i64..26, mi in 0i64..62,
+            se in 0i64..62, frac in proptest::option::of("[0-9]{0,10}"), sep in proptest::sample::select(vec!["T", " "]),
+            tz in proptest::sample::select(vec!["", "Z", "+08:00", "-05:30", "+14:00", "+23:59", "+99:00"]),
+        ) {
+            let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+            let s = format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{se:02}{frac}{tz}");
+            proptest::prop_assert_eq!(parse_str(&s), parse_with_jiff(&s), "{}", s);
+        }
     }
 
     #[test]

@@ -220,12 +220,25 @@ proptest! {
 fn the_fast_path_hands_over_when_unsure_and_answers_when_sure() {
     let keys = Keys::default();
     let mut ex = Extractor::new(&keys);
-    assert!(ex.fast_only(br#"{"Response":{"Error":{"Code":9003}}}"#).is_none());
-    assert!(ex.fast_only(br#"{"Response":{"Error":{"Code":"X"}}"#).is_none());
+    assert!(
+        ex.fast_only(br#"{"Response":{"Error":{"Code":9003}}}"#)
+            .is_none()
+    );
+    assert!(
+        ex.fast_only(br#"{"Response":{"Error":{"Code":"X"}}"#)
+            .is_none()
+    );
     let line = br#"{"Response":{"Error":{"Code":"X","Message":"\u4e2d"}}}"#;
     assert!(matches!(ex.fast_only(line), Some(Line::Response(_))));
     // A key in two lists, or a response path: the exact path's.
-    let twice = Keys { action: vec!["ts".into()], ..Keys::default() };
-    assert!(Extractor::new(&twice).fast_only(br#"{"ts":"x","Response":{}}"#).is_none());
+    let twice = Keys {
+        action: vec!["ts".into()],
+        ..Keys::default()
+    };
+    assert!(
+        Extractor::new(&twice)
+            .fast_only(br#"{"ts":"x","Response":{}}"#)
+            .is_none()
+    );
     check(br#"{"ts":"x","Response":{}}"#, &twice);
 }

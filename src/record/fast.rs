@@ -15,9 +15,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
-
-use foldhash::fast::FixedState;
 
 use super::{Keys, Line, Record};
 use crate::time::{self, Millis};
@@ -89,21 +86,31 @@ const LATENCY: usize = 4;
 /// The fast extractor with its scratch space; one per worker.
 #[derive(Debug)]
 pub struct Fast {
-    roles: HashMap<Box<str>, Role, FixedState>,
+    /// Top-level keys errstat looks for. A short list: a scan comparing lengths first beats
+    /// hashing every key.
+    roles: Vec<(Box<[u8]>, Role)>,
     enabled: bool,
-    hasher: FixedState,
-    /// Hashes of the top-level keys seen in this line.
-    seen: Vec<u64>,
+    /// The top-level keys seen in this line, as ranges of the text.
+    seen: Vec<(u32, u32)>,
     response: Option<Option<Response>>,
     envelope: Option<Response>,
+    /// Envelope field values; slot `list * MAX_KEYS + at` is valid when its bit in
+    /// `filled` is set (cheaper than clearing the array for every line).
     fields: [[Raw; MAX_KEYS]; 5],
+    filled: u64,
     audit: [Raw; 7],
 }
 
 impl Fast {
     /// Prepares the fast path for these keys.
     pub fn new(keys: &Keys) -> Fast {
-        let lists = [&keys.time, &keys.action, &keys.service, &keys.region, &keys.latency];
+        let lists = [
+            &keys.time,
+            &keys.action,
+            &keys.service,
+            &keys.region,
+            &keys.latency,
+        ];
         // A key named in two lists feeds both: that, and a path, are the exact path's.
         let mut all: Vec<&String> = lists.iter().flat_map(|l| l.iter()).collect();
         let named = all.len();
@@ -112,11 +119,10 @@ impl Fast {
         let enabled = keys.response_path.is_none()
             && all.len() == named
             && lists.iter().all(|l| l.len() <= MAX_KEYS);
-        let mut roles: HashMap<Box<str>, Role, FixedState> = HashMap::default();
-        // Reverse order, so the first list naming a key wins, as in `slot` lookups.
-        for (list, keys) in lists.iter().enumerate().rev() {
-            for (at, key) in keys.iter().enumerate().rev() {
-                roles.insert(key.as_str().into(), Role::Field(list, at));
+        let mut roles: HashMap<&str, Role> = HashMap::new();
+        for (list, keys) in lists.iter().enumerate() {
+            for (at, key) in keys.iter().enumerate() {
+                roles.insert(key.as_str(), Role::Field(list, at));
             }
         }
         for (i, key) in AUDIT_KEYS.iter().enumerate() {
@@ -124,17 +130,22 @@ impl Fast {
                 Some(Role::Field(list, at)) => Some((*list, *at)),
                 _ => None,
             };
-            roles.insert((*key).into(), Role::Audit(i, field));
+            roles.insert(key, Role::Audit(i, field));
         }
-        roles.insert("Response".into(), Role::Response);
+        roles.insert("Response", Role::Response);
+        let mut roles: Vec<(Box<[u8]>, Role)> = roles
+            .into_iter()
+            .map(|(k, r)| (k.as_bytes().into(), r))
+            .collect();
+        roles.sort_by(|a, b| a.0.cmp(&b.0));
         Fast {
             roles,
             enabled,
-            hasher: FixedState::with_seed(0),
             seen: Vec::with_capacity(16),
             response: None,
             envelope: None,
             fields: [[Raw::Absent; MAX_KEYS]; 5],
+            filled: 0,
             audit: [Raw::Absent; 7],
         }
     }
@@ -144,11 +155,17 @@ impl Fast {
         if !self.enabled || json.len() > u32::MAX as usize {
             return None;
         }
-        let text = std::str::from_utf8(json).ok()?;
+        // simdutf8: the same answer as std's check (tested), 2-4x faster on log text.
+        let text = simdutf8::basic::from_utf8(json).ok()?;
+        // Control bytes are invalid in strings and rare as white space (tabs): checking the
+        // whole line at once (vectorised) lets the string scan look for `"` and `\` only.
+        if has_control(json) {
+            return None;
+        }
         self.seen.clear();
         self.response = None;
         self.envelope = None;
-        self.fields = [[Raw::Absent; MAX_KEYS]; 5];
+        self.filled = 0;
         self.audit = [Raw::Absent; 7];
         let mut p = Parser {
             b: text.as_bytes(),
@@ -164,14 +181,22 @@ impl Fast {
 
     /// Reads the top-level object.
     fn top(&mut self, p: &mut Parser<'_>) -> Option<()> {
+        let b = p.b;
         p.object(0, |p, key| {
             // Any repeated top-level key could change which member is the envelope.
-            let h = self.hasher.hash_one(key);
-            if self.seen.contains(&h) {
+            let start = key.as_ptr() as usize - b.as_ptr() as usize;
+            let repeated = self.seen.iter().any(|&(s, n)| {
+                n as usize == key.len() && &b[s as usize..s as usize + n as usize] == key
+            });
+            if repeated {
                 return None;
             }
-            self.seen.push(h);
-            let role = std::str::from_utf8(key).ok().and_then(|k| self.roles.get(k)).copied();
+            self.seen.push((start as u32, key.len() as u32));
+            let role = self
+                .roles
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && k.first() == key.first() && **k == *key)
+                .map(|(_, r)| *r);
             match role {
                 Some(Role::Response) => {
                     self.response = Some(if p.peek()? == b'{' {
@@ -181,7 +206,10 @@ impl Fast {
                         None
                     });
                 }
-                Some(Role::Field(list, at)) => self.fields[list][at] = p.value(1)?,
+                Some(Role::Field(list, at)) => {
+                    let v = p.value(1)?;
+                    self.set_field(list, at, v);
+                }
                 Some(Role::Audit(i, field)) => {
                     let v = if p.peek()? == b'{' && field.is_none() {
                         self.member(p)?;
@@ -191,7 +219,7 @@ impl Fast {
                     };
                     self.audit[i] = v;
                     if let Some((list, at)) = field {
-                        self.fields[list][at] = v;
+                        self.set_field(list, at, v);
                     }
                 }
                 None if p.peek()? == b'{' => self.member(p)?,
@@ -201,6 +229,18 @@ impl Fast {
             }
             Some(())
         })
+    }
+
+    fn set_field(&mut self, list: usize, at: usize, v: Raw) {
+        self.fields[list][at] = v;
+        self.filled |= 1 << (list * MAX_KEYS + at);
+    }
+
+    /// The values captured for one field list, in priority order.
+    fn field_values(&self, list: usize) -> impl Iterator<Item = Raw> + '_ {
+        (0..MAX_KEYS)
+            .filter(move |at| self.filled & (1 << (list * MAX_KEYS + at)) != 0)
+            .map(move |at| self.fields[list][at])
     }
 
     /// Reads a top-level member that is an object: the first one holding a `Response`
@@ -288,39 +328,56 @@ impl Fast {
                 _ => None,
             }
         };
-        record.time = self.fields[TIME]
-            .iter()
-            .find_map(|r| time_of(*r))
+        record.time = self
+            .field_values(TIME)
+            .find_map(time_of)
             .or_else(|| time::parse_prefix(prefix));
         let field = |audit_at: usize, list: usize| {
-            let audit_value = if audit { get(self.audit[audit_at]) } else { None };
-            audit_value.or_else(|| self.fields[list].iter().find_map(|r| get(*r)))
+            let audit_value = if audit {
+                get(self.audit[audit_at])
+            } else {
+                None
+            };
+            audit_value.or_else(|| self.field_values(list).find_map(get))
         };
         record.action = field(4, ACTION);
         record.service = field(5, SERVICE);
         record.region = field(6, REGION);
-        record.latency_ms = self.fields[LATENCY]
-            .iter()
-            .find_map(|r| num(*r).filter(|v| v.is_finite() && *v >= 0.0));
+        record.latency_ms = self
+            .field_values(LATENCY)
+            .find_map(|r| num(r).filter(|v| v.is_finite() && *v >= 0.0));
         Some(Line::Response(record))
     }
 }
 
-/// Bytes that end or interrupt a run of plain string bytes: `"`, `\` and controls.
+/// Bytes that end or interrupt a run of plain string bytes (control bytes were ruled out
+/// for the whole line before).
 fn special(c: u8) -> bool {
-    c == b'"' || c == b'\\' || c < 0x20
+    c == b'"' || c == b'\\'
 }
 
-/// Says whether any of 8 bytes is `"`, `\` or below 0x20 (SWAR: no false negatives,
-/// and the byte loop after it finds the exact place).
+/// Says whether any byte is below 0x20, eight at a time.
+fn has_control(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let words = b.chunks_exact(8);
+    let tail = words.remainder().iter().any(|&c| c < 0x20);
+    let found = words.fold(0, |acc, w| {
+        let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        acc | (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+    });
+    tail || found != 0
+}
+
+/// Says whether any of 8 bytes is `"` or `\` (SWAR: no false negatives, and the byte
+/// loop after it finds the exact place).
 fn any_special(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let quote = zero(w ^ (ONES * b'"' as u64));
     let slash = zero(w ^ (ONES * b'\\' as u64));
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (quote | slash | control) != 0
+    (quote | slash) != 0
 }
 
 /// A cursor over the JSON text. Every method returns `None` on anything it does not accept.
@@ -554,7 +611,11 @@ impl<'a> Parser<'a> {
         let (mut code, mut message) = (Raw::Absent, Raw::Absent);
         self.object(depth, |p, key| match key {
             b"Code" | b"Message" => {
-                let slot = if key == b"Code" { &mut code } else { &mut message };
+                let slot = if key == b"Code" {
+                    &mut code
+                } else {
+                    &mut message
+                };
                 if *slot != Raw::Absent {
                     return None;
                 }
@@ -605,15 +666,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn control_bytes_are_found_anywhere() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for c in [0u8, b'\t', b'\r', 0x1f] {
+                    let mut v = vec![b'a'; len];
+                    v[pos] = c;
+                    assert!(has_control(&v), "{len} {pos} {c}");
+                }
+            }
+            assert!(!has_control(&vec![0x20; len]));
+            assert!(!has_control(&vec![0xff; len]));
+        }
+    }
+
+    #[test]
     fn swar_finds_every_special_byte() {
         for pos in 0..8 {
-            for special_byte in [b'"', b'\\', 0u8, 0x1f] {
+            for special_byte in [b'"', b'\\'] {
                 let mut bytes = [b'a'; 8];
                 bytes[pos] = special_byte;
-                assert!(any_special(u64::from_le_bytes(bytes)), "{pos} {special_byte}");
+                assert!(
+                    any_special(u64::from_le_bytes(bytes)),
+                    "{pos} {special_byte}"
+                );
             }
         }
-        for c in 0x20..=0xffu8 {
+        for c in 0..=0xffu8 {
             if c != b'"' && c != b'\\' {
                 assert!(!any_special(u64::from_le_bytes([c; 8])), "{c}");
             }
