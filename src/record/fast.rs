@@ -86,9 +86,9 @@ const LATENCY: usize = 4;
 /// The fast extractor with its scratch space; one per worker.
 #[derive(Debug)]
 pub struct Fast {
-    /// Top-level keys errstat looks for. A short list: a scan comparing lengths first beats
-    /// hashing every key.
-    roles: Vec<(Box<[u8]>, Role)>,
+    /// Top-level keys errstat looks for, in `ROLE_BUCKETS` buckets by `bucket_of`: one
+    /// or two comparisons per key instead of a scan or a full hash.
+    roles: Vec<Vec<(Box<[u8]>, Role)>>,
     enabled: bool,
     /// The top-level keys seen in this line, as ranges of the text.
     seen: Vec<(u32, u32)>,
@@ -133,11 +133,13 @@ impl Fast {
             roles.insert(key, Role::Audit(i, field));
         }
         roles.insert("Response", Role::Response);
-        let mut roles: Vec<(Box<[u8]>, Role)> = roles
-            .into_iter()
-            .map(|(k, r)| (k.as_bytes().into(), r))
-            .collect();
-        roles.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut buckets: Vec<Vec<(Box<[u8]>, Role)>> = vec![Vec::new(); ROLE_BUCKETS];
+        let mut sorted: Vec<(&str, Role)> = roles.into_iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, r) in sorted {
+            buckets[bucket_of(k.as_bytes())].push((k.as_bytes().into(), r));
+        }
+        let roles = buckets;
         Fast {
             roles,
             enabled,
@@ -192,10 +194,9 @@ impl Fast {
                 return None;
             }
             self.seen.push((start as u32, key.len() as u32));
-            let role = self
-                .roles
+            let role = self.roles[bucket_of(key)]
                 .iter()
-                .find(|(k, _)| k.len() == key.len() && k.first() == key.first() && **k == *key)
+                .find(|(k, _)| **k == *key)
                 .map(|(_, r)| *r);
             match role {
                 Some(Role::Response) => {
@@ -350,6 +351,15 @@ impl Fast {
     }
 }
 
+const ROLE_BUCKETS: usize = 64;
+
+/// Buckets a key by its length and its first and last bytes.
+fn bucket_of(key: &[u8]) -> usize {
+    let (first, last) = (key.first().copied(), key.last().copied());
+    let h = key.len() * 31 + first.unwrap_or(0) as usize * 7 + last.unwrap_or(0) as usize;
+    h % ROLE_BUCKETS
+}
+
 /// Bytes that end or interrupt a run of plain string bytes (control bytes were ruled out
 /// for the whole line before).
 fn special(c: u8) -> bool {
@@ -369,15 +379,13 @@ fn has_control(b: &[u8]) -> bool {
     tail || found != 0
 }
 
-/// Says whether any of 8 bytes is `"` or `\` (SWAR: no false negatives, and the byte
-/// loop after it finds the exact place).
-fn any_special(w: u64) -> bool {
+/// Flags the bytes of a little-endian word that are `"` or `\` (SWAR). No byte is missed;
+/// a byte above a real match may be flagged too, so only the lowest flag is exact.
+fn special_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let quote = zero(w ^ (ONES * b'"' as u64));
-    let slash = zero(w ^ (ONES * b'\\' as u64));
-    (quote | slash) != 0
+    zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64))
 }
 
 /// A cursor over the JSON text. Every method returns `None` on anything it does not accept.
@@ -407,9 +415,12 @@ impl<'a> Parser<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
+            // Eight bytes at a time; the lowest flagged byte is a real match, so jump to it.
             while let Some(chunk) = self.b.get(self.i..self.i + 8) {
                 let w = u64::from_le_bytes(chunk.try_into().ok()?);
-                if any_special(w) {
+                let found = special_mask(w);
+                if found != 0 {
+                    self.i += (found.trailing_zeros() / 8) as usize;
                     break;
                 }
                 self.i += 8;
@@ -686,15 +697,25 @@ mod tests {
             for special_byte in [b'"', b'\\'] {
                 let mut bytes = [b'a'; 8];
                 bytes[pos] = special_byte;
-                assert!(
-                    any_special(u64::from_le_bytes(bytes)),
+                let mask = special_mask(u64::from_le_bytes(bytes));
+                assert_eq!(
+                    mask.trailing_zeros() / 8,
+                    pos as u32,
+                    "{pos} {special_byte}"
+                );
+                // Two matches: the lowest one is found.
+                bytes[7] = b'"';
+                let mask = special_mask(u64::from_le_bytes(bytes));
+                assert_eq!(
+                    mask.trailing_zeros() / 8,
+                    pos as u32,
                     "{pos} {special_byte}"
                 );
             }
         }
         for c in 0..=0xffu8 {
             if c != b'"' && c != b'\\' {
-                assert!(!any_special(u64::from_le_bytes([c; 8])), "{c}");
+                assert_eq!(special_mask(u64::from_le_bytes([c; 8])), 0, "{c}");
             }
         }
     }
