@@ -108,8 +108,12 @@ fn scan_file(
     (0..ranges)
         .into_par_iter()
         .fold(
-            || (Stats::new(scan.shape), None),
-            |(mut stats, mut failed): Partial, r| {
+            // A chunker per fold keeps its read buffers from one range to the next.
+            || {
+                let chunker = Chunker::new(scan.chunk_size, scan.max_line);
+                (Stats::new(scan.shape), None, chunker)
+            },
+            |(mut stats, mut failed, mut chunker): (Stats, Option<io::Error>, Chunker), r| {
                 let start = r * size;
                 let limit = if r + 1 == ranges {
                     u64::MAX
@@ -122,24 +126,21 @@ fn scan_file(
                 } else {
                     (start - 1, true)
                 };
-                let chunker = Chunker {
-                    chunk_size: scan.chunk_size,
-                    max_line: scan.max_line,
-                };
                 let mut sub = 0u64;
                 let reader = PositionedReader::new(file, from);
                 let read = chunker.run(reader, from, skip, limit, |chunk| {
                     let index = (r << SUB_CHUNK_BITS) | sub;
                     sub += 1;
                     let flow = scan_chunk(chunk, source, index, limit, scan, &mut stats);
-                    progress.fetch_add(chunk.data.len() as u64, Ordering::Relaxed);
+                    progress.fetch_add(chunk.len as u64, Ordering::Relaxed);
                     flow
                 });
                 // A file that shrinks while read just ends early.
                 failed = failed.or(read.err());
-                (stats, failed)
+                (stats, failed, chunker)
             },
         )
+        .map(|(stats, failed, _)| (stats, failed))
         .reduce(|| (Stats::new(scan.shape), None), merge_partial)
 }
 
@@ -151,10 +152,7 @@ fn merge_partial(mut a: Partial, b: Partial) -> Partial {
 /// Reads a stream on its own thread, folding its chunks on the pool.
 fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Partial {
     let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(scan.threads * 2);
-    let chunker = Chunker {
-        chunk_size: scan.chunk_size,
-        max_line: scan.max_line,
-    };
+    let mut chunker = Chunker::new(scan.chunk_size, scan.max_line);
     std::thread::scope(|s| {
         let producer = s.spawn(move || {
             let mut index = 0u64;
@@ -215,7 +213,7 @@ pub fn scan_chunk(
         stats.add_malformed(pos(0), Malformed::TooLong);
         return ControlFlow::Continue(());
     }
-    let mut data = &chunk.data[..];
+    let mut data = chunk.bytes();
     let mut skipped = 0;
     if chunk.offset == 0 && data.starts_with(BOM) {
         data = &data[BOM.len()..];

@@ -216,52 +216,140 @@ const TAIL_READ: usize = 64 << 10;
 pub struct Chunk {
     /// Byte offset of the chunk's first line in its (decoded) source.
     pub offset: u64,
-    /// Whole lines, each ending in `\n` except perhaps the source's last.
+    /// The buffer; its first `len` bytes are the chunk.
     pub data: Vec<u8>,
-    /// The chunk is one line longer than `max_line`, dropped while read (`data` is empty).
+    pub len: usize,
+    /// The chunk is one line longer than `max_line`, dropped while read (`len` is 0).
     pub too_long: bool,
 }
 
+impl Chunk {
+    /// Whole lines, each ending in `\n` except perhaps the source's last.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+}
+
+/// A read buffer whose memory stays initialised between uses (`data.len()` only grows), so
+/// refilling it never zeroes memory again; `filled` bytes of it hold data.
+#[derive(Default)]
+struct Buf {
+    data: Vec<u8>,
+    filled: usize,
+}
+
+impl Buf {
+    fn bytes(&self) -> &[u8] {
+        &self.data[..self.filled]
+    }
+
+    /// Drops the first `n` bytes.
+    fn consume(&mut self, n: usize) {
+        self.data.copy_within(n..self.filled, 0);
+        self.filled -= n;
+    }
+
+    /// Replaces the contents with `bytes`.
+    fn set(&mut self, bytes: &[u8]) {
+        if self.data.len() < bytes.len() {
+            self.data.resize(bytes.len(), 0);
+        }
+        self.data[..bytes.len()].copy_from_slice(bytes);
+        self.filled = bytes.len();
+    }
+
+    /// Reads until `want` bytes are held or the reader ends; returns whether it ended.
+    fn fill(&mut self, r: &mut impl Read, want: usize) -> io::Result<bool> {
+        if self.data.len() < want {
+            self.data.resize(want, 0);
+        }
+        while self.filled < want {
+            match r.read(&mut self.data[self.filled..want]) {
+                Ok(0) => return Ok(true),
+                Ok(k) => self.filled += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
+}
+
 /// Cuts a reader into chunks of whole lines.
+#[derive(Debug, Default)]
 pub struct Chunker {
     /// Bytes read at a time; a chunk is about this long.
     pub chunk_size: usize,
     /// Longest line kept, in bytes without its `\n`.
     pub max_line: usize,
+    /// Buffers kept from one `run` to the next (initialised memory, never zeroed again).
+    pool: Vec<Vec<u8>>,
 }
 
 impl Chunker {
+    /// Makes a chunker with an empty buffer pool.
+    pub fn new(chunk_size: usize, max_line: usize) -> Chunker {
+        Chunker {
+            chunk_size,
+            max_line,
+            pool: Vec::new(),
+        }
+    }
+
     /// Reads `r` (positioned at `offset` in its source) until the first line that starts
     /// at or after `limit`, the end, or until `f` breaks. Reads stop at `limit`, then go on
     /// in small steps to finish the last line. With `skip_partial`, the bytes up to the
-    /// first newline belong to someone else and are not handed out.
+    /// first newline belong to someone else and are not handed out. The callback may take
+    /// the chunk's buffer; if it leaves it, the buffer is reused.
     pub fn run(
+        &mut self,
+        r: impl Read,
+        offset: u64,
+        skip_partial: bool,
+        limit: u64,
+        f: impl FnMut(&mut Chunk) -> ControlFlow<()>,
+    ) -> io::Result<()> {
+        let mut buf = Buf {
+            data: self.pool.pop().unwrap_or_default(),
+            filled: 0,
+        };
+        // The buffer of the chunk handed out last.
+        let mut spare = Buf {
+            data: self.pool.pop().unwrap_or_default(),
+            filled: 0,
+        };
+        let result = self.cut(r, offset, skip_partial, limit, f, &mut buf, &mut spare);
+        self.pool
+            .extend([buf.data, spare.data].into_iter().filter(|d| !d.is_empty()));
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn cut(
         &self,
         mut r: impl Read,
         mut offset: u64,
         skip_partial: bool,
         limit: u64,
         mut f: impl FnMut(&mut Chunk) -> ControlFlow<()>,
+        buf: &mut Buf,
+        spare: &mut Buf,
     ) -> io::Result<()> {
-        let mut buf: Vec<u8> = Vec::with_capacity(self.chunk_size);
-        // The buffer of the chunk handed out last, to reuse unless the callback kept it.
-        let mut spare: Vec<u8> = Vec::new();
         // While dropping an overlong line: where it started (None for a skipped partial).
         let mut dropping: Option<Option<u64>> = skip_partial.then_some(None);
         loop {
-            let end = offset + buf.len() as u64;
+            let end = offset + buf.filled as u64;
             let step = if end < limit {
                 (limit - end).min(self.chunk_size as u64) as usize
             } else {
                 TAIL_READ.min(self.chunk_size)
             };
-            let want = buf.len() + step;
-            let eof = fill(&mut r, &mut buf, want)?;
+            let eof = buf.fill(&mut r, buf.filled + step)?;
             if let Some(started) = dropping {
-                match memchr::memchr(b'\n', &buf) {
+                match memchr::memchr(b'\n', buf.bytes()) {
                     None => {
-                        offset += buf.len() as u64;
-                        buf.clear();
+                        offset += buf.filled as u64;
+                        buf.filled = 0;
                         if eof {
                             if let Some(at) = started {
                                 let _ = f(&mut too_long(at));
@@ -272,7 +360,7 @@ impl Chunker {
                     }
                     Some(i) => {
                         offset += i as u64 + 1;
-                        buf.drain(..=i);
+                        buf.consume(i + 1);
                         dropping = None;
                         if let Some(at) = started
                             && f(&mut too_long(at)).is_break()
@@ -286,39 +374,43 @@ impl Chunker {
                 }
             }
             if eof {
-                if !buf.is_empty() {
-                    let _ = f(&mut Chunk {
+                if buf.filled > 0 {
+                    let mut chunk = Chunk {
                         offset,
-                        data: buf,
+                        len: buf.filled,
+                        data: std::mem::take(&mut buf.data),
                         too_long: false,
-                    });
+                    };
+                    let _ = f(&mut chunk);
+                    buf.data = chunk.data;
                 }
                 return Ok(());
             }
-            match memchr::memrchr(b'\n', &buf) {
+            match memchr::memrchr(b'\n', buf.bytes()) {
                 Some(i) => {
-                    let mut next = std::mem::take(&mut spare);
-                    next.clear();
-                    next.reserve(self.chunk_size + buf.len() - (i + 1));
-                    next.extend_from_slice(&buf[i + 1..]);
-                    buf.truncate(i + 1);
-                    let len = buf.len() as u64;
+                    let mut next = std::mem::take(spare);
+                    next.set(&buf.bytes()[i + 1..]);
+                    let len = i + 1;
                     let mut chunk = Chunk {
                         offset,
-                        data: std::mem::replace(&mut buf, next),
+                        data: std::mem::replace(buf, next).data,
+                        len,
                         too_long: false,
                     };
-                    offset += len;
+                    offset += len as u64;
                     let flow = f(&mut chunk);
-                    spare = chunk.data;
+                    *spare = Buf {
+                        data: chunk.data,
+                        filled: 0,
+                    };
                     if flow.is_break() || offset >= limit {
                         return Ok(());
                     }
                 }
-                None if buf.len() > self.max_line => {
+                None if buf.filled > self.max_line => {
                     dropping = Some(Some(offset));
-                    offset += buf.len() as u64;
-                    buf.clear();
+                    offset += buf.filled as u64;
+                    buf.filled = 0;
                 }
                 None => {}
             }
@@ -329,31 +421,9 @@ impl Chunker {
 fn too_long(offset: u64) -> Chunk {
     Chunk {
         offset,
-        data: Vec::new(),
         too_long: true,
+        ..Chunk::default()
     }
-}
-
-/// Reads into `buf` until it holds `want` bytes or the reader ends; returns whether it ended.
-/// (The new part is zeroed first: `read` needs initialised memory. Buffers are reused, so
-/// this costs a memset, not page faults.)
-fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    let start = buf.len();
-    buf.resize(want.max(start), 0);
-    let mut n = start;
-    let result = loop {
-        if n == buf.len() {
-            break Ok(false);
-        }
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break Ok(true),
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => break Err(e),
-        }
-    };
-    buf.truncate(n);
-    result
 }
 
 #[cfg(test)]
@@ -367,19 +437,16 @@ mod tests {
         skip: bool,
     ) -> Vec<(u64, String, bool)> {
         let mut out = Vec::new();
-        Chunker {
-            chunk_size,
-            max_line,
-        }
-        .run(data, 100, skip, u64::MAX, |c: &mut Chunk| {
-            out.push((
-                c.offset,
-                String::from_utf8_lossy(&c.data).into_owned(),
-                c.too_long,
-            ));
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+        Chunker::new(chunk_size, max_line)
+            .run(data, 100, skip, u64::MAX, |c: &mut Chunk| {
+                out.push((
+                    c.offset,
+                    String::from_utf8_lossy(c.bytes()).into_owned(),
+                    c.too_long,
+                ));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
         out
     }
 
@@ -426,16 +493,13 @@ mod tests {
             let mut kept = Vec::new();
             let mut read = 0;
             let counting = std::io::Read::chain(&text[..], &b""[..]).take(1000);
-            Chunker {
-                chunk_size: size,
-                max_line: 100,
-            }
-            .run(counting, 0, false, 7, |c| {
-                read += c.data.len();
-                kept.extend_from_slice(&c.data);
-                ControlFlow::Continue(())
-            })
-            .unwrap();
+            Chunker::new(size, 100)
+                .run(counting, 0, false, 7, |c| {
+                    read += c.len;
+                    kept.extend_from_slice(c.bytes());
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
             // Lines starting before byte 7: "aaaa" and "bbbb" (which crosses the limit).
             assert!(kept.starts_with(b"aaaa\nbbbb\n"), "size {size}");
             assert!(read < text.len(), "size {size}: read all");
