@@ -2,14 +2,16 @@
 //! reduce by `merge`.
 //!
 //! A plain file is cut into ranges of `chunk_size` bytes read by position, one rayon task
-//! each: a range owns the lines that *start* inside it, so no byte is read twice as a line
-//! and no coordinator thread is needed. A stream (stdin, gzip, zstd) is read and decoded on
+//! each (the ranges of all files together): a range owns the lines that *start* inside it,
+//! so no byte is read twice as a line and no coordinator thread is needed. A stream (stdin, gzip, zstd) is read and decoded on
 //! its own thread, which hands newline-aligned chunks to the workers. Every line carries a
 //! `Pos` (source, chunk, line in chunk), which is all the stats need to stay independent of
 //! the cut and of the number of threads.
 
+use std::fs::File;
 use std::io;
 use std::ops::ControlFlow;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -17,7 +19,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use crate::filter::Filter;
-use crate::input::{self, Chunk, Chunker, InputError, Opened, PositionedReader, Source};
+use crate::input::{self, Chunk, Chunker, InputError, Kind, Opened, PositionedReader, Source};
 use crate::record::{Extractor, Keys, Line, Malformed};
 use crate::stats::{Pos, Shape, Stats};
 
@@ -48,109 +50,181 @@ pub struct Outcome {
 }
 
 /// Reads every source and aggregates it. `progress` counts the raw bytes read.
+///
+/// First every source is looked at (opened, its first bytes sniffed). Then all plain files
+/// are cut into ranges and the ranges of all files go to the pool together, so many small
+/// files are read in parallel as well as one big one; then the streams are read, several
+/// at a time, each decoding on its own thread. With `stop_on_error`, nothing after the
+/// first source that cannot be opened is read.
 pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Result<Outcome> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(scan.threads)
         .build()
         .map_err(io::Error::other)?;
-    let mut stats = Stats::new(scan.shape);
-    let mut errors = Vec::new();
+    let mut failed: Vec<(u32, io::Error)> = Vec::new();
+    let mut ranges: Vec<Range<'_>> = Vec::new();
+    let mut streams: Vec<(u32, &Source)> = Vec::new();
+    let size = scan.chunk_size as u64;
     for (i, source) in sources.iter().enumerate() {
-        let counter = Arc::clone(progress);
-        let counted = move |n| {
-            counter.fetch_add(n, Ordering::Relaxed);
-        };
         let index = u32::try_from(i).map_err(io::Error::other)?;
-        let failed = match input::open(source, counted) {
-            Err(error) => Some(error),
-            Ok(opened) => {
-                let (s, failed) = pool.install(|| match opened {
-                    Opened::Plain(file, len) => scan_file(&file, len, index, scan, progress),
-                    Opened::Stream(reader) => scan_stream(reader, index, scan),
-                });
-                stats.merge(s);
-                failed
-            }
-        };
-        match failed {
-            None => {}
-            Some(error) => {
-                errors.push(InputError {
-                    source: source.name(),
-                    error,
-                });
+        match (input::kind(source), source) {
+            (Err(error), _) => {
+                failed.push((index, error));
                 if scan.stop_on_error {
                     break;
                 }
             }
+            (Ok(Kind::Plain(len)), Source::File(path)) => {
+                let count = len.div_ceil(size).max(1);
+                ranges.extend((0..count).map(|r| Range {
+                    source: index,
+                    path,
+                    index: r,
+                    last: r + 1 == count,
+                }));
+            }
+            (Ok(_), _) => streams.push((index, source)),
         }
     }
+    let (mut stats, mut errors) = pool.install(|| scan_ranges(&ranges, scan, progress));
+    let (from_streams, stream_errors) = pool.install(|| {
+        streams
+            .par_iter()
+            .map(|&(index, source)| {
+                let counter = Arc::clone(progress);
+                let counted = move |n| {
+                    counter.fetch_add(n, Ordering::Relaxed);
+                };
+                match input::open(source, counted) {
+                    Ok(Opened::Stream(reader)) => {
+                        let (stats, error) = scan_stream(reader, index, scan);
+                        (stats, error.map(|e| (index, e)).into_iter().collect())
+                    }
+                    Ok(Opened::Plain(..)) => {
+                        let e = io::Error::other("changed while read");
+                        (Stats::new(scan.shape), vec![(index, e)])
+                    }
+                    Err(e) => (Stats::new(scan.shape), vec![(index, e)]),
+                }
+            })
+            .reduce(
+                || (Stats::new(scan.shape), Vec::new()),
+                |mut a, b| {
+                    a.0.merge(b.0);
+                    a.1.extend(b.1);
+                    a
+                },
+            )
+    });
+    stats.merge(from_streams);
+    errors.extend(stream_errors);
+    failed.extend(errors);
+    // One message per source, in source order, whatever the threads did.
+    failed.sort_by_key(|(i, _)| *i);
+    failed.dedup_by_key(|(i, _)| *i);
     Ok(Outcome {
         stats,
         sources: sources.iter().map(Source::name).collect(),
-        errors,
+        errors: failed
+            .into_iter()
+            .map(|(i, error)| InputError {
+                source: sources[i as usize].name(),
+                error,
+            })
+            .collect(),
     })
 }
 
-/// What was read of a source, and the error that stopped it early, if one did.
-type Partial = (Stats, Option<io::Error>);
-
-/// Reads a plain file in parallel ranges.
-fn scan_file(
-    file: &std::fs::File,
-    len: u64,
+/// One range of a plain file: the lines that start in its `chunk_size` bytes.
+struct Range<'p> {
     source: u32,
+    path: &'p Path,
+    index: u64,
+    /// The file's last range reads to the end, whatever the size was when looked at.
+    last: bool,
+}
+
+/// What one worker holds while it reads ranges.
+struct Worker {
+    stats: Stats,
+    errors: Vec<(u32, io::Error)>,
+    chunker: Chunker,
+    /// The file last read, kept open for the next range of the same file.
+    file: Option<(u32, File)>,
+}
+
+/// Reads ranges of plain files on the pool, one `Worker` per fold.
+fn scan_ranges(
+    ranges: &[Range<'_>],
     scan: &Scan,
     progress: &AtomicU64,
-) -> Partial {
+) -> (Stats, Vec<(u32, io::Error)>) {
     let size = scan.chunk_size as u64;
-    let ranges = len.div_ceil(size).max(1);
-    (0..ranges)
-        .into_par_iter()
+    ranges
+        .par_iter()
         .fold(
-            // A chunker per fold keeps its read buffers from one range to the next.
-            || {
-                let chunker = Chunker::new(scan.chunk_size, scan.max_line);
-                (Stats::new(scan.shape), None, chunker)
+            || Worker {
+                stats: Stats::new(scan.shape),
+                errors: Vec::new(),
+                chunker: Chunker::new(scan.chunk_size, scan.max_line),
+                file: None,
             },
-            |(mut stats, mut failed, mut chunker): (Stats, Option<io::Error>, Chunker), r| {
-                let start = r * size;
-                let limit = if r + 1 == ranges {
-                    u64::MAX
-                } else {
-                    start + size
+            |mut w, range| {
+                if w.file.as_ref().is_none_or(|(s, _)| *s != range.source) {
+                    match File::open(range.path) {
+                        Ok(f) => w.file = Some((range.source, f)),
+                        Err(e) => {
+                            w.errors.push((range.source, e));
+                            return w;
+                        }
+                    }
+                }
+                let Some((_, file)) = &w.file else {
+                    return w;
                 };
+                let start = range.index * size;
+                let limit = if range.last { u64::MAX } else { start + size };
                 // From one byte before the range: the line it ends belongs to a range before.
-                let (from, skip) = if r == 0 {
+                let (from, skip) = if range.index == 0 {
                     (0, false)
                 } else {
                     (start - 1, true)
                 };
                 let mut sub = 0u64;
+                let stats = &mut w.stats;
                 let reader = PositionedReader::new(file, from);
-                let read = chunker.run(reader, from, skip, limit, |chunk| {
-                    let index = (r << SUB_CHUNK_BITS) | sub;
+                let read = w.chunker.run(reader, from, skip, limit, |chunk| {
+                    let index = (range.index << SUB_CHUNK_BITS) | sub;
                     sub += 1;
-                    let flow = scan_chunk(chunk, source, index, limit, scan, &mut stats);
+                    let flow = scan_chunk(chunk, range.source, index, limit, scan, stats);
                     progress.fetch_add(chunk.len as u64, Ordering::Relaxed);
                     flow
                 });
-                // A file that shrinks while read just ends early.
-                failed = failed.or(read.err());
-                (stats, failed, chunker)
+                // A file that shrinks while read just ends early; a read error is reported.
+                if let Err(e) = read {
+                    w.errors.push((range.source, e));
+                }
+                w
             },
         )
-        .map(|(stats, failed, _)| (stats, failed))
-        .reduce(|| (Stats::new(scan.shape), None), merge_partial)
+        .map(|w| (w.stats, w.errors))
+        .reduce(
+            || (Stats::new(scan.shape), Vec::new()),
+            |mut a, b| {
+                a.0.merge(b.0);
+                a.1.extend(b.1);
+                a
+            },
+        )
 }
 
-fn merge_partial(mut a: Partial, b: Partial) -> Partial {
-    a.0.merge(b.0);
-    (a.0, a.1.or(b.1))
-}
-
-/// Reads a stream on its own thread, folding its chunks on the pool.
-fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Partial {
+/// Reads a stream on its own thread, folding its chunks on the pool. Returns what was read,
+/// and the error that stopped the stream early, if one did.
+fn scan_stream(
+    reader: Box<dyn io::Read + Send>,
+    source: u32,
+    scan: &Scan,
+) -> (Stats, Option<io::Error>) {
     let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(scan.threads * 2);
     let mut chunker = Chunker::new(scan.chunk_size, scan.max_line);
     std::thread::scope(|s| {

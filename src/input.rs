@@ -119,6 +119,27 @@ pub enum Opened {
     Stream(Box<dyn Read + Send>),
 }
 
+/// How a source will be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular, uncompressed file of this length: read in parallel ranges.
+    Plain(u64),
+    /// Anything else: read front to back.
+    Stream,
+}
+
+/// Looks at a source (opens it and sniffs its first bytes) to tell how to read it.
+/// Standard input is not touched: what it gives can be read only once.
+pub fn kind(source: &Source) -> io::Result<Kind> {
+    if *source == Source::Stdin {
+        return Ok(Kind::Stream);
+    }
+    match open(source, |_| {})? {
+        Opened::Plain(_, len) => Ok(Kind::Plain(len)),
+        Opened::Stream(_) => Ok(Kind::Stream),
+    }
+}
+
 /// Opens a source and tells how it can be read. `counted` sees every raw byte read.
 pub fn open(source: &Source, counted: impl Fn(u64) + Send + 'static) -> io::Result<Opened> {
     let (mut raw, regular_len): (Box<dyn Read + Send>, Option<u64>) = match source {

@@ -112,3 +112,52 @@ fn same_report_from_stdin_and_gzip() {
     .replace(gz_path.to_str().unwrap(), log.to_str().unwrap());
     assert!(from_gz == from_file, "gzip differs");
 }
+
+#[test]
+fn many_files_and_streams_in_parallel_give_one_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = big_log(dir.path());
+    let bytes = std::fs::read(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    // 24 pieces cut at line ends; every third one gzip-compressed.
+    let mut start = 0;
+    for i in 0..24 {
+        let mut end = (bytes.len() * (i + 1) / 24).min(bytes.len());
+        while end < bytes.len() && bytes[end - 1] != b'\n' {
+            end += 1;
+        }
+        let piece = &bytes[start..end];
+        let path = parts.join(format!("part-{i:02}.log"));
+        if i % 3 == 0 {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(piece).unwrap();
+            std::fs::write(path, gz.finish().unwrap()).unwrap();
+        } else {
+            std::fs::write(path, piece).unwrap();
+        }
+        start = end;
+    }
+    let args = |threads: &'static str| {
+        vec![
+            "--quiet",
+            "--format",
+            "json",
+            "--bucket",
+            "10s",
+            "--threads",
+            threads,
+            "--chunk-size",
+            "64K",
+        ]
+    };
+    let p = parts.to_str().unwrap();
+    let one = output(&[&args("1")[..], &[p]].concat(), None);
+    let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert!(v["totals"]["lines"].as_u64().unwrap() > 5_000);
+    for threads in ["2", "4"] {
+        let got = output(&[&args(threads)[..], &[p]].concat(), None);
+        assert!(got == one, "--threads {threads} differs over many files");
+    }
+}
