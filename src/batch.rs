@@ -226,12 +226,17 @@ fn scan_stream(
     scan: &Scan,
 ) -> (Stats, Option<io::Error>) {
     let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(scan.threads * 2);
+    // Read buffers come back to the reader once scanned, so it never zeroes a new one.
+    let (back_tx, back_rx) = mpsc::sync_channel::<Vec<u8>>(scan.threads * 2 + 2);
     let mut chunker = Chunker::new(scan.chunk_size, scan.max_line);
     std::thread::scope(|s| {
         let producer = s.spawn(move || {
             let mut index = 0u64;
             chunker.run(reader, 0, false, u64::MAX, |chunk| {
                 let sent = tx.send((index, std::mem::take(chunk)));
+                if let Ok(data) = back_rx.try_recv() {
+                    chunk.data = data;
+                }
                 index += 1;
                 if sent.is_ok() {
                     ControlFlow::Continue(())
@@ -247,6 +252,7 @@ fn scan_stream(
                 || Stats::new(scan.shape),
                 |mut stats, (index, chunk)| {
                     let _ = scan_chunk(&chunk, source, index, u64::MAX, scan, &mut stats);
+                    let _ = back_tx.try_send(chunk.data);
                     stats
                 },
             )
