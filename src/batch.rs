@@ -13,7 +13,7 @@ use std::io;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -86,7 +86,7 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
             (Ok(_), _) => streams.push((index, source)),
         }
     }
-    let (mut stats, mut errors) = pool.install(|| scan_ranges(&ranges, scan, progress));
+    let (mut stats, mut errors) = scan_ranges(&pool, &ranges, scan, progress);
     let (from_streams, stream_errors) = pool.install(|| {
         streams
             .par_iter()
@@ -144,7 +144,7 @@ struct Range<'p> {
     last: bool,
 }
 
-/// What one worker holds while it reads ranges.
+/// What one worker thread holds while it reads ranges.
 struct Worker {
     stats: Stats,
     errors: Vec<(u32, io::Error)>,
@@ -153,69 +153,76 @@ struct Worker {
     file: Option<(u32, File)>,
 }
 
-/// Reads ranges of plain files on the pool, one `Worker` per fold.
+/// Reads ranges of plain files on the pool: one `Worker` per thread, each taking the next
+/// range until none is left (so memory holds exactly one aggregate per thread, and a slow
+/// range never leaves the other threads idle).
 fn scan_ranges(
+    pool: &rayon::ThreadPool,
     ranges: &[Range<'_>],
     scan: &Scan,
     progress: &AtomicU64,
 ) -> (Stats, Vec<(u32, io::Error)>) {
-    let size = scan.chunk_size as u64;
-    ranges
-        .par_iter()
-        .fold(
-            || Worker {
-                stats: Stats::new(scan.shape),
-                errors: Vec::new(),
-                chunker: Chunker::new(scan.chunk_size, scan.max_line),
-                file: None,
-            },
-            |mut w, range| {
-                if w.file.as_ref().is_none_or(|(s, _)| *s != range.source) {
-                    match File::open(range.path) {
-                        Ok(f) => w.file = Some((range.source, f)),
-                        Err(e) => {
-                            w.errors.push((range.source, e));
-                            return w;
-                        }
-                    }
+    let next = AtomicUsize::new(0);
+    let workers = pool.broadcast(|_| {
+        let mut w = Worker {
+            stats: Stats::new(scan.shape),
+            errors: Vec::new(),
+            chunker: Chunker::new(scan.chunk_size, scan.max_line),
+            file: None,
+        };
+        while let Some(range) = ranges.get(next.fetch_add(1, Ordering::Relaxed)) {
+            w.read(range, scan, progress);
+        }
+        (w.stats, w.errors)
+    });
+    let mut stats = Stats::new(scan.shape);
+    let mut errors = Vec::new();
+    for (s, e) in workers {
+        stats.merge(s);
+        errors.extend(e);
+    }
+    (stats, errors)
+}
+
+impl Worker {
+    /// Folds one range into this worker's aggregate.
+    fn read(&mut self, range: &Range<'_>, scan: &Scan, progress: &AtomicU64) {
+        if self.file.as_ref().is_none_or(|(s, _)| *s != range.source) {
+            match File::open(range.path) {
+                Ok(f) => self.file = Some((range.source, f)),
+                Err(e) => {
+                    self.errors.push((range.source, e));
+                    return;
                 }
-                let Some((_, file)) = &w.file else {
-                    return w;
-                };
-                let start = range.index * size;
-                let limit = if range.last { u64::MAX } else { start + size };
-                // From one byte before the range: the line it ends belongs to a range before.
-                let (from, skip) = if range.index == 0 {
-                    (0, false)
-                } else {
-                    (start - 1, true)
-                };
-                let mut sub = 0u64;
-                let stats = &mut w.stats;
-                let reader = PositionedReader::new(file, from);
-                let read = w.chunker.run(reader, from, skip, limit, |chunk| {
-                    let index = (range.index << SUB_CHUNK_BITS) | sub;
-                    sub += 1;
-                    let flow = scan_chunk(chunk, range.source, index, limit, scan, stats);
-                    progress.fetch_add(chunk.len as u64, Ordering::Relaxed);
-                    flow
-                });
-                // A file that shrinks while read just ends early; a read error is reported.
-                if let Err(e) = read {
-                    w.errors.push((range.source, e));
-                }
-                w
-            },
-        )
-        .map(|w| (w.stats, w.errors))
-        .reduce(
-            || (Stats::new(scan.shape), Vec::new()),
-            |mut a, b| {
-                a.0.merge(b.0);
-                a.1.extend(b.1);
-                a
-            },
-        )
+            }
+        }
+        let Some((_, file)) = &self.file else {
+            return;
+        };
+        let size = scan.chunk_size as u64;
+        let start = range.index * size;
+        let limit = if range.last { u64::MAX } else { start + size };
+        // From one byte before the range: the line it ends belongs to a range before.
+        let (from, skip) = if range.index == 0 {
+            (0, false)
+        } else {
+            (start - 1, true)
+        };
+        let mut sub = 0u64;
+        let stats = &mut self.stats;
+        let reader = PositionedReader::new(file, from);
+        let read = self.chunker.run(reader, from, skip, limit, |chunk| {
+            let index = (range.index << SUB_CHUNK_BITS) | sub;
+            sub += 1;
+            let flow = scan_chunk(chunk, range.source, index, limit, scan, stats);
+            progress.fetch_add(chunk.len as u64, Ordering::Relaxed);
+            flow
+        });
+        // A file that shrinks while read just ends early; a read error is reported.
+        if let Err(e) = read {
+            self.errors.push((range.source, e));
+        }
+    }
 }
 
 /// Reads a stream on its own thread, folding its chunks on the pool. Returns what was read,
