@@ -20,8 +20,9 @@ use rayon::prelude::*;
 
 use crate::filter::Filter;
 use crate::input::{self, Chunk, Chunker, InputError, Kind, Opened, PositionedReader, Source};
-use crate::record::{Extractor, Keys, Line, Malformed};
+use crate::record::{Extractor, Keys, Line, Malformed, Record};
 use crate::stats::{Pos, Shape, Stats};
+use crate::time::Millis;
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
 /// Bits of a chunk index that number the chunks inside one range of a plain file.
@@ -287,6 +288,22 @@ pub fn scan_chunk(
     scan: &Scan,
     stats: &mut Stats,
 ) -> ControlFlow<()> {
+    scan_chunk_with(chunk, source, index, limit, scan, stats, None, |_| {})
+}
+
+/// Like `scan_chunk`, giving records without a time the time `arrival`, and showing each
+/// counted response to `seen` (live mode's window).
+#[allow(clippy::too_many_arguments)]
+pub fn scan_chunk_with(
+    chunk: &Chunk,
+    source: u32,
+    index: u64,
+    limit: u64,
+    scan: &Scan,
+    stats: &mut Stats,
+    arrival: Option<Millis>,
+    mut seen: impl FnMut(&Record<'_>),
+) -> ControlFlow<()> {
     if chunk.offset >= limit {
         return ControlFlow::Break(());
     }
@@ -316,7 +333,16 @@ pub fn scan_chunk(
             break;
         }
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        scan_line(&data[start..end], pos(lines), scan, &mut extractor, stats);
+        let line = &data[start..end];
+        scan_line(
+            line,
+            pos(lines),
+            scan,
+            &mut extractor,
+            stats,
+            arrival,
+            &mut seen,
+        );
         lines += 1;
         start = end + 1;
     }
@@ -325,7 +351,15 @@ pub fn scan_chunk(
 }
 
 /// Folds one line (without its `\n`) into `stats`.
-fn scan_line(line: &[u8], pos: Pos, scan: &Scan, extractor: &mut Extractor, stats: &mut Stats) {
+fn scan_line(
+    line: &[u8],
+    pos: Pos,
+    scan: &Scan,
+    extractor: &mut Extractor,
+    stats: &mut Stats,
+    arrival: Option<Millis>,
+    seen: &mut impl FnMut(&Record<'_>),
+) {
     if line.len() > scan.max_line {
         stats.add_malformed(pos, Malformed::TooLong);
         return;
@@ -334,7 +368,11 @@ fn scan_line(line: &[u8], pos: Pos, scan: &Scan, extractor: &mut Extractor, stat
         Line::Blank => stats.totals.blank += 1,
         Line::Skipped => stats.totals.skipped += 1,
         Line::Malformed(why) => stats.add_malformed(pos, why),
-        Line::Response(r) if scan.filter.keeps(&r) => stats.add_response(pos, &r),
+        Line::Response(mut r) if scan.filter.keeps(&r) => {
+            r.time = r.time.or(arrival);
+            stats.add_response(pos, &r);
+            seen(&r);
+        }
         Line::Response(_) => stats.totals.filtered += 1,
     }
 }

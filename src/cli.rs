@@ -120,4 +120,40 @@ pub struct ScanArgs {
     /// Envelope keys holding the latency in milliseconds.
     #[arg(long, value_name = "KEYS")]
     pub latency_key: Option<String>,
+    /// Live mode: read standard input as it grows and show the errors as they come.
+    #[arg(long, help_heading = "Live mode")]
+    pub live: bool,
+    /// With --live: follow the PATH files like `tail -F` (across rotation and truncation).
+    #[arg(long, requires = "live", help_heading = "Live mode")]
+    pub follow: bool,
+    /// With --follow: read the files from their start, not their end.
+    #[arg(long, requires = "follow", help_heading = "Live mode")]
+    pub from_start: bool,
+    /// How often the view is redrawn (250ms, 1s, …).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1s",
+        help_heading = "Live mode"
+    )]
+    pub interval: String,
+    /// Width of the sliding window (30s, 1m, 5m, …).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1m",
+        help_heading = "Live mode"
+    )]
+    pub window: String,
+    /// End as soon as a --fail-on condition holds (exit code 1).
+    #[arg(long, requires = "live", help_heading = "Live mode")]
+    pub exit_on_fail: bool,
+    /// Codes shown in the live view.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        help_heading = "Live mode"
+    )]
+    pub top: usize,
 }

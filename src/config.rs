@@ -12,6 +12,7 @@ use crate::cli::{Cli, Command, CommonArgs, ScanArgs};
 use crate::error::Error;
 use crate::failon::Condition;
 use crate::filter::Filter;
+use crate::live::LiveConfig;
 use crate::record::Keys;
 use crate::report::{Format, GroupBy};
 use crate::stats::{Shape, Split};
@@ -55,6 +56,8 @@ pub struct ReportConfig {
     pub quiet: bool,
     /// Show a progress bar (stderr is a terminal and not `--quiet`).
     pub progress: bool,
+    /// Live mode, when asked for.
+    pub live: Option<LiveConfig>,
 }
 
 impl Config {
@@ -122,7 +125,40 @@ impl Config {
             threads,
             stop_on_error: a.strict,
         };
-        let progress = !a.quiet && std::io::stderr().is_terminal();
+        let duration = |flag: &str, v: &str| {
+            time::parse_width(v).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{flag} {v:?}: expected a duration such as 250ms, 1s, 1m"
+                ))
+            })
+        };
+        let live = if a.live {
+            if !a.follow && !a.paths.is_empty() {
+                return Err(Error::Usage(
+                    "--live reads standard input; to follow files, add --follow".into(),
+                ));
+            }
+            if a.follow && a.paths.is_empty() {
+                return Err(Error::Usage("--follow needs the files to follow".into()));
+            }
+            Some(LiveConfig {
+                interval: std::time::Duration::from_millis(
+                    duration("--interval", &a.interval)? as u64
+                ),
+                window: duration("--window", &a.window)?,
+                follow: if a.follow {
+                    a.paths.clone()
+                } else {
+                    Vec::new()
+                },
+                from_start: a.from_start,
+                exit_on_fail: a.exit_on_fail,
+                top: a.top,
+            })
+        } else {
+            None
+        };
+        let progress = !a.quiet && !a.live && std::io::stderr().is_terminal();
         Ok(Config::Report(Box::new(ReportConfig {
             paths: a.paths,
             scan,
@@ -134,6 +170,7 @@ impl Config {
             strict: a.strict,
             quiet: a.quiet,
             progress,
+            live,
         })))
     }
 }

@@ -17,6 +17,7 @@ pub mod failon;
 pub mod filter;
 pub mod input;
 pub mod latency;
+pub mod live;
 pub mod loggen;
 pub mod progress;
 pub mod record;
@@ -56,7 +57,34 @@ pub fn run(config: Config) -> Result<Exit, Error> {
     }
 }
 
+fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
+    // Off a terminal the snapshots are JSON lines: the final JSON report is one line too.
+    let compact = c.output.path.is_none() && !io::stdout().is_terminal();
+    let mut malformed = 0;
+    let failed = live::run(&c.scan, live, &c.catalog, &c.fail_on, |stats, sources| {
+        malformed = stats.totals.malformed;
+        let report = Report::build(stats, sources, Vec::new(), &c.catalog, c.lang, c.group_by);
+        let renderer: Box<dyn report::Render> = match c.output.format {
+            report::Format::Json if compact => Box::new(report::Json { compact: true }),
+            format => format.renderer(c.output.width),
+        };
+        write_output(&c.output, |out| renderer.render(&report, out)).map_err(io::Error::other)
+    })
+    .map_err(|error| Error::Input {
+        input: "live".into(),
+        error,
+    })?;
+    Ok(if failed || (c.strict && malformed > 0) {
+        Exit::Alert
+    } else {
+        Exit::Success
+    })
+}
+
 fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
+    if let Some(live) = &c.live {
+        return run_live(c, live);
+    }
     let (sources, mut failed) = input::expand(&c.paths);
     let total: u64 = sources
         .iter()

@@ -171,9 +171,12 @@ pub fn parse_bound(s: &str) -> Option<Millis> {
     s.trim().parse::<f64>().ok().and_then(from_epoch_number)
 }
 
-/// Parses a duration such as `30s`, `1m`, `6h` or `1d` into millis (must be positive).
+/// Parses a duration such as `250ms`, `30s`, `1m`, `6h` or `1d` into millis (positive).
 pub fn parse_width(s: &str) -> Option<Millis> {
     let s = s.trim();
+    if let Some(ms) = s.strip_suffix("ms") {
+        return ms.parse::<i64>().ok().filter(|ms| *ms > 0);
+    }
     let unit = s.chars().last()?;
     let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
     let scale = match unit {
@@ -279,6 +282,8 @@ mod tests {
         assert_eq!(parse_width("0m"), None);
         assert_eq!(parse_width("m"), None);
         assert_eq!(parse_width("5x"), None);
+        assert_eq!(parse_width("250ms"), Some(250));
+        assert_eq!(parse_width("0ms"), None);
         assert_eq!(parse_bound("2025-11-26"), Some(T0 - 36_000_000));
         assert_eq!(format(T0), "2025-11-26T10:00:00Z");
         assert_eq!(format(T0 + 5), "2025-11-26T10:00:00.005Z");

@@ -13,8 +13,10 @@ use crate::time;
 
 pub const SCHEMA: &str = "errstat.report/v1";
 
-/// The whole report as one JSON document.
-pub struct Json;
+/// The whole report as one JSON document, pretty or on one line.
+pub struct Json {
+    pub compact: bool,
+}
 
 /// The report as JSON lines.
 pub struct Ndjson;
@@ -38,7 +40,11 @@ impl Render for Json {
         }
         doc["malformed_samples"] = malformed(r);
         doc["failed_inputs"] = failed(r);
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        if self.compact {
+            serde_json::to_writer(&mut *out, &doc)?;
+        } else {
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+        }
         writeln!(out)
     }
 }

@@ -51,7 +51,7 @@ impl Format {
     pub fn renderer(self, width: Option<u16>) -> Box<dyn Render> {
         match self {
             Format::Table => Box::new(Table { width }),
-            Format::Json => Box::new(Json),
+            Format::Json => Box::new(Json { compact: false }),
             Format::Csv => Box::new(Csv),
             Format::Ndjson => Box::new(Ndjson),
         }

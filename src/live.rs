@@ -1,0 +1,839 @@
+//! Live mode: lines as they arrive → the batch stages (extraction, stats, catalog) plus a
+//! sliding window → a view redrawn every interval.
+//!
+//! A reader thread (stdin, or `--follow` files polled like `tail -F`) folds every line into
+//! the shared `State` under a lock held for one read's lines at a time. The driver is a tokio
+//! runtime that `select!`s on the interval tick, the end of input, SIGINT/SIGTERM and the `q`
+//! key; at each tick it copies what it shows out of the state (a short lock) and only then
+//! draws, so a slow terminal never holds up reading. The window counts per second; its
+//! clock is the newest record time seen (records without one get their arrival time), moved
+//! on by wall time while no newer record comes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use crate::batch::{self, Scan};
+use crate::catalog::{self, Catalog};
+use crate::input::Chunk;
+use crate::record::{Malformed, Record};
+use crate::report::{self, Report};
+use crate::stats::{Pos, Stats};
+use crate::time::{self, Millis};
+
+/// Width of a window slot.
+const SLOT: Millis = 1000;
+/// Characters of a trend sparkline.
+const TREND: usize = 10;
+/// How often `--follow` looks at its files.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Settings of live mode.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    pub interval: Duration,
+    /// Sliding window width.
+    pub window: Millis,
+    /// Follow these files (`tail -F`) instead of reading stdin.
+    pub follow: Vec<PathBuf>,
+    /// With `follow`: read the files from their start, not their end.
+    pub from_start: bool,
+    /// End as soon as a `--fail-on` condition holds.
+    pub exit_on_fail: bool,
+    /// Codes shown.
+    pub top: usize,
+}
+
+/// Per-second counts over a sliding window of record time.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    width: Millis,
+    slots: BTreeMap<Millis, Slot>,
+    /// The window's clock: the newest time seen (or moved on by `advance`).
+    now: Option<Millis>,
+}
+
+/// One second of the window.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Slot {
+    responses: u64,
+    errors: u64,
+    codes: HashMap<Box<str>, u64>,
+}
+
+impl Window {
+    /// Makes an empty window `width` milliseconds wide.
+    pub fn new(width: Millis) -> Window {
+        Window {
+            width: width.max(SLOT),
+            ..Window::default()
+        }
+    }
+
+    /// Counts a response at time `t`; returns false when it is older than the window.
+    pub fn add(&mut self, t: Millis, code: Option<&str>) -> bool {
+        self.advance(t);
+        if t <= self.start() {
+            return false;
+        }
+        let slot = self.slots.entry(t.div_euclid(SLOT) * SLOT).or_default();
+        slot.responses += 1;
+        if let Some(code) = code {
+            slot.errors += 1;
+            match slot.codes.get_mut(code) {
+                Some(n) => *n += 1,
+                None => {
+                    slot.codes.insert(code.into(), 1);
+                }
+            }
+        }
+        true
+    }
+
+    /// Moves the clock forward to `t` (never back) and drops what falls out.
+    pub fn advance(&mut self, t: Millis) {
+        if self.now.is_some_and(|now| now >= t) {
+            return;
+        }
+        self.now = Some(t);
+        // A slot goes once all of it is at or before the window's start (so the window is
+        // exact to the second: a second it half covers is counted whole).
+        let keep_from = self.start() - SLOT + 1;
+        self.slots = self.slots.split_off(&keep_from);
+    }
+
+    /// The window's clock.
+    pub fn now(&self) -> Option<Millis> {
+        self.now
+    }
+
+    /// The window covers (start, now].
+    fn start(&self) -> Millis {
+        self.now.map_or(Millis::MIN / 2, |now| now - self.width)
+    }
+
+    /// Responses and errors in the window.
+    pub fn totals(&self) -> (u64, u64) {
+        self.slots
+            .values()
+            .fold((0, 0), |(r, e), s| (r + s.responses, e + s.errors))
+    }
+
+    /// Errors per code in the window.
+    pub fn codes(&self) -> HashMap<&str, u64> {
+        let mut m: HashMap<&str, u64> = HashMap::new();
+        for s in self.slots.values() {
+            for (c, n) in &s.codes {
+                *m.entry(&**c).or_default() += n;
+            }
+        }
+        m
+    }
+
+    /// A code's errors in `TREND` equal parts of the window, oldest first.
+    pub fn trend(&self, code: &str) -> Vec<u64> {
+        let mut parts = vec![0; TREND];
+        let Some(now) = self.now else {
+            return parts;
+        };
+        let newest = now.div_euclid(SLOT) * SLOT;
+        let slots = (self.width / SLOT).max(1);
+        for (s, slot) in &self.slots {
+            let n = slot.codes.get(code).copied().unwrap_or(0);
+            let age = ((newest - s) / SLOT).clamp(0, slots - 1);
+            let at = TREND as i64 - 1 - age * TREND as i64 / slots;
+            parts[at.clamp(0, TREND as i64 - 1) as usize] += n;
+        }
+        parts
+    }
+}
+
+/// What the reader and the view share.
+struct State {
+    stats: Stats,
+    window: Window,
+    /// When each code was first seen in this run (wall clock: "new" means new to the
+    /// person watching, whatever time the records carry).
+    first_seen: HashMap<Box<str>, Millis>,
+    /// Wall time of the newest record, to move the window on while input is idle.
+    last_arrival: Instant,
+    started: Instant,
+    done: Option<io::Result<()>>,
+}
+
+/// One interval's view, copied out of the state.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    at: Option<Millis>,
+    elapsed: Duration,
+    window: (u64, u64),
+    window_secs: f64,
+    total_lines: u64,
+    total: (u64, u64),
+    malformed: u64,
+    top: Vec<Row>,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    code: String,
+    window: u64,
+    total: u64,
+    trend: Vec<u64>,
+    new: bool,
+}
+
+/// Runs live mode until the input ends, a signal, `q`, or (with `exit_on_fail`) a
+/// condition; then writes the final report. Returns whether a condition ever held.
+pub fn run(
+    scan: &Scan,
+    live: &LiveConfig,
+    catalog: &Catalog,
+    fail_on: &[crate::failon::Condition],
+    final_report: impl FnOnce(&Stats, &[String]) -> io::Result<()>,
+) -> io::Result<bool> {
+    let state = Arc::new(Mutex::new(State {
+        stats: Stats::new(scan.shape),
+        window: Window::new(live.window),
+        first_seen: HashMap::new(),
+        last_arrival: Instant::now(),
+        started: Instant::now(),
+        done: None,
+    }));
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let sources: Vec<String> = if live.follow.is_empty() {
+        vec!["<stdin>".to_string()]
+    } else {
+        live.follow
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    };
+    {
+        let (state, scan, live) = (Arc::clone(&state), scan.clone(), live.clone());
+        std::thread::spawn(move || {
+            let result = if live.follow.is_empty() {
+                read_stream(io::stdin().lock(), 0, &scan, &state)
+            } else {
+                follow(&live, &scan, &state)
+            };
+            lock(&state).done = Some(result);
+            let _ = done_tx.send(());
+        });
+    }
+    let on_terminal = io::stdout().is_terminal();
+    let mut screen = if on_terminal {
+        Some(Screen::enter()?)
+    } else {
+        None
+    };
+    let (quit_tx, mut quit_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    if on_terminal {
+        std::thread::spawn(move || keys(quit_tx));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .enable_io()
+        .build()?;
+    let mut failed = false;
+    let interval = live.interval;
+    let view = |screen: &mut Option<Screen>, failed: &mut bool| -> io::Result<bool> {
+        let snap = snapshot(&state, live.top);
+        match screen {
+            Some(s) => s.draw(&snap, live)?,
+            None => ndjson(&snap, catalog, live)?,
+        }
+        let holds = if fail_on.is_empty() {
+            false
+        } else {
+            let report = {
+                let st = lock(&state);
+                Report::build(
+                    &st.stats,
+                    &sources,
+                    Vec::new(),
+                    catalog,
+                    crate::catalog::Lang::En,
+                    None,
+                )
+            };
+            fail_on.iter().any(|c| c.holds(&report))
+        };
+        *failed |= holds;
+        Ok(holds && live.exit_on_fail)
+    };
+    runtime.block_on(async {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut done_rx = done_rx;
+        #[cfg(unix)]
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        loop {
+            #[cfg(unix)]
+            let terminated = term.recv();
+            #[cfg(not(unix))]
+            let terminated = std::future::pending::<Option<()>>();
+            tokio::select! {
+                _ = tick.tick() => {
+                    if view(&mut screen, &mut failed)? {
+                        break;
+                    }
+                }
+                _ = &mut done_rx => break,
+                _ = tokio::signal::ctrl_c() => break,
+                _ = terminated => break,
+                _ = quit_rx.recv() => break,
+            }
+        }
+        io::Result::Ok(())
+    })?;
+    drop(screen);
+    let st = lock(&state);
+    if let Some(Err(e)) = &st.done {
+        eprintln!("errstat: {}: {e}", sources.join(", "));
+    }
+    if !fail_on.is_empty() {
+        let report = Report::build(
+            &st.stats,
+            &sources,
+            Vec::new(),
+            catalog,
+            crate::catalog::Lang::En,
+            None,
+        );
+        failed |= fail_on.iter().any(|c| c.holds(&report));
+    }
+    final_report(&st.stats, &sources)?;
+    Ok(failed)
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    // A panic elsewhere must not hide the counts: take the data even if poisoned.
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn wall_millis() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// Folds whole lines into the state; keeps a partial last line until its end arrives.
+struct Lines {
+    source: u32,
+    carry: Vec<u8>,
+    chunk: u64,
+    /// Dropping an overlong line until its newline.
+    dropping: bool,
+}
+
+impl Lines {
+    fn new(source: u32) -> Lines {
+        Lines {
+            source,
+            carry: Vec::new(),
+            chunk: 0,
+            dropping: false,
+        }
+    }
+
+    /// Takes bytes as they come; folds every line they complete.
+    fn feed(&mut self, bytes: &[u8], scan: &Scan, state: &Mutex<State>) {
+        let mut bytes = bytes;
+        if self.dropping {
+            match memchr::memchr(b'\n', bytes) {
+                None => return,
+                Some(i) => {
+                    bytes = &bytes[i + 1..];
+                    self.dropping = false;
+                }
+            }
+        }
+        match memchr::memrchr(b'\n', bytes) {
+            None => self.carry.extend_from_slice(bytes),
+            Some(i) => {
+                self.carry.extend_from_slice(&bytes[..=i]);
+                let whole = std::mem::take(&mut self.carry);
+                self.fold(whole, scan, state);
+                self.carry.extend_from_slice(&bytes[i + 1..]);
+            }
+        }
+        if self.carry.len() > scan.max_line {
+            self.carry.clear();
+            self.dropping = true;
+            let mut st = lock(state);
+            let pos = Pos {
+                source: self.source,
+                chunk: self.chunk,
+                line: 0,
+            };
+            st.stats.add_chunk(self.source, self.chunk, 1);
+            st.stats.add_malformed(pos, Malformed::TooLong);
+            self.chunk += 1;
+        }
+    }
+
+    /// Folds the last line when the input ends without a newline.
+    fn finish(&mut self, scan: &Scan, state: &Mutex<State>) {
+        if !self.carry.is_empty() && !self.dropping {
+            let last = std::mem::take(&mut self.carry);
+            self.fold(last, scan, state);
+        }
+    }
+
+    fn fold(&mut self, data: Vec<u8>, scan: &Scan, state: &Mutex<State>) {
+        let chunk = Chunk {
+            offset: if self.chunk == 0 { 0 } else { 1 },
+            len: data.len(),
+            data,
+            too_long: false,
+        };
+        let arrival = wall_millis();
+        let mut st = lock(state);
+        let st = &mut *st;
+        st.last_arrival = Instant::now();
+        let (window, first_seen) = (&mut st.window, &mut st.first_seen);
+        let seen = |r: &Record<'_>| {
+            let t = r.time.unwrap_or(arrival);
+            window.add(t, r.code.as_deref());
+            if let Some(code) = r.code.as_deref()
+                && !first_seen.contains_key(code)
+            {
+                first_seen.insert(code.into(), arrival);
+            }
+        };
+        let _: ControlFlow<()> = batch::scan_chunk_with(
+            &chunk,
+            self.source,
+            self.chunk,
+            u64::MAX,
+            scan,
+            &mut st.stats,
+            Some(arrival),
+            seen,
+        );
+        self.chunk += 1;
+    }
+}
+
+/// Reads a stream to its end.
+fn read_stream(mut r: impl Read, source: u32, scan: &Scan, state: &Mutex<State>) -> io::Result<()> {
+    let mut lines = Lines::new(source);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => lines.feed(&buf[..n], scan, state),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                lines.finish(scan, state);
+                return Err(e);
+            }
+        }
+    }
+    lines.finish(scan, state);
+    Ok(())
+}
+
+/// A followed file: the open handle, where reading stands, and its identity.
+struct Followed {
+    path: PathBuf,
+    file: Option<File>,
+    pos: u64,
+    id: Option<(u64, u64)>,
+    lines: Lines,
+}
+
+fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// Follows files like `tail -F`: across rotation (a new file under the name) and
+/// truncation (the file shrinks), starting at their end unless `from_start`. Never ends.
+fn follow(live: &LiveConfig, scan: &Scan, state: &Mutex<State>) -> io::Result<()> {
+    let mut files: Vec<Followed> = live
+        .follow
+        .iter()
+        .enumerate()
+        .map(|(i, path)| Followed {
+            path: path.clone(),
+            file: None,
+            pos: 0,
+            id: None,
+            lines: Lines::new(i as u32),
+        })
+        .collect();
+    let mut first = true;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        for f in &mut files {
+            let meta = std::fs::metadata(&f.path).ok();
+            let id = meta.as_ref().and_then(file_id);
+            let rotated = f.file.is_some() && meta.is_some() && id != f.id;
+            if rotated {
+                // The old file may have had lines written after our last look.
+                if let Some(old) = f.file.as_mut() {
+                    drain(old, &mut f.lines, &mut buf, scan, state);
+                }
+                f.lines.finish(scan, state);
+                f.file = None;
+            }
+            if f.file.is_none() {
+                let Some(meta) = &meta else { continue };
+                let Ok(mut file) = File::open(&f.path) else {
+                    continue;
+                };
+                f.pos = if first && !live.from_start {
+                    meta.len()
+                } else {
+                    0
+                };
+                use std::io::Seek;
+                file.seek(io::SeekFrom::Start(f.pos))?;
+                f.file = Some(file);
+                f.id = id;
+            }
+            if let (Some(file), Some(meta)) = (f.file.as_mut(), &meta)
+                && meta.len() < f.pos
+            {
+                // Truncated (copytruncate): start again from the top.
+                use std::io::Seek;
+                file.seek(io::SeekFrom::Start(0))?;
+                f.pos = 0;
+                f.lines.carry.clear();
+            }
+            if let Some(file) = f.file.as_mut() {
+                f.pos += drain(file, &mut f.lines, &mut buf, scan, state);
+            }
+        }
+        first = false;
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Reads what a file has now; returns how many bytes.
+fn drain(
+    file: &mut File,
+    lines: &mut Lines,
+    buf: &mut [u8],
+    scan: &Scan,
+    state: &Mutex<State>,
+) -> u64 {
+    let mut n = 0;
+    while let Ok(k) = file.read(buf) {
+        if k == 0 {
+            break;
+        }
+        lines.feed(&buf[..k], scan, state);
+        n += k as u64;
+    }
+    n
+}
+
+fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
+    let mut st = lock(state);
+    // While no newer record comes, the window's clock runs with the wall clock.
+    if let Some(now) = st.window.now() {
+        let idle = st.last_arrival.elapsed().as_millis() as Millis;
+        let moved = now + idle;
+        st.window.advance(moved);
+        st.last_arrival = Instant::now();
+    }
+    let window_codes = st.window.codes();
+    let new_since = wall_millis() - st.window.width;
+    let mut rows: Vec<Row> = st
+        .stats
+        .codes
+        .iter()
+        .map(|(code, groups)| {
+            let total = groups.values().map(|c| c.count).sum();
+            Row {
+                code: code.to_string(),
+                window: window_codes.get(&**code).copied().unwrap_or(0),
+                total,
+                trend: st.window.trend(code),
+                new: st.first_seen.get(&**code).is_some_and(|t| *t > new_since),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (
+            std::cmp::Reverse(a.window),
+            std::cmp::Reverse(a.total),
+            &a.code,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.window),
+                std::cmp::Reverse(b.total),
+                &b.code,
+            ))
+    });
+    rows.truncate(top);
+    let elapsed = st.started.elapsed();
+    Snapshot {
+        at: st.window.now(),
+        elapsed,
+        window: st.window.totals(),
+        window_secs: (st.window.width as f64 / 1000.0).min(elapsed.as_secs_f64().max(1.0)),
+        total_lines: st.stats.totals.lines,
+        total: (st.stats.totals.responses, st.stats.totals.errors),
+        malformed: st.stats.totals.malformed,
+        top: rows,
+    }
+}
+
+/// Writes one interval as a JSON line (`errstat.live/v1`).
+fn ndjson(s: &Snapshot, catalog: &Catalog, live: &LiveConfig) -> io::Result<()> {
+    let top: Vec<_> = s
+        .top
+        .iter()
+        .map(|r| {
+            json!({
+                "code": r.code,
+                "category": catalog::category_of(&r.code),
+                "class": catalog.class_of(&r.code).as_str(),
+                "fault": catalog::fault_of(&r.code).as_str(),
+                "window": r.window,
+                "total": r.total,
+                "trend": r.trend,
+                "new": r.new,
+            })
+        })
+        .collect();
+    let line = json!({
+        "schema": "errstat.live/v1",
+        "at": s.at.map(time::format),
+        "window": {
+            "seconds": live.window / 1000,
+            "responses": s.window.0,
+            "errors": s.window.1,
+            "error_rate": report::ratio(s.window.1, s.window.0),
+            "errors_per_sec": (s.window.1 as f64 / s.window_secs * 1000.0).round() / 1000.0,
+        },
+        "total": {
+            "lines": s.total_lines,
+            "responses": s.total.0,
+            "errors": s.total.1,
+            "error_rate": report::ratio(s.total.1, s.total.0),
+            "malformed": s.malformed,
+        },
+        "top": top,
+    });
+    let mut out = io::stdout().lock();
+    serde_json::to_writer(&mut out, &line)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+/// The terminal while live mode draws on it; restores it when dropped, even on error.
+struct Screen {
+    out: io::Stdout,
+}
+
+impl Screen {
+    fn enter() -> io::Result<Screen> {
+        let mut out = io::stdout();
+        crossterm::terminal::enable_raw_mode()?;
+        crossterm::execute!(
+            out,
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::cursor::Hide
+        )?;
+        Ok(Screen { out })
+    }
+
+    fn draw(&mut self, s: &Snapshot, live: &LiveConfig) -> io::Result<()> {
+        // A terminal that says it has no size (a bare pseudo-terminal) gets 100 x 30.
+        let (width, height) = match crossterm::terminal::size() {
+            Ok((w, h)) if w > 0 && h > 0 => (w as usize, h as usize),
+            _ => (100, 30),
+        };
+        let pct = |e: u64, r: u64| format!("{:.2}%", report::ratio(e, r) * 100.0);
+        let mut lines = vec![
+            format!(
+                "errstat live · window {}s · {} · running {}s · q quits",
+                live.window / 1000,
+                s.at.map(time::format)
+                    .unwrap_or_else(|| "no records yet".into()),
+                s.elapsed.as_secs()
+            ),
+            format!(
+                "window  responses {:>9}  errors {:>7}  rate {:>7}  errors/s {:.2}",
+                s.window.0,
+                s.window.1,
+                pct(s.window.1, s.window.0),
+                s.window.1 as f64 / s.window_secs
+            ),
+            format!(
+                "total   responses {:>9}  errors {:>7}  rate {:>7}  lines {}  malformed {}",
+                s.total.0,
+                s.total.1,
+                pct(s.total.1, s.total.0),
+                s.total_lines,
+                s.malformed
+            ),
+            String::new(),
+            format!(
+                "{:<44} {:<22} {:<9} {:>8} {:>9}  {:<10}",
+                "CODE", "CATEGORY", "FAULT", "WINDOW", "TOTAL", "TREND"
+            ),
+        ];
+        for r in s.top.iter().take(height.saturating_sub(lines.len() + 1)) {
+            let mark = if r.new { "new" } else { "" };
+            let code = if r.code.chars().count() > 40 {
+                r.code.chars().take(39).chain(['…']).collect()
+            } else {
+                r.code.clone()
+            };
+            lines.push(format!(
+                "{:<40} {:<3} {:<22} {:<9} {:>8} {:>9}  {}",
+                code,
+                mark,
+                catalog::category_of(&r.code),
+                catalog::fault_of(&r.code).as_str(),
+                r.window,
+                r.total,
+                sparkline(&r.trend)
+            ));
+        }
+        crossterm::queue!(
+            self.out,
+            crossterm::cursor::MoveTo(0, 0),
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        for (i, line) in lines.iter().take(height).enumerate() {
+            let shown: String = line.chars().take(width).collect();
+            crossterm::queue!(self.out, crossterm::cursor::MoveTo(0, i as u16))?;
+            self.out.write_all(shown.as_bytes())?;
+        }
+        self.out.flush()
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(
+            self.out,
+            crossterm::cursor::Show,
+            crossterm::terminal::LeaveAlternateScreen
+        );
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+/// Waits for `q`, Esc or Ctrl-C on the terminal.
+fn keys(quit: tokio::sync::mpsc::UnboundedSender<()>) {
+    use crossterm::event::{Event, KeyCode, KeyModifiers, read};
+    while let Ok(event) = read() {
+        if let Event::Key(k) = event {
+            let ctrl_c =
+                k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl_c || k.code == KeyCode::Char('q') || k.code == KeyCode::Esc {
+                let _ = quit.send(());
+                return;
+            }
+        }
+    }
+}
+
+/// Draws counts as a row of block characters, highest = full block.
+fn sparkline(counts: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = counts.iter().copied().max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                ' '
+            } else {
+                BARS[((n * 7).div_ceil(max.max(1)) as usize).min(7)]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Millis = 1_795_687_200_000; // 2026-11-26T10:00:00Z
+
+    #[test]
+    fn window_counts_what_is_inside_it() {
+        let mut w = Window::new(60_000);
+        assert!(w.add(T, None));
+        assert!(w.add(T + 500, Some("A")));
+        assert!(w.add(T + 59_000, Some("B")));
+        assert_eq!(w.totals(), (3, 2));
+        // The clock moves to T+61s: the first second (T..T+1s) falls out.
+        assert!(w.add(T + 61_000, Some("A")));
+        assert_eq!(w.totals(), (2, 2));
+        assert_eq!(w.codes().get("A"), Some(&1));
+        assert_eq!(w.codes().get("B"), Some(&1));
+    }
+
+    #[test]
+    fn late_and_out_of_order_records_count_in_their_own_second() {
+        let mut w = Window::new(60_000);
+        w.add(T + 30_000, Some("A"));
+        // 20 s late, still inside the window: counted, in its own slot.
+        assert!(w.add(T + 10_000, Some("B")));
+        assert_eq!(w.totals(), (2, 2));
+        let trend = w.trend("B");
+        assert_eq!(trend.iter().sum::<u64>(), 1);
+        // Older than the window: not counted.
+        assert!(!w.add(T - 31_000, Some("C")));
+        assert_eq!(w.totals(), (2, 2));
+        assert_eq!(
+            w.now(),
+            Some(T + 30_000),
+            "a late record does not move the clock back"
+        );
+    }
+
+    #[test]
+    fn window_edges_and_idle_advance() {
+        let mut w = Window::new(10_000);
+        w.add(T + 999, Some("A")); // slot T
+        w.add(T + 1_000, Some("A")); // slot T+1s
+        // Window (T+0.999 s, T+10.999 s]: slot T still ends inside it, so it stays whole.
+        w.advance(T + 10_999);
+        assert_eq!(w.totals(), (2, 2));
+        // Window (T+1 s, T+11 s]: slot T is all before it.
+        w.advance(T + 11_000);
+        assert_eq!(w.totals(), (1, 1));
+        w.advance(T + 12_000);
+        assert_eq!(w.totals(), (0, 0));
+        assert!(w.trend("A").iter().all(|n| *n == 0));
+        // The clock never goes back.
+        w.advance(T);
+        assert_eq!(w.now(), Some(T + 12_000));
+    }
+
+    #[test]
+    fn trend_spreads_over_the_window() {
+        let mut w = Window::new(10_000);
+        for s in 0..10 {
+            for _ in 0..=s {
+                w.add(T + s * 1000 + 500, Some("A"));
+            }
+        }
+        assert_eq!(w.trend("A"), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        assert_eq!(sparkline(&[0, 1, 7]), " ▂█");
+    }
+}

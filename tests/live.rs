@@ -1,0 +1,340 @@
+//! Live mode, run as a user runs it: a pipe fed slowly, signals, files that grow, rotate
+//! and shrink, and a real pseudo-terminal.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("errstat")
+}
+
+/// A response line stamped with the current time.
+fn line(code: Option<&str>, id: usize) -> String {
+    let ts = jiff::Timestamp::now();
+    match code {
+        Some(c) => format!(
+            "{{\"ts\":\"{ts}\",\"response\":{{\"Response\":{{\"Error\":{{\"Code\":\"{c}\",\"Message\":\"m\"}},\"RequestId\":\"r{id}\"}}}}}}\n"
+        ),
+        None => format!(
+            "{{\"ts\":\"{ts}\",\"response\":{{\"Response\":{{\"RequestId\":\"r{id}\"}}}}}}\n"
+        ),
+    }
+}
+
+/// Spawns errstat with piped stdio and a thread that forwards its stdout lines.
+fn spawn(args: &[&str]) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines() {
+            let Ok(l) = l else { break };
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Waits for a JSON line that satisfies `want`, up to `limit`.
+fn wait_for(rx: &mpsc::Receiver<String>, limit: Duration, want: impl Fn(&Value) -> bool) -> Value {
+    let until = Instant::now() + limit;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        let l = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no matching line in {limit:?}"));
+        let v: Value = serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+        if want(&v) {
+            return v;
+        }
+    }
+}
+
+fn is_live(v: &Value) -> bool {
+    v["schema"] == "errstat.live/v1"
+}
+
+#[test]
+fn snapshots_follow_a_slow_pipe_and_eof_prints_the_report() {
+    let (mut child, rx) = spawn(&["--live", "--interval", "200ms", "--window", "1m"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut written = 0;
+    for i in 0..10 {
+        let code = if i % 5 == 0 {
+            Some("RequestLimitExceeded")
+        } else {
+            None
+        };
+        stdin.write_all(line(code, i).as_bytes()).unwrap();
+        written += 1;
+    }
+    // A partial line waits for its end.
+    stdin
+        .write_all(b"{\"Response\":{\"Error\":{\"Code\":\"Half")
+        .unwrap();
+    stdin.flush().unwrap();
+    let first = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 10
+    });
+    assert_eq!(first["window"]["responses"], 10);
+    assert_eq!(first["window"]["errors"], 2);
+    assert_eq!(first["total"]["errors"], 2);
+    assert_eq!(first["top"][0]["code"], "RequestLimitExceeded");
+    assert_eq!(first["top"][0]["fault"], "throttle");
+    assert_eq!(first["top"][0]["new"], true);
+    // The next snapshot comes an interval later, with the same counts.
+    let again = wait_for(&rx, Duration::from_secs(5), is_live);
+    assert_eq!(again["total"]["responses"], 10);
+    stdin.write_all(b"Way\"}}}\n").unwrap();
+    for i in 10..15 {
+        stdin
+            .write_all(line(Some("InternalError"), i).as_bytes())
+            .unwrap();
+        written += 1;
+    }
+    stdin.flush().unwrap();
+    let second = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 16
+    });
+    assert_eq!(second["total"]["errors"], 8);
+    assert_eq!(second["window"]["errors"], 8);
+    drop(stdin);
+    let report = wait_for(&rx, Duration::from_secs(10), |v| {
+        v["schema"] == "errstat.report/v1"
+    });
+    assert_eq!(report["totals"]["responses"], written + 1);
+    assert_eq!(report["totals"]["errors"], 8);
+    let codes: Vec<&str> = report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["InternalError", "RequestLimitExceeded", "HalfWay"]);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[cfg(unix)]
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_print_the_report_and_exit_zero() {
+    for sig in ["-INT", "-TERM"] {
+        let (mut child, rx) = spawn(&["--live", "--interval", "200ms"]);
+        let mut stdin = child.stdin.take().unwrap();
+        for i in 0..3 {
+            stdin
+                .write_all(line(Some("AuthFailure.SignatureFailure"), i).as_bytes())
+                .unwrap();
+        }
+        stdin.flush().unwrap();
+        wait_for(&rx, Duration::from_secs(10), |v| {
+            is_live(v) && v["total"]["errors"] == 3
+        });
+        signal(&child, sig);
+        let report = wait_for(&rx, Duration::from_secs(10), |v| {
+            v["schema"] == "errstat.report/v1"
+        });
+        assert_eq!(report["totals"]["errors"], 3, "{sig}");
+        assert_eq!(child.wait().unwrap().code(), Some(0), "{sig}");
+        drop(stdin);
+    }
+}
+
+#[test]
+fn fail_on_sets_exit_one_and_exit_on_fail_ends_at_once() {
+    let (mut child, rx) = spawn(&["--live", "--interval", "200ms", "--fail-on", "errors>=2"]);
+    let mut stdin = child.stdin.take().unwrap();
+    for i in 0..3 {
+        stdin
+            .write_all(line(Some("InternalError"), i).as_bytes())
+            .unwrap();
+    }
+    stdin.flush().unwrap();
+    wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["errors"] == 3
+    });
+    drop(stdin);
+    wait_for(&rx, Duration::from_secs(10), |v| {
+        v["schema"] == "errstat.report/v1"
+    });
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+
+    let (mut child, rx) = spawn(&[
+        "--live",
+        "--interval",
+        "200ms",
+        "--fail-on",
+        "errors>=2",
+        "--exit-on-fail",
+    ]);
+    let mut stdin = child.stdin.take().unwrap();
+    for i in 0..3 {
+        stdin
+            .write_all(line(Some("InternalError"), i).as_bytes())
+            .unwrap();
+    }
+    stdin.flush().unwrap();
+    // stdin stays open: only the condition can end the run.
+    let report = wait_for(&rx, Duration::from_secs(10), |v| {
+        v["schema"] == "errstat.report/v1"
+    });
+    assert_eq!(report["totals"]["errors"], 3);
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    drop(stdin);
+}
+
+#[cfg(unix)]
+#[test]
+fn follow_survives_append_rotation_and_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    let append = |p: &std::path::Path, text: &str| {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    // Lines already there are not read (the default starts at the end).
+    append(&path, &line(Some("Old.Line"), 0));
+    let p = path.to_str().unwrap().to_string();
+    let (mut child, rx) = spawn(&["--live", "--follow", &p, "--interval", "200ms"]);
+    std::thread::sleep(Duration::from_millis(600));
+    append(&path, &(line(Some("A.Appended"), 1) + &line(None, 2)));
+    wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 2
+    });
+    // Rotation: renamed away, a new file under the name.
+    std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+    append(&path, &line(Some("B.Rotated"), 3));
+    wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 3
+    });
+    // Truncation (copytruncate): the file shrinks, then grows again.
+    std::fs::write(&path, "").unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    append(&path, &line(Some("C.Truncated"), 4));
+    let v = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 4
+    });
+    assert_eq!(v["total"]["errors"], 3);
+    signal(&child, "-INT");
+    let report = wait_for(&rx, Duration::from_secs(10), |v| {
+        v["schema"] == "errstat.report/v1"
+    });
+    let mut codes: Vec<&str> = report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, ["A.Appended", "B.Rotated", "C.Truncated"]);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[cfg(unix)]
+#[test]
+fn from_start_reads_what_is_already_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, line(Some("Old.Line"), 0) + &line(None, 1)).unwrap();
+    let p = path.to_str().unwrap().to_string();
+    let (mut child, rx) = spawn(&[
+        "--live",
+        "--follow",
+        "--from-start",
+        &p,
+        "--interval",
+        "200ms",
+    ]);
+    let v = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 2
+    });
+    assert_eq!(v["top"][0]["code"], "Old.Line");
+    signal(&child, "-INT");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn usage_errors() {
+    for args in [
+        &["--live", "some.log"][..],
+        &["--live", "--follow"][..],
+        &["--live", "--interval", "soon"][..],
+        &["--follow", "x.log"][..],
+    ] {
+        let out = Command::new(bin())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+/// The terminal view under a real pseudo-terminal (made by `script`): it enters the
+/// alternate screen, draws, redraws, quits on `q` and restores the terminal.
+#[cfg(unix)]
+#[test]
+fn terminal_screen_draws_and_restores() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: skipping the pseudo-terminal check");
+        return;
+    }
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/envelope.jsonl");
+    let inner = format!(
+        "(cat '{}'; sleep 8) | '{}' --live --interval 200ms --format json",
+        fixture.display(),
+        bin().display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .env("COLUMNS", "120")
+        .env("LINES", "30")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut keys = child.stdin.take().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    keys.write_all(b"q").unwrap();
+    keys.flush().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\x1b[?1049h"),
+        "alternate screen entered: {text:?}"
+    );
+    assert!(
+        text.matches("errstat live").count() >= 2,
+        "drawn and redrawn: {text:?}"
+    );
+    assert!(text.contains("RequestLimitExceeded"), "{text:?}");
+    let left = text.find("\x1b[?1049l").expect("alternate screen left");
+    // The final report comes after the terminal is restored.
+    let report = text.find("errstat.report/v1").expect("final report");
+    assert!(report > left);
+}
