@@ -245,9 +245,14 @@ pub fn run(
     let interval = live.interval;
     let view = |screen: &mut Option<Screen>, failed: &mut bool| -> io::Result<bool> {
         let snap = snapshot(&state, live.top);
-        match screen {
-            Some(s) => s.draw(&snap, live)?,
-            None => ndjson(&snap, catalog, live)?,
+        let drawn = match screen {
+            Some(s) => s.draw(&snap, live),
+            None => ndjson(&snap, catalog, live),
+        };
+        match drawn {
+            // The reader of our output is gone (`| head`): end quietly.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
+            other => other?,
         }
         let holds = if fail_on.is_empty() {
             false
@@ -597,6 +602,11 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
     }
 }
 
+/// Errors per second over `secs` (at least one), to 3 decimals.
+fn per_sec(n: u64, secs: f64) -> f64 {
+    (n as f64 / secs.max(1.0) * 1000.0).round() / 1000.0
+}
+
 /// Writes one interval as a JSON line (`errstat.live/v1`).
 fn ndjson(s: &Snapshot, catalog: &Catalog, live: &LiveConfig) -> io::Result<()> {
     let top: Vec<_> = s
@@ -623,13 +633,14 @@ fn ndjson(s: &Snapshot, catalog: &Catalog, live: &LiveConfig) -> io::Result<()> 
             "responses": s.window.0,
             "errors": s.window.1,
             "error_rate": report::ratio(s.window.1, s.window.0),
-            "errors_per_sec": (s.window.1 as f64 / s.window_secs * 1000.0).round() / 1000.0,
+            "errors_per_sec": per_sec(s.window.1, s.window_secs),
         },
         "total": {
             "lines": s.total_lines,
             "responses": s.total.0,
             "errors": s.total.1,
             "error_rate": report::ratio(s.total.1, s.total.0),
+            "errors_per_sec": per_sec(s.total.1, s.elapsed.as_secs_f64()),
             "malformed": s.malformed,
         },
         "top": top,
@@ -677,13 +688,14 @@ impl Screen {
                 s.window.0,
                 s.window.1,
                 pct(s.window.1, s.window.0),
-                s.window.1 as f64 / s.window_secs
+                per_sec(s.window.1, s.window_secs)
             ),
             format!(
-                "total   responses {:>9}  errors {:>7}  rate {:>7}  lines {}  malformed {}",
+                "total   responses {:>9}  errors {:>7}  rate {:>7}  errors/s {:.2}  lines {}  malformed {}",
                 s.total.0,
                 s.total.1,
                 pct(s.total.1, s.total.0),
+                per_sec(s.total.1, s.elapsed.as_secs_f64()),
                 s.total_lines,
                 s.malformed
             ),

@@ -91,6 +91,8 @@ fn snapshots_follow_a_slow_pipe_and_eof_prints_the_report() {
     assert_eq!(first["window"]["responses"], 10);
     assert_eq!(first["window"]["errors"], 2);
     assert_eq!(first["total"]["errors"], 2);
+    assert!(first["total"]["errors_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(first["window"]["errors_per_sec"].as_f64().unwrap() > 0.0);
     assert_eq!(first["top"][0]["code"], "RequestLimitExceeded");
     assert_eq!(first["top"][0]["fault"], "throttle");
     assert_eq!(first["top"][0]["new"], true);
@@ -337,4 +339,21 @@ fn terminal_screen_draws_and_restores() {
     // The final report comes after the terminal is restored.
     let report = text.find("errstat.report/v1").expect("final report");
     assert!(report > left);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_live_mode_quietly() {
+    let script = format!(
+        "(while :; do echo '{{\"Response\":{{\"Error\":{{\"Code\":\"X\"}}}}}}'; sleep 0.05; done) | '{}' --live --interval 100ms | head -n 2 > /dev/null; echo \"status=${{PIPESTATUS[1]}}\"",
+        bin().display()
+    );
+    let out = Command::new("timeout")
+        .args(["20", "bash", "-c", &script])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("status=0"), "{stdout} {stderr}");
+    assert!(!stderr.contains("errstat"), "{stderr}");
 }
