@@ -365,7 +365,14 @@ impl Chunker {
             } else {
                 TAIL_READ.min(self.chunk_size)
             };
-            let eof = buf.fill(&mut r, buf.filled + step)?;
+            let eof = buf.fill(&mut r, buf.filled + step).map_err(|e| {
+                // Say where: what was read before the error is kept and counted.
+                let at = offset + buf.filled as u64;
+                io::Error::new(
+                    e.kind(),
+                    format!("{e} (after byte {at}; lines before it are counted)"),
+                )
+            })?;
             if let Some(started) = dropping {
                 match memchr::memchr(b'\n', buf.bytes()) {
                     None => {

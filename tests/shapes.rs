@@ -13,6 +13,8 @@ fn each_fixture_matches_its_expected_report() {
         ("text-prefix.log", "text-prefix"),
         ("cloudaudit.jsonl", "cloudaudit"),
         ("mixed.jsonl", "mixed"),
+        ("adversarial.jsonl", "adversarial"),
+        ("empty.jsonl", "empty"),
     ] {
         let path = fixture(file);
         let report = report(&[path.to_str().unwrap()]);

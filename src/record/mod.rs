@@ -37,6 +37,8 @@ pub enum Malformed {
     InvalidJson,
     /// The line is longer than `--max-line`.
     TooLong,
+    /// The JSON nests deeper than 128 levels (serde_json's limit, which keeps the stack safe).
+    TooDeep,
 }
 
 impl Malformed {
@@ -46,6 +48,7 @@ impl Malformed {
             Malformed::InvalidUtf8 => "invalid utf-8",
             Malformed::InvalidJson => "invalid json",
             Malformed::TooLong => "too long",
+            Malformed::TooDeep => "too deep",
         }
     }
 }
@@ -208,8 +211,12 @@ pub fn exact<'a>(prefix: &[u8], json: &'a [u8], keys: &Keys) -> Line<'a> {
     let Ok(text) = std::str::from_utf8(json) else {
         return Line::Malformed(Malformed::InvalidUtf8);
     };
-    let Ok(Value::Object(top)) = serde_json::from_str::<Value>(text) else {
-        return Line::Malformed(Malformed::InvalidJson);
+    let top = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(top)) => top,
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => {
+            return Line::Malformed(Malformed::TooDeep);
+        }
+        _ => return Line::Malformed(Malformed::InvalidJson),
     };
     let (mut record, audit) = match find_response(&top, keys) {
         Some(response) => (from_response(response), false),
@@ -370,6 +377,17 @@ mod tests {
             line(r#"{"Response":{"Error":{"Code":"X"}}"#),
             Line::Malformed(Malformed::InvalidJson)
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_too_deep_without_touching_the_stack() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(line(&deep), Line::Malformed(Malformed::TooDeep));
+        // Unbalanced and deep: still an answer, never a stack overflow.
+        let open = format!("{{\"a\":{}", "[".repeat(1_000_000));
+        assert!(matches!(line(&open), Line::Malformed(_)));
+        let ok = format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(line(&ok), Line::Skipped);
     }
 
     #[test]
