@@ -36,6 +36,7 @@ fn fixture_lines_agree() {
         "text-prefix.log",
         "cloudaudit.jsonl",
         "mixed.jsonl",
+        "adversarial.jsonl",
     ] {
         let bytes = std::fs::read(common::fixture(name)).unwrap();
         for line in bytes.split(|b| *b == b'\n') {
