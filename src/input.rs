@@ -130,8 +130,19 @@ pub enum Kind {
 
 /// Looks at a source (opens it and sniffs its first bytes) to tell how to read it.
 /// Standard input is not touched: what it gives can be read only once.
+/// Nor is anything but a regular file (a FIFO's bytes, too, can be read only once).
 pub fn kind(source: &Source) -> io::Result<Kind> {
-    if *source == Source::Stdin {
+    let Source::File(path) = source else {
+        return Ok(Kind::Stream);
+    };
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    if !meta.is_file() {
         return Ok(Kind::Stream);
     }
     match open(source, |_| {})? {
@@ -365,14 +376,27 @@ impl Chunker {
             } else {
                 TAIL_READ.min(self.chunk_size)
             };
-            let eof = buf.fill(&mut r, buf.filled + step).map_err(|e| {
-                // Say where: what was read before the error is kept and counted.
-                let at = offset + buf.filled as u64;
-                io::Error::new(
-                    e.kind(),
-                    format!("{e} (after byte {at}; lines before it are counted)"),
-                )
-            })?;
+            let eof = match buf.fill(&mut r, buf.filled + step) {
+                Ok(eof) => eof,
+                Err(e) => {
+                    // Keep what was read: hand out its whole lines, then say where it stopped.
+                    let at = offset + buf.filled as u64;
+                    if dropping.is_none()
+                        && let Some(i) = memchr::memrchr(b'\n', buf.bytes())
+                    {
+                        let mut chunk = Chunk {
+                            offset,
+                            len: i + 1,
+                            data: std::mem::take(&mut buf.data),
+                            too_long: false,
+                        };
+                        let _ = f(&mut chunk);
+                        buf.data = chunk.data;
+                    }
+                    let why = format!("{e} (after byte {at}; the lines before it are counted)");
+                    return Err(io::Error::new(e.kind(), why));
+                }
+            };
             if let Some(started) = dropping {
                 match memchr::memchr(b'\n', buf.bytes()) {
                     None => {

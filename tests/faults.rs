@@ -1,0 +1,255 @@
+//! Faults (SPEC §6): every one gives a one-line error naming the input, the other inputs
+//! still read, the right exit code, and never a panic or a backtrace.
+
+mod common;
+
+use std::io::Write;
+use std::process::Command;
+
+use common::*;
+
+/// The envelope fixture 300 times over: 3,000 lines, 1,800 errors.
+fn many_lines() -> Vec<u8> {
+    std::fs::read(fixture("envelope.jsonl"))
+        .unwrap()
+        .repeat(300)
+}
+
+fn assert_clean(r: &Run) {
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(!r.stderr.contains("RUST_BACKTRACE"), "{}", r.stderr);
+}
+
+fn truncated_compressed(kind: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    // Generated lines compress like real logs (the repeated fixture would shrink to a few
+    // hundred bytes, and nothing could be read before the cut).
+    let mut data = Vec::new();
+    let opts = errstat::loggen::Options {
+        bytes: 2 << 20,
+        ..Default::default()
+    };
+    let total = errstat::loggen::generate(&opts, &mut data).unwrap();
+    let compressed = match kind {
+        "gz" => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(&data).unwrap();
+            gz.finish().unwrap()
+        }
+        _ => zstd::encode_all(&data[..], 3).unwrap(),
+    };
+    let cut = dir.path().join(format!("cut.{kind}"));
+    std::fs::write(&cut, &compressed[..compressed.len() * 6 / 10]).unwrap();
+    let other = fixture("bare.jsonl");
+    let r = run(
+        &[
+            "--format",
+            "json",
+            other.to_str().unwrap(),
+            cut.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_clean(&r);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with(&format!("errstat: {}: ", cut.display())),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("after byte"), "the point: {}", lines[0]);
+    let report = r.json();
+    let read = report["totals"]["lines"].as_u64().unwrap();
+    // What was read before the cut is counted, and the other input too.
+    assert!(
+        read > 8 + total / 4 && read < 8 + total,
+        "{read} of {total}"
+    );
+    assert_eq!(
+        code_row(&report, "InternalError")["request_ids"][0],
+        "req-4"
+    );
+    assert_eq!(report["failed_inputs"][0]["source"], cut.to_str().unwrap());
+}
+
+#[test]
+fn truncated_gzip_keeps_what_was_read() {
+    truncated_compressed("gz");
+}
+
+#[test]
+fn truncated_zstd_keeps_what_was_read() {
+    truncated_compressed("zst");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let env = fixture("envelope.jsonl");
+    let r = run(
+        &[
+            "--format",
+            "json",
+            a.to_str().unwrap(),
+            env.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_clean(&r);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!("errstat: {}: ", a.display())),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.json()["totals"]["responses"], 10);
+    // In a directory walk, the loop is one named error and the rest is read.
+    std::fs::copy(&env, dir.path().join("c.log")).unwrap();
+    let r = run(&["--format", "json", dir.path().to_str().unwrap()], None);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
+    assert_eq!(r.json()["totals"]["responses"], 10);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_as_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let data = many_lines();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            f.write_all(&data).unwrap();
+        })
+    };
+    let r = run(&["--format", "json", fifo.to_str().unwrap()], None);
+    writer.join().unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["totals"]["lines"], 3000);
+    assert_eq!(r.json()["totals"]["errors"], 1800);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_without_permission_is_named() {
+    // root reads every directory whatever its mode: there is nothing to see as root.
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        eprintln!("running as root: permissions are not enforced, nothing to check");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::copy(fixture("bare.jsonl"), locked.join("x.jsonl")).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let env = fixture("envelope.jsonl");
+    let r = run(
+        &[
+            "--format",
+            "json",
+            locked.to_str().unwrap(),
+            env.to_str().unwrap(),
+        ],
+        None,
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .starts_with(&format!("errstat: {}: ", locked.display())),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.json()["totals"]["responses"], 10);
+}
+
+#[test]
+fn output_to_a_full_disk_or_an_unwritable_path() {
+    let env = fixture("envelope.jsonl");
+    if std::path::Path::new("/dev/full").exists() {
+        let r = run(&[env.to_str().unwrap(), "-o", "/dev/full"], None);
+        assert_clean(&r);
+        assert_eq!(r.code, 2);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.starts_with("errstat: /dev/full: "), "{}", r.stderr);
+    }
+    let r = run(
+        &[env.to_str().unwrap(), "-o", "/no/such/dir/report.json"],
+        None,
+    );
+    assert_clean(&r);
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("errstat: /no/such/dir/report.json: "),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_line_of_64_mib_is_too_long_and_memory_stays_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    f.write_all(b"{\"Response\":{\"Error\":{\"Code\":\"Before\"}}}\n{\"x\":\"")
+        .unwrap();
+    let block = vec![b'a'; 1 << 20];
+    for _ in 0..64 {
+        f.write_all(&block).unwrap();
+    }
+    f.write_all(b"\"}\n{\"Response\":{\"Error\":{\"Code\":\"After\"}}}\n")
+        .unwrap();
+    drop(f);
+    let time = std::path::Path::new("/usr/bin/time");
+    for threads in ["1", "2"] {
+        let mut cmd = if time.exists() {
+            let mut c = Command::new(time);
+            c.args(["-f", "maxrss=%M"])
+                .arg(assert_cmd::cargo::cargo_bin("errstat"));
+            c
+        } else {
+            Command::new(assert_cmd::cargo::cargo_bin("errstat"))
+        };
+        let out = cmd
+            .args([
+                "--format",
+                "json",
+                "--threads",
+                threads,
+                big.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            !out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["totals"]["lines"], 3);
+        assert_eq!(report["totals"]["malformed"], 1);
+        assert_eq!(report["totals"]["errors"], 2);
+        assert_eq!(report["malformed_samples"][0]["line"], 2);
+        assert_eq!(report["malformed_samples"][0]["reason"], "too long");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(kb) = stderr.lines().find_map(|l| l.strip_prefix("maxrss=")) {
+            let mb = kb.trim().parse::<u64>().unwrap() / 1024;
+            // The 64 MiB line is dropped while read: at most --max-line (16 MiB) is held.
+            assert!(mb < 60, "peak RSS {mb} MB for a 64 MiB line");
+        }
+    }
+}
