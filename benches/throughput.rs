@@ -141,6 +141,7 @@ fn scan(c: &mut Criterion) {
             max_line: 16 << 20,
             threads,
             stop_on_error: false,
+            bad_lines: false,
         };
         let progress = Arc::new(AtomicU64::new(0));
         group.bench_function(BenchmarkId::new("threads", threads), |b| {

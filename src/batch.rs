@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 use crate::filter::Filter;
 use crate::input::{self, Chunk, Chunker, InputError, Kind, Opened, PositionedReader, Source};
+use crate::ledger::Ledger;
 use crate::record::{Extractor, Keys, Line, Malformed, Record};
 use crate::stats::{Pos, Shape, Stats};
 use crate::time::Millis;
@@ -39,6 +40,8 @@ pub struct Scan {
     pub threads: usize,
     /// Stop at the first source that cannot be read.
     pub stop_on_error: bool,
+    /// Keep every malformed line for the ledger (`--bad-lines`).
+    pub bad_lines: bool,
 }
 
 /// What a batch run produced.
@@ -48,6 +51,8 @@ pub struct Outcome {
     /// Source names, indexed by `Pos::source`.
     pub sources: Vec<String>,
     pub errors: Vec<InputError>,
+    /// The malformed lines, with `bad_lines`.
+    pub ledger: Option<Ledger>,
 }
 
 /// Reads every source and aggregates it. `progress` counts the raw bytes read.
@@ -87,8 +92,8 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
             (Ok(_), _) => streams.push((index, source)),
         }
     }
-    let (mut stats, mut errors) = scan_ranges(&pool, &ranges, scan, progress);
-    let (from_streams, stream_errors) = pool.install(|| {
+    let (mut stats, mut errors, mut ledger) = scan_ranges(&pool, &ranges, scan, progress);
+    let (from_streams, stream_errors, stream_ledger) = pool.install(|| {
         streams
             .par_iter()
             .map(|&(index, source)| {
@@ -98,27 +103,33 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
                 };
                 match input::open(source, counted) {
                     Ok(Opened::Stream(reader)) => {
-                        let (stats, error) = scan_stream(reader, index, scan);
-                        (stats, error.map(|e| (index, e)).into_iter().collect())
+                        let (stats, error, ledger) = scan_stream(reader, index, scan);
+                        (
+                            stats,
+                            error.map(|e| (index, e)).into_iter().collect(),
+                            ledger,
+                        )
                     }
                     Ok(Opened::Plain(..)) => {
                         let e = io::Error::other("changed while read");
-                        (Stats::new(scan.shape), vec![(index, e)])
+                        (Stats::new(scan.shape), vec![(index, e)], new_ledger(scan))
                     }
-                    Err(e) => (Stats::new(scan.shape), vec![(index, e)]),
+                    Err(e) => (Stats::new(scan.shape), vec![(index, e)], new_ledger(scan)),
                 }
             })
             .reduce(
-                || (Stats::new(scan.shape), Vec::new()),
+                || (Stats::new(scan.shape), Vec::new(), new_ledger(scan)),
                 |mut a, b| {
                     a.0.merge(b.0);
                     a.1.extend(b.1);
+                    merge_ledgers(&mut a.2, b.2);
                     a
                 },
             )
     });
     stats.merge(from_streams);
     errors.extend(stream_errors);
+    merge_ledgers(&mut ledger, stream_ledger);
     failed.extend(errors);
     // One message per source, in source order, whatever the threads did.
     failed.sort_by_key(|(i, _)| *i);
@@ -133,7 +144,18 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
                 error,
             })
             .collect(),
+        ledger,
     })
+}
+
+fn new_ledger(scan: &Scan) -> Option<Ledger> {
+    scan.bad_lines.then(Ledger::default)
+}
+
+fn merge_ledgers(into: &mut Option<Ledger>, other: Option<Ledger>) {
+    if let (Some(a), Some(b)) = (into.as_mut(), other) {
+        a.merge(b);
+    }
 }
 
 /// One range of a plain file: the lines that start in its `chunk_size` bytes.
@@ -149,6 +171,7 @@ struct Range<'p> {
 struct Worker {
     stats: Stats,
     errors: Vec<(u32, io::Error)>,
+    ledger: Option<Ledger>,
     chunker: Chunker,
     /// The file last read, kept open for the next range of the same file.
     file: Option<(u32, File)>,
@@ -162,27 +185,30 @@ fn scan_ranges(
     ranges: &[Range<'_>],
     scan: &Scan,
     progress: &AtomicU64,
-) -> (Stats, Vec<(u32, io::Error)>) {
+) -> (Stats, Vec<(u32, io::Error)>, Option<Ledger>) {
     let next = AtomicUsize::new(0);
     let workers = pool.broadcast(|_| {
         let mut w = Worker {
             stats: Stats::new(scan.shape),
             errors: Vec::new(),
+            ledger: new_ledger(scan),
             chunker: Chunker::new(scan.chunk_size, scan.max_line),
             file: None,
         };
         while let Some(range) = ranges.get(next.fetch_add(1, Ordering::Relaxed)) {
             w.read(range, scan, progress);
         }
-        (w.stats, w.errors)
+        (w.stats, w.errors, w.ledger)
     });
     let mut stats = Stats::new(scan.shape);
     let mut errors = Vec::new();
-    for (s, e) in workers {
+    let mut ledger = new_ledger(scan);
+    for (s, e, l) in workers {
         stats.merge(s);
         errors.extend(e);
+        merge_ledgers(&mut ledger, l);
     }
-    (stats, errors)
+    (stats, errors, ledger)
 }
 
 impl Worker {
@@ -210,12 +236,13 @@ impl Worker {
             (start - 1, true)
         };
         let mut sub = 0u64;
-        let stats = &mut self.stats;
+        let (stats, ledger) = (&mut self.stats, &mut self.ledger);
         let reader = PositionedReader::new(file, from);
         let read = self.chunker.run(reader, from, skip, limit, |chunk| {
             let index = (range.index << SUB_CHUNK_BITS) | sub;
             sub += 1;
-            let flow = scan_chunk(chunk, range.source, index, limit, scan, stats);
+            let source = range.source;
+            let flow = scan_chunk_with(chunk, source, index, limit, scan, stats, None, ledger);
             progress.fetch_add(chunk.len as u64, Ordering::Relaxed);
             flow
         });
@@ -232,7 +259,7 @@ fn scan_stream(
     reader: Box<dyn io::Read + Send>,
     source: u32,
     scan: &Scan,
-) -> (Stats, Option<io::Error>) {
+) -> (Stats, Option<io::Error>, Option<Ledger>) {
     let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(scan.threads * 2);
     // Read buffers come back to the reader once scanned, so it never zeroes a new one.
     let (back_tx, back_rx) = mpsc::sync_channel::<Vec<u8>>(scan.threads * 2 + 2);
@@ -257,17 +284,20 @@ fn scan_stream(
             .into_iter()
             .par_bridge()
             .fold(
-                || Stats::new(scan.shape),
-                |mut stats, (index, chunk)| {
-                    let _ = scan_chunk(&chunk, source, index, u64::MAX, scan, &mut stats);
+                || (Stats::new(scan.shape), new_ledger(scan)),
+                |(mut stats, mut ledger), (index, chunk)| {
+                    let (end, none) = (u64::MAX, None);
+                    let s = &mut stats;
+                    let _ = scan_chunk_with(&chunk, source, index, end, scan, s, none, &mut ledger);
                     let _ = back_tx.try_send(chunk.data);
-                    stats
+                    (stats, ledger)
                 },
             )
             .reduce(
-                || Stats::new(scan.shape),
+                || (Stats::new(scan.shape), new_ledger(scan)),
                 |mut a, b| {
-                    a.merge(b);
+                    a.0.merge(b.0);
+                    merge_ledgers(&mut a.1, b.1);
                     a
                 },
             );
@@ -275,7 +305,7 @@ fn scan_stream(
             Ok(read) => read.err(),
             Err(_) => Some(io::Error::other("reader thread failed")),
         };
-        (stats, failed)
+        (stats.0, failed, stats.1)
     })
 }
 
@@ -288,11 +318,41 @@ pub fn scan_chunk(
     scan: &Scan,
     stats: &mut Stats,
 ) -> ControlFlow<()> {
-    scan_chunk_with(chunk, source, index, limit, scan, stats, None, |_| {})
+    scan_chunk_with(chunk, source, index, limit, scan, stats, None, &mut ())
 }
 
-/// Like `scan_chunk`, giving records without a time the time `arrival`, and showing each
-/// counted response to `seen` (live mode's window).
+/// What else sees the lines as they are counted: live mode's window, the bad-line ledger.
+pub trait Sink {
+    /// Sees a counted response.
+    fn response(&mut self, _r: &Record<'_>) {}
+    /// Sees a malformed line (for an overlong one, its first bytes).
+    fn malformed(&mut self, _pos: Pos, _why: Malformed, _line: &[u8]) {}
+}
+
+/// Nothing else sees the lines.
+impl Sink for () {}
+
+impl Sink for Ledger {
+    fn malformed(&mut self, pos: Pos, why: Malformed, line: &[u8]) {
+        self.note(pos, why, line);
+    }
+}
+
+impl<S: Sink> Sink for Option<S> {
+    fn response(&mut self, r: &Record<'_>) {
+        if let Some(s) = self {
+            s.response(r);
+        }
+    }
+    fn malformed(&mut self, pos: Pos, why: Malformed, line: &[u8]) {
+        if let Some(s) = self {
+            s.malformed(pos, why, line);
+        }
+    }
+}
+
+/// Like `scan_chunk`, giving records without a time the time `arrival`, and showing the
+/// lines to `sink`.
 #[allow(clippy::too_many_arguments)]
 pub fn scan_chunk_with(
     chunk: &Chunk,
@@ -302,7 +362,7 @@ pub fn scan_chunk_with(
     scan: &Scan,
     stats: &mut Stats,
     arrival: Option<Millis>,
-    mut seen: impl FnMut(&Record<'_>),
+    sink: &mut impl Sink,
 ) -> ControlFlow<()> {
     if chunk.offset >= limit {
         return ControlFlow::Break(());
@@ -315,6 +375,7 @@ pub fn scan_chunk_with(
     if chunk.too_long {
         stats.add_chunk(source, index, 1);
         stats.add_malformed(pos(0), Malformed::TooLong);
+        sink.malformed(pos(0), Malformed::TooLong, chunk.bytes());
         return ControlFlow::Continue(());
     }
     let mut data = chunk.bytes();
@@ -334,15 +395,7 @@ pub fn scan_chunk_with(
         }
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         let line = &data[start..end];
-        scan_line(
-            line,
-            pos(lines),
-            scan,
-            &mut extractor,
-            stats,
-            arrival,
-            &mut seen,
-        );
+        scan_line(line, pos(lines), scan, &mut extractor, stats, arrival, sink);
         lines += 1;
         start = end + 1;
     }
@@ -358,20 +411,24 @@ fn scan_line(
     extractor: &mut Extractor,
     stats: &mut Stats,
     arrival: Option<Millis>,
-    seen: &mut impl FnMut(&Record<'_>),
+    sink: &mut impl Sink,
 ) {
     if line.len() > scan.max_line {
         stats.add_malformed(pos, Malformed::TooLong);
+        sink.malformed(pos, Malformed::TooLong, line);
         return;
     }
     match extractor.classify(line, &scan.keys) {
         Line::Blank => stats.totals.blank += 1,
         Line::Skipped => stats.totals.skipped += 1,
-        Line::Malformed(why) => stats.add_malformed(pos, why),
+        Line::Malformed(why) => {
+            stats.add_malformed(pos, why);
+            sink.malformed(pos, why, line);
+        }
         Line::Response(mut r) if scan.filter.keeps(&r) => {
             r.time = r.time.or(arrival);
             stats.add_response(pos, &r);
-            seen(&r);
+            sink.response(&r);
         }
         Line::Response(_) => stats.totals.filtered += 1,
     }

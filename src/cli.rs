@@ -89,6 +89,9 @@ pub struct ScanArgs {
     /// Exit 1 when a line is malformed; stop at the first input that cannot be read.
     #[arg(long)]
     pub strict: bool,
+    /// Write every malformed line to FILE as `source:line:reason<TAB>first 200 bytes`.
+    #[arg(long, value_name = "FILE", conflicts_with = "live")]
+    pub bad_lines: Option<PathBuf>,
     /// No progress bar, no warnings.
     #[arg(short, long)]
     pub quiet: bool,

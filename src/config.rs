@@ -58,6 +58,8 @@ pub struct ReportConfig {
     pub progress: bool,
     /// Live mode, when asked for.
     pub live: Option<LiveConfig>,
+    /// Where the malformed-line ledger goes (`--bad-lines`).
+    pub bad_lines: Option<PathBuf>,
 }
 
 impl Config {
@@ -124,6 +126,7 @@ impl Config {
             max_line: size("--max-line", &a.max_line)?,
             threads,
             stop_on_error: a.strict,
+            bad_lines: a.bad_lines.is_some(),
         };
         let duration = |flag: &str, v: &str| {
             time::parse_width(v).ok_or_else(|| {
@@ -171,6 +174,7 @@ impl Config {
             quiet: a.quiet,
             progress,
             live,
+            bad_lines: a.bad_lines.clone(),
         })))
     }
 }

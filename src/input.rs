@@ -251,7 +251,8 @@ pub struct Chunk {
     /// The buffer; its first `len` bytes are the chunk.
     pub data: Vec<u8>,
     pub len: usize,
-    /// The chunk is one line longer than `max_line`, dropped while read (`len` is 0).
+    /// The chunk is one line longer than `max_line`, dropped while read; `data` holds
+    /// its first bytes only.
     pub too_long: bool,
 }
 
@@ -367,8 +368,10 @@ impl Chunker {
         buf: &mut Buf,
         spare: &mut Buf,
     ) -> io::Result<()> {
-        // While dropping an overlong line: where it started (None for a skipped partial).
+        // While dropping an overlong line: where it started (None for a skipped partial),
+        // and its first bytes.
         let mut dropping: Option<Option<u64>> = skip_partial.then_some(None);
+        let mut long_head: Vec<u8> = Vec::new();
         loop {
             let end = offset + buf.filled as u64;
             let step = if end < limit {
@@ -404,7 +407,7 @@ impl Chunker {
                         buf.filled = 0;
                         if eof {
                             if let Some(at) = started {
-                                let _ = f(&mut too_long(at));
+                                let _ = f(&mut too_long(at, &long_head));
                             }
                             return Ok(());
                         }
@@ -415,7 +418,7 @@ impl Chunker {
                         buf.consume(i + 1);
                         dropping = None;
                         if let Some(at) = started
-                            && f(&mut too_long(at)).is_break()
+                            && f(&mut too_long(at, &long_head)).is_break()
                         {
                             return Ok(());
                         }
@@ -460,6 +463,8 @@ impl Chunker {
                     }
                 }
                 None if buf.filled > self.max_line => {
+                    long_head.clear();
+                    long_head.extend_from_slice(&buf.bytes()[..LONG_HEAD.min(buf.filled)]);
                     dropping = Some(Some(offset));
                     offset += buf.filled as u64;
                     buf.filled = 0;
@@ -470,11 +475,15 @@ impl Chunker {
     }
 }
 
-fn too_long(offset: u64) -> Chunk {
+/// Bytes kept of a line dropped for being too long (for the bad-line ledger).
+const LONG_HEAD: usize = crate::ledger::HEAD;
+
+fn too_long(offset: u64, head: &[u8]) -> Chunk {
     Chunk {
         offset,
+        len: head.len(),
+        data: head.to_vec(),
         too_long: true,
-        ..Chunk::default()
     }
 }
 
@@ -524,8 +533,19 @@ mod tests {
             let got = chunks(text.as_bytes(), size, 10, false);
             let long: Vec<u64> = got.iter().filter(|c| c.2).map(|c| c.0).collect();
             assert_eq!(long, [102, 155], "size {size}");
-            let kept: String = got.iter().map(|c| c.1.as_str()).collect();
+            let kept: String = got.iter().filter(|c| !c.2).map(|c| c.1.as_str()).collect();
             assert_eq!(kept, "a\nb\n", "size {size}");
+            // A dropped line keeps its first bytes (at least what was read before it
+            // passed the limit), for the bad-line ledger.
+            let heads: Vec<&str> = got.iter().filter(|c| c.2).map(|c| c.1.as_str()).collect();
+            assert!(
+                heads[0].len() > 10 && heads[0].bytes().all(|b| b == b'x'),
+                "{heads:?}"
+            );
+            assert!(
+                heads[1].len() > 10 && heads[1].bytes().all(|b| b == b'y'),
+                "{heads:?}"
+            );
         }
     }
 

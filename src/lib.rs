@@ -17,6 +17,7 @@ pub mod failon;
 pub mod filter;
 pub mod input;
 pub mod latency;
+pub mod ledger;
 pub mod live;
 pub mod loggen;
 pub mod progress;
@@ -106,6 +107,16 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
         error: e,
     })?;
     failed.extend(outcome.errors);
+    if let (Some(path), Some(ledger)) = (&c.bad_lines, outcome.ledger) {
+        let output = |error| Error::Output {
+            target: path.display().to_string(),
+            error,
+        };
+        let file = std::fs::File::create(path).map_err(output)?;
+        ledger
+            .write(file, &outcome.stats, &outcome.sources)
+            .map_err(output)?;
+    }
     for f in &failed {
         eprintln!("errstat: {f}");
     }

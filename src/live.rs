@@ -403,15 +403,10 @@ impl Lines {
         let mut st = lock(state);
         let st = &mut *st;
         st.last_arrival = Instant::now();
-        let (window, first_seen) = (&mut st.window, &mut st.first_seen);
-        let seen = |r: &Record<'_>| {
-            let t = r.time.unwrap_or(arrival);
-            window.add(t, r.code.as_deref());
-            if let Some(code) = r.code.as_deref()
-                && !first_seen.contains_key(code)
-            {
-                first_seen.insert(code.into(), arrival);
-            }
+        let mut sink = WindowSink {
+            window: &mut st.window,
+            first_seen: &mut st.first_seen,
+            arrival,
         };
         let _: ControlFlow<()> = batch::scan_chunk_with(
             &chunk,
@@ -421,9 +416,28 @@ impl Lines {
             scan,
             &mut st.stats,
             Some(arrival),
-            seen,
+            &mut sink,
         );
         self.chunk += 1;
+    }
+}
+
+/// Counts each response in the window, and notes codes new to this run.
+struct WindowSink<'s> {
+    window: &'s mut Window,
+    first_seen: &'s mut HashMap<Box<str>, Millis>,
+    arrival: Millis,
+}
+
+impl batch::Sink for WindowSink<'_> {
+    fn response(&mut self, r: &Record<'_>) {
+        let t = r.time.unwrap_or(self.arrival);
+        self.window.add(t, r.code.as_deref());
+        if let Some(code) = r.code.as_deref()
+            && !self.first_seen.contains_key(code)
+        {
+            self.first_seen.insert(code.into(), self.arrival);
+        }
     }
 }
 

@@ -253,3 +253,71 @@ fn a_line_of_64_mib_is_too_long_and_memory_stays_bounded() {
         }
     }
 }
+
+#[test]
+fn bad_lines_ledger_lists_every_malformed_line_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (adv, mixed) = (fixture("adversarial.jsonl"), fixture("mixed.jsonl"));
+    let mut ledgers = Vec::new();
+    for (threads, chunk) in [("1", "1M"), ("2", "64"), ("4", "1K")] {
+        let out = dir.path().join(format!("bad-{threads}.txt"));
+        let r = run(
+            &[
+                "--format",
+                "json",
+                "--quiet",
+                "--threads",
+                threads,
+                "--chunk-size",
+                chunk,
+                "--max-line",
+                "4096",
+                "--bad-lines",
+                out.to_str().unwrap(),
+                adv.to_str().unwrap(),
+                mixed.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let report = r.json();
+        let ledger = std::fs::read(&out).unwrap();
+        let lines: Vec<&[u8]> = ledger
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            lines.len() as u64,
+            report["totals"]["malformed"].as_u64().unwrap()
+        );
+        ledgers.push(ledger);
+    }
+    assert!(
+        ledgers.iter().all(|l| *l == ledgers[0]),
+        "the same ledger for any threads and chunks"
+    );
+    let text = String::from_utf8_lossy(&ledgers[0]);
+    let first: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    let a = adv.to_str().unwrap();
+    let m = mixed.to_str().unwrap();
+    assert_eq!(
+        first,
+        [
+            format!("{a}:12:too long"),
+            format!("{a}:13:invalid utf-8"),
+            format!("{a}:14:invalid json"),
+            format!("{a}:19:invalid json"),
+            format!("{a}:22:invalid utf-8"),
+            format!("{m}:4:invalid json"),
+            format!("{m}:9:invalid json"),
+            format!("{m}:10:invalid utf-8"),
+        ]
+    );
+    // The first 200 bytes of the line follow the tab.
+    let deep = text.lines().next().unwrap().split_once('\t').unwrap().1;
+    assert_eq!(deep.len(), 200);
+    assert!(deep.starts_with("{\"deep\":[[["));
+}

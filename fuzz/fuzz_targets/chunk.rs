@@ -1,0 +1,46 @@
+//! A whole chunk of bytes, cut at different sizes and line limits: never a panic, every
+//! line counted once, and the same totals whatever the cut.
+#![no_main]
+
+use std::ops::ControlFlow;
+
+use errstat::batch::{Scan, scan_chunk};
+use errstat::filter::Filter;
+use errstat::input::Chunker;
+use errstat::record::Keys;
+use errstat::stats::{Shape, Split, Stats};
+use libfuzzer_sys::fuzz_target;
+
+fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::Totals {
+    let scan = Scan {
+        keys: Keys::default(),
+        filter: Filter::default(),
+        shape: Shape { bucket: Some(1000), samples: 2, split: Split::None },
+        chunk_size,
+        max_line,
+        threads: 1,
+        stop_on_error: false,
+        bad_lines: false,
+    };
+    let mut stats = Stats::new(scan.shape);
+    let mut index = 0;
+    Chunker::new(chunk_size, max_line)
+        .run(data, 0, false, u64::MAX, |chunk| {
+            let _ = scan_chunk(chunk, 0, index, u64::MAX, &scan, &mut stats);
+            index += 1;
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    stats.totals
+}
+
+fuzz_target!(|data: &[u8]| {
+    let whole = totals(data, 1 << 20, 1 << 20);
+    let t = whole;
+    assert_eq!(t.lines, t.blank + t.skipped + t.malformed + t.filtered + t.responses);
+    for size in [1, 7, 64] {
+        assert_eq!(totals(data, size, 1 << 20), whole, "chunk size {size}");
+    }
+    // A small line limit changes what is malformed, never how many lines there are.
+    assert_eq!(totals(data, 16, 40).lines, whole.lines);
+});
