@@ -68,10 +68,10 @@ impl Ledger {
         self.bytes += head.len() + 32;
         let why = REASONS.iter().position(|r| *r == why).unwrap_or(1) as u8;
         self.notes.push(Note { pos, why, head });
-        if self.bytes >= self.run_bytes {
-            if let Err(e) = self.spill() {
-                self.failed.get_or_insert(e.to_string());
-            }
+        if self.bytes >= self.run_bytes
+            && let Err(e) = self.spill()
+        {
+            self.failed.get_or_insert(e.to_string());
         }
     }
 
@@ -214,7 +214,7 @@ mod tests {
                 chunk,
                 line,
             };
-            ledger.note(pos, Malformed::InvalidJson, &vec![b'x'; 150]);
+            ledger.note(pos, Malformed::InvalidJson, &[b'x'; 150]);
         }
         b.note(
             Pos {
@@ -223,7 +223,7 @@ mod tests {
                 line: 1,
             },
             Malformed::TooLong,
-            &vec![b'y'; 500],
+            &[b'y'; 500],
         );
         assert!(!a.runs.is_empty() && !b.runs.is_empty());
         a.merge(b);
