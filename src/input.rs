@@ -579,6 +579,30 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_shrinks_while_read_ends_where_it_now_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shrinks.log");
+        std::fs::write(&path, "line one\nline two\nline three\n".repeat(100)).unwrap();
+        let file = File::open(&path).unwrap();
+        // logrotate's copytruncate, between the look at the size and the read.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(45)
+            .unwrap();
+        let mut kept = Vec::new();
+        let result =
+            Chunker::new(16, 1000).run(PositionedReader::new(&file, 0), 0, false, 3000, |c| {
+                kept.extend_from_slice(c.bytes());
+                ControlFlow::Continue(())
+            });
+        assert!(result.is_ok());
+        // 45 bytes are left: the last line is cut, and comes as the last line.
+        assert_eq!(kept, b"line one\nline two\nline three\nline one\nline tw");
+    }
+
+    #[test]
     fn sniffs_magic_bytes() {
         assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
         assert_eq!(
