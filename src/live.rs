@@ -254,22 +254,7 @@ pub fn run(
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
             other => other?,
         }
-        let holds = if fail_on.is_empty() {
-            false
-        } else {
-            let report = {
-                let st = lock(&state);
-                Report::build(
-                    &st.stats,
-                    &sources,
-                    Vec::new(),
-                    catalog,
-                    crate::catalog::Lang::En,
-                    None,
-                )
-            };
-            fail_on.iter().any(|c| c.holds(&report))
-        };
+        let holds = conditions_hold(&lock(&state).stats, &sources, catalog, fail_on);
         *failed |= holds;
         Ok(holds && live.exit_on_fail)
     };
@@ -303,19 +288,24 @@ pub fn run(
     if let Some(Err(e)) = &st.done {
         eprintln!("errstat: {}: {e}", sources.join(", "));
     }
-    if !fail_on.is_empty() {
-        let report = Report::build(
-            &st.stats,
-            &sources,
-            Vec::new(),
-            catalog,
-            crate::catalog::Lang::En,
-            None,
-        );
-        failed |= fail_on.iter().any(|c| c.holds(&report));
-    }
+    failed |= conditions_hold(&st.stats, &sources, catalog, fail_on);
     final_report(&st.stats, &sources)?;
     Ok(failed)
+}
+
+/// Says whether any `--fail-on` condition holds on the totals so far.
+fn conditions_hold(
+    stats: &Stats,
+    sources: &[String],
+    catalog: &Catalog,
+    fail_on: &[crate::failon::Condition],
+) -> bool {
+    if fail_on.is_empty() {
+        return false;
+    }
+    let lang = crate::catalog::Lang::En;
+    let report = Report::build(stats, sources, Vec::new(), catalog, lang, None);
+    fail_on.iter().any(|c| c.holds(&report))
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
