@@ -143,37 +143,54 @@ fn a_fifo_is_read_as_a_stream() {
 #[cfg(unix)]
 #[test]
 fn a_directory_without_permission_is_named() {
-    // root reads every directory whatever its mode: there is nothing to see as root.
+    use std::os::unix::fs::PermissionsExt;
+    let bin = assert_cmd::cargo::cargo_bin("errstat");
+    // root reads every directory whatever its mode: as root, run errstat as `nobody`.
     let uid = Command::new("id").arg("-u").output().unwrap();
-    if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
-        eprintln!("running as root: permissions are not enforced, nothing to check");
+    let as_root = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+    let command = || {
+        if as_root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        }
+    };
+    let runs = command().arg("--version").output();
+    if !runs.is_ok_and(|o| o.status.success()) {
+        eprintln!("cannot run errstat as an unprivileged user here: nothing to check");
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let locked = dir.path().join("locked");
     std::fs::create_dir(&locked).unwrap();
     std::fs::copy(fixture("bare.jsonl"), locked.join("x.jsonl")).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let env = fixture("envelope.jsonl");
-    let r = run(
-        &[
+    let env = dir.path().join("envelope.jsonl");
+    std::fs::copy(fixture("envelope.jsonl"), &env).unwrap();
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = command()
+        .args([
             "--format",
             "json",
             locked.to_str().unwrap(),
             env.to_str().unwrap(),
-        ],
-        None,
-    );
+        ])
+        .output()
+        .unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(r.code, 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        r.stderr
-            .starts_with(&format!("errstat: {}: ", locked.display())),
-        "{}",
-        r.stderr
+        stderr.starts_with(&format!("errstat: {}: ", locked.display())),
+        "{stderr}"
     );
-    assert_eq!(r.json()["totals"]["responses"], 10);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["totals"]["responses"], 10);
 }
 
 #[test]
