@@ -98,8 +98,8 @@ pub struct ScanArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Bytes read at a time per worker (e.g. 4M, 512K). The default keeps a chunk in a
-    /// core's L2 cache between the read and the parse (measured fastest on 2 cores).
+    /// Bytes read at a time per worker (e.g. 4M, 512K). The default is about a core's L2
+    /// cache, so a chunk is still cached when it is parsed (measured fastest on 2 cores).
     #[arg(long, value_name = "BYTES", default_value = "1M")]
     pub chunk_size: String,
     /// Lines longer than this are malformed ("too long").
