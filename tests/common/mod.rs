@@ -99,6 +99,7 @@ pub fn assert_matches(report: &Value, expected: &Value) {
             "last_seen",
             "class",
             "fault",
+            "latency_ms",
         ] {
             if let Some(v) = want.get(key) {
                 assert_eq!(&row[key], v, "{code}.{key}");
