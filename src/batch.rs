@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use crate::filter::Filter;
-use crate::input::{self, Chunk, Chunker, InputError, Kind, Opened, PositionedReader, Source};
+use crate::input::{self, Chunk, Chunker, InputError, Kind, PositionedReader, Source};
 use crate::ledger::Ledger;
 use crate::record::{Extractor, Keys, Line, Malformed, Record};
 use crate::stats::{Pos, Shape, Stats};
@@ -101,18 +101,14 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
                 let counted = move |n| {
                     counter.fetch_add(n, Ordering::Relaxed);
                 };
-                match input::open(source, counted) {
-                    Ok(Opened::Stream(reader)) => {
+                match input::open_stream(source, counted) {
+                    Ok(reader) => {
                         let (stats, error, ledger) = scan_stream(reader, index, scan);
                         (
                             stats,
                             error.map(|e| (index, e)).into_iter().collect(),
                             ledger,
                         )
-                    }
-                    Ok(Opened::Plain(..)) => {
-                        let e = io::Error::other("changed while read");
-                        (Stats::new(scan.shape), vec![(index, e)], new_ledger(scan))
                     }
                     Err(e) => (Stats::new(scan.shape), vec![(index, e)], new_ledger(scan)),
                 }

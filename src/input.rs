@@ -111,30 +111,23 @@ impl Compression {
     }
 }
 
-/// An opened source.
-pub enum Opened {
-    /// A regular, uncompressed file of a known length: it can be read in parallel ranges.
-    Plain(File, u64),
-    /// A stream to read front to back (stdin, pipes, compressed files), already decoding.
-    Stream(Box<dyn Read + Send>),
-}
-
 /// How a source will be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A regular, uncompressed file of this length: read in parallel ranges.
     Plain(u64),
-    /// Anything else: read front to back.
+    /// Anything else: read front to back (`open_stream`).
     Stream,
 }
 
-/// Looks at a source (opens it and sniffs its first bytes) to tell how to read it.
-/// Standard input is not touched: what it gives can be read only once.
-/// Nor is anything but a regular file (a FIFO's bytes, too, can be read only once).
+/// Looks at a source to tell how to read it: a regular file is opened and its first bytes
+/// sniffed. Standard input and other non-regular files (FIFOs…) are not touched: their
+/// bytes can be read only once.
 pub fn kind(source: &Source) -> io::Result<Kind> {
     let Source::File(path) = source else {
         return Ok(Kind::Stream);
     };
+    // Looked at before opening: opening a FIFO would wait for, and then cut off, a writer.
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         return Err(io::Error::new(
@@ -145,48 +138,39 @@ pub fn kind(source: &Source) -> io::Result<Kind> {
     if !meta.is_file() {
         return Ok(Kind::Stream);
     }
-    match open(source, |_| {})? {
-        Opened::Plain(_, len) => Ok(Kind::Plain(len)),
-        Opened::Stream(_) => Ok(Kind::Stream),
-    }
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 4];
+    let n = read_full(&mut file, &mut head)?;
+    Ok(match Compression::sniff(&head[..n]) {
+        Compression::None => Kind::Plain(meta.len()),
+        Compression::Gzip | Compression::Zstd => Kind::Stream,
+    })
 }
 
-/// Opens a source and tells how it can be read. `counted` sees every raw byte read.
-pub fn open(source: &Source, counted: impl Fn(u64) + Send + 'static) -> io::Result<Opened> {
-    let (mut raw, regular_len): (Box<dyn Read + Send>, Option<u64>) = match source {
-        Source::Stdin => (Box::new(io::stdin()), None),
-        Source::File(p) => {
-            let f = File::open(p)?;
-            let meta = f.metadata()?;
-            if meta.is_dir() {
-                return Err(io::Error::new(
-                    io::ErrorKind::IsADirectory,
-                    "is a directory",
-                ));
-            }
-            let len = meta.is_file().then_some(meta.len());
-            (Box::new(f), len)
-        }
+/// Opens a source to read front to back, decoding gzip or zstd (told by magic bytes).
+/// `counted` sees every raw byte read.
+pub fn open_stream(
+    source: &Source,
+    counted: impl Fn(u64) + Send + 'static,
+) -> io::Result<Box<dyn Read + Send>> {
+    let mut raw: Box<dyn Read + Send> = match source {
+        Source::Stdin => Box::new(io::stdin()),
+        Source::File(p) => Box::new(File::open(p)?),
     };
     let mut head = [0u8; 4];
     let n = read_full(&mut raw, &mut head)?;
-    let head = &head[..n];
-    let compression = Compression::sniff(head);
-    if let (Compression::None, Source::File(p), Some(len)) = (compression, source, regular_len) {
-        // Reopen to read by position; the first bytes were only a look.
-        return Ok(Opened::Plain(File::open(p)?, len));
-    }
+    let compression = Compression::sniff(&head[..n]);
     let raw = Counting {
-        inner: io::Cursor::new(head.to_vec()).chain(raw),
+        inner: io::Cursor::new(head[..n].to_vec()).chain(raw),
         counted,
     };
-    Ok(Opened::Stream(match compression {
+    Ok(match compression {
         Compression::None => Box::new(raw),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
             io::BufReader::with_capacity(1 << 20, raw),
         )),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(raw)?),
-    }))
+    })
 }
 
 /// Reads until `buf` is full or the end; returns how much was read.
