@@ -3,8 +3,9 @@
 //!
 //! A plain file is cut into ranges of `chunk_size` bytes read by position, one rayon task
 //! each (the ranges of all files together): a range owns the lines that *start* inside it,
-//! so no byte is read twice as a line and no coordinator thread is needed. A stream (stdin, gzip, zstd) is read and decoded on
-//! its own thread, which hands newline-aligned chunks to the workers. Every line carries a
+//! so no byte is read twice as a line and no coordinator thread is needed. A stream (stdin,
+//! gzip, zstd) is read and decoded on its own thread, which hands newline-aligned chunks to
+//! the workers. Every line carries a
 //! `Pos` (source, chunk, line in chunk), which is all the stats need to stay independent of
 //! the cut and of the number of threads.
 
@@ -92,8 +93,8 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
             (Ok(_), _) => streams.push((index, source)),
         }
     }
-    let (mut stats, mut errors, mut ledger) = scan_ranges(&pool, &ranges, scan, progress);
-    let (from_streams, stream_errors, stream_ledger) = pool.install(|| {
+    let from_ranges = scan_ranges(&pool, &ranges, scan, progress);
+    let from_streams = pool.install(|| {
         streams
             .par_iter()
             .map(|&(index, source)| {
@@ -102,30 +103,22 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
                     counter.fetch_add(n, Ordering::Relaxed);
                 };
                 match input::open_stream(source, counted) {
-                    Ok(reader) => {
-                        let (stats, error, ledger) = scan_stream(reader, index, scan);
-                        (
-                            stats,
-                            error.map(|e| (index, e)).into_iter().collect(),
-                            ledger,
-                        )
+                    Ok(reader) => scan_stream(reader, index, scan),
+                    Err(e) => {
+                        let mut part = Part::new(scan);
+                        part.errors.push((index, e));
+                        part
                     }
-                    Err(e) => (Stats::new(scan.shape), vec![(index, e)], new_ledger(scan)),
                 }
             })
-            .reduce(
-                || (Stats::new(scan.shape), Vec::new(), new_ledger(scan)),
-                |mut a, b| {
-                    a.0.merge(b.0);
-                    a.1.extend(b.1);
-                    merge_ledgers(&mut a.2, b.2);
-                    a
-                },
-            )
+            .reduce(|| Part::new(scan), Part::merge)
     });
-    stats.merge(from_streams);
-    errors.extend(stream_errors);
-    merge_ledgers(&mut ledger, stream_ledger);
+    let Part {
+        stats,
+        errors,
+        ledger,
+        ..
+    } = from_ranges.merge(from_streams);
     failed.extend(errors);
     // One message per source, in source order, whatever the threads did.
     failed.sort_by_key(|(i, _)| *i);
@@ -144,13 +137,55 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
     })
 }
 
-fn new_ledger(scan: &Scan) -> Option<Ledger> {
-    scan.bad_lines.then(Ledger::default)
+/// What a worker has read: the aggregate, the inputs that failed, the bad lines; and the
+/// extractor it reads with (its scratch space lives as long as the worker).
+struct Part {
+    stats: Stats,
+    errors: Vec<(u32, io::Error)>,
+    ledger: Option<Ledger>,
+    extractor: Extractor,
 }
 
-fn merge_ledgers(into: &mut Option<Ledger>, other: Option<Ledger>) {
-    if let (Some(a), Some(b)) = (into.as_mut(), other) {
-        a.merge(b);
+impl Part {
+    fn new(scan: &Scan) -> Part {
+        Part {
+            stats: Stats::new(scan.shape),
+            errors: Vec::new(),
+            ledger: scan.bad_lines.then(Ledger::default),
+            extractor: Extractor::new(&scan.keys),
+        }
+    }
+
+    /// Adds what another worker read.
+    fn merge(mut self, other: Part) -> Part {
+        self.stats.merge(other.stats);
+        self.errors.extend(other.errors);
+        if let (Some(a), Some(b)) = (self.ledger.as_mut(), other.ledger) {
+            a.merge(b);
+        }
+        self
+    }
+
+    /// Folds one chunk of `source`.
+    fn fold(
+        &mut self,
+        chunk: &Chunk,
+        source: u32,
+        index: u64,
+        limit: u64,
+        scan: &Scan,
+    ) -> ControlFlow<()> {
+        let (extractor, stats) = (&mut self.extractor, &mut self.stats);
+        scan_chunk_with(
+            chunk,
+            source,
+            index,
+            limit,
+            scan,
+            extractor,
+            stats,
+            &mut self.ledger,
+        )
     }
 }
 
@@ -165,9 +200,7 @@ struct Range<'p> {
 
 /// What one worker thread holds while it reads ranges.
 struct Worker {
-    stats: Stats,
-    errors: Vec<(u32, io::Error)>,
-    ledger: Option<Ledger>,
+    part: Part,
     chunker: Chunker,
     /// The file last read, kept open for the next range of the same file.
     file: Option<(u32, File)>,
@@ -181,30 +214,20 @@ fn scan_ranges(
     ranges: &[Range<'_>],
     scan: &Scan,
     progress: &AtomicU64,
-) -> (Stats, Vec<(u32, io::Error)>, Option<Ledger>) {
+) -> Part {
     let next = AtomicUsize::new(0);
     let workers = pool.broadcast(|_| {
         let mut w = Worker {
-            stats: Stats::new(scan.shape),
-            errors: Vec::new(),
-            ledger: new_ledger(scan),
+            part: Part::new(scan),
             chunker: Chunker::new(scan.chunk_size, scan.max_line),
             file: None,
         };
         while let Some(range) = ranges.get(next.fetch_add(1, Ordering::Relaxed)) {
             w.read(range, scan, progress);
         }
-        (w.stats, w.errors, w.ledger)
+        w.part
     });
-    let mut stats = Stats::new(scan.shape);
-    let mut errors = Vec::new();
-    let mut ledger = new_ledger(scan);
-    for (s, e, l) in workers {
-        stats.merge(s);
-        errors.extend(e);
-        merge_ledgers(&mut ledger, l);
-    }
-    (stats, errors, ledger)
+    workers.into_iter().fold(Part::new(scan), Part::merge)
 }
 
 impl Worker {
@@ -214,7 +237,7 @@ impl Worker {
             match File::open(range.path) {
                 Ok(f) => self.file = Some((range.source, f)),
                 Err(e) => {
-                    self.errors.push((range.source, e));
+                    self.part.errors.push((range.source, e));
                     return;
                 }
             }
@@ -232,30 +255,25 @@ impl Worker {
             (start - 1, true)
         };
         let mut sub = 0u64;
-        let (stats, ledger) = (&mut self.stats, &mut self.ledger);
+        let part = &mut self.part;
         let reader = PositionedReader::new(file, from);
         let read = self.chunker.run(reader, from, skip, limit, |chunk| {
             let index = (range.index << SUB_CHUNK_BITS) | sub;
             sub += 1;
-            let source = range.source;
-            let flow = scan_chunk_with(chunk, source, index, limit, scan, stats, None, ledger);
+            let flow = part.fold(chunk, range.source, index, limit, scan);
             progress.fetch_add(chunk.len as u64, Ordering::Relaxed);
             flow
         });
         // A file that shrinks while read just ends early; a read error is reported.
         if let Err(e) = read {
-            self.errors.push((range.source, e));
+            self.part.errors.push((range.source, e));
         }
     }
 }
 
 /// Reads a stream on its own thread, folding its chunks on the pool. Returns what was read,
-/// and the error that stopped the stream early, if one did.
-fn scan_stream(
-    reader: Box<dyn io::Read + Send>,
-    source: u32,
-    scan: &Scan,
-) -> (Stats, Option<io::Error>, Option<Ledger>) {
+/// with the error that stopped the stream early, if one did.
+fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Part {
     let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(scan.threads * 2);
     // Read buffers come back to the reader once scanned, so it never zeroes a new one.
     let (back_tx, back_rx) = mpsc::sync_channel::<Vec<u8>>(scan.threads * 2 + 2);
@@ -276,32 +294,24 @@ fn scan_stream(
                 }
             })
         });
-        let stats = rx
+        let mut part = rx
             .into_iter()
             .par_bridge()
             .fold(
-                || (Stats::new(scan.shape), new_ledger(scan)),
-                |(mut stats, mut ledger), (index, chunk)| {
-                    let (end, none) = (u64::MAX, None);
-                    let s = &mut stats;
-                    let _ = scan_chunk_with(&chunk, source, index, end, scan, s, none, &mut ledger);
+                || Part::new(scan),
+                |mut part, (index, chunk)| {
+                    let _ = part.fold(&chunk, source, index, u64::MAX, scan);
                     let _ = back_tx.try_send(chunk.data);
-                    (stats, ledger)
+                    part
                 },
             )
-            .reduce(
-                || (Stats::new(scan.shape), new_ledger(scan)),
-                |mut a, b| {
-                    a.0.merge(b.0);
-                    merge_ledgers(&mut a.1, b.1);
-                    a
-                },
-            );
+            .reduce(|| Part::new(scan), Part::merge);
         let failed = match producer.join() {
             Ok(read) => read.err(),
             Err(_) => Some(io::Error::other("reader thread failed")),
         };
-        (stats.0, failed, stats.1)
+        part.errors.extend(failed.map(|e| (source, e)));
+        part
     })
 }
 
@@ -314,11 +324,25 @@ pub fn scan_chunk(
     scan: &Scan,
     stats: &mut Stats,
 ) -> ControlFlow<()> {
-    scan_chunk_with(chunk, source, index, limit, scan, stats, None, &mut ())
+    let mut extractor = Extractor::new(&scan.keys);
+    scan_chunk_with(
+        chunk,
+        source,
+        index,
+        limit,
+        scan,
+        &mut extractor,
+        stats,
+        &mut (),
+    )
 }
 
 /// What else sees the lines as they are counted: live mode's window, the bad-line ledger.
 pub trait Sink {
+    /// Gives records without a time of their own this one (live mode: arrival time).
+    fn arrival(&self) -> Option<Millis> {
+        None
+    }
     /// Sees a counted response.
     fn response(&mut self, _r: &Record<'_>) {}
     /// Sees a malformed line (for an overlong one, its first bytes).
@@ -347,8 +371,7 @@ impl<S: Sink> Sink for Option<S> {
     }
 }
 
-/// Like `scan_chunk`, giving records without a time the time `arrival`, and showing the
-/// lines to `sink`.
+/// Like `scan_chunk`, with the caller's extractor, showing the lines to `sink`.
 #[allow(clippy::too_many_arguments)]
 pub fn scan_chunk_with(
     chunk: &Chunk,
@@ -356,8 +379,8 @@ pub fn scan_chunk_with(
     index: u64,
     limit: u64,
     scan: &Scan,
+    extractor: &mut Extractor,
     stats: &mut Stats,
-    arrival: Option<Millis>,
     sink: &mut impl Sink,
 ) -> ControlFlow<()> {
     if chunk.offset >= limit {
@@ -380,7 +403,6 @@ pub fn scan_chunk_with(
         data = &data[BOM.len()..];
         skipped = BOM.len();
     }
-    let mut extractor = Extractor::new(&scan.keys);
     let mut flow = ControlFlow::Continue(());
     let mut lines = 0u64;
     let mut start = 0;
@@ -391,7 +413,7 @@ pub fn scan_chunk_with(
         }
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         let line = &data[start..end];
-        scan_line(line, pos(lines), scan, &mut extractor, stats, arrival, sink);
+        scan_line(line, pos(lines), scan, extractor, stats, sink);
         lines += 1;
         start = end + 1;
     }
@@ -406,7 +428,6 @@ fn scan_line(
     scan: &Scan,
     extractor: &mut Extractor,
     stats: &mut Stats,
-    arrival: Option<Millis>,
     sink: &mut impl Sink,
 ) {
     if line.len() > scan.max_line {
@@ -422,7 +443,7 @@ fn scan_line(
             sink.malformed(pos, why, line);
         }
         Line::Response(mut r) if scan.filter.keeps(&r) => {
-            r.time = r.time.or(arrival);
+            r.time = r.time.or_else(|| sink.arrival());
             stats.add_response(pos, &r);
             sink.response(&r);
         }

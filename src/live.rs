@@ -22,7 +22,7 @@ use serde_json::json;
 use crate::batch::{self, Scan};
 use crate::catalog::{self, Catalog};
 use crate::input::Chunk;
-use crate::record::{Malformed, Record};
+use crate::record::{Extractor, Keys, Malformed, Record};
 use crate::report::{self, Report};
 use crate::stats::{Pos, Stats};
 use crate::time::{self, Millis};
@@ -326,15 +326,17 @@ struct Lines {
     chunk: u64,
     /// Dropping an overlong line until its newline.
     dropping: bool,
+    extractor: Extractor,
 }
 
 impl Lines {
-    fn new(source: u32) -> Lines {
+    fn new(source: u32, keys: &Keys) -> Lines {
         Lines {
             source,
             carry: Vec::new(),
             chunk: 0,
             dropping: false,
+            extractor: Extractor::new(keys),
         }
     }
 
@@ -404,8 +406,8 @@ impl Lines {
             self.chunk,
             u64::MAX,
             scan,
+            &mut self.extractor,
             &mut st.stats,
-            Some(arrival),
             &mut sink,
         );
         self.chunk += 1;
@@ -420,7 +422,12 @@ struct WindowSink<'s> {
 }
 
 impl batch::Sink for WindowSink<'_> {
+    fn arrival(&self) -> Option<Millis> {
+        Some(self.arrival)
+    }
+
     fn response(&mut self, r: &Record<'_>) {
+        // Records without a time got the arrival time before they came here.
         let t = r.time.unwrap_or(self.arrival);
         self.window.add(t, r.code.as_deref());
         if let Some(code) = r.code.as_deref()
@@ -433,7 +440,7 @@ impl batch::Sink for WindowSink<'_> {
 
 /// Reads a stream to its end.
 fn read_stream(mut r: impl Read, source: u32, scan: &Scan, state: &Mutex<State>) -> io::Result<()> {
-    let mut lines = Lines::new(source);
+    let mut lines = Lines::new(source, &scan.keys);
     let mut buf = vec![0u8; 1 << 16];
     loop {
         match r.read(&mut buf) {
@@ -484,7 +491,7 @@ fn follow(live: &LiveConfig, scan: &Scan, state: &Mutex<State>) -> io::Result<()
             file: None,
             pos: 0,
             id: None,
-            lines: Lines::new(i as u32),
+            lines: Lines::new(i as u32, &scan.keys),
         })
         .collect();
     let mut first = true;
