@@ -38,15 +38,6 @@ impl Filter {
             && matches(&self.region, r.region.as_deref())
             && (r.code.is_none() || matches(&self.code, r.code.as_deref()))
     }
-
-    /// Says whether any filter is set.
-    pub fn is_active(&self) -> bool {
-        self.code.is_some()
-            || self.action.is_some()
-            || self.region.is_some()
-            || self.since.is_some()
-            || self.until.is_some()
-    }
 }
 
 #[cfg(test)]

@@ -519,17 +519,8 @@ impl<'a> Parser<'a> {
                 } else {
                     loop {
                         self.value(depth + 1)?;
-                        self.ws();
-                        match self.peek()? {
-                            b',' => {
-                                self.i += 1;
-                                self.ws();
-                            }
-                            b']' => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return None,
+                        if !self.more(b']')? {
+                            break;
                         }
                     }
                 }
@@ -573,18 +564,25 @@ impl<'a> Parser<'a> {
             self.i += 1;
             self.ws();
             member(self, &self.b[a..b])?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.more(b'}')? {
+                return Some(());
             }
+        }
+    }
+
+    /// After an item of an object or array: `,` means another follows (true), `close` ends
+    /// it (false), anything else is not JSON.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        self.i += 1;
+        if c == b',' {
+            self.ws();
+            Some(true)
+        } else if c == close {
+            Some(false)
+        } else {
+            None
         }
     }
 

@@ -72,26 +72,6 @@ pub struct Record<'a> {
     pub latency_ms: Option<f64>,
 }
 
-impl Record<'_> {
-    /// Copies every borrowed field, so the record outlives its line.
-    pub fn into_owned(self) -> Record<'static> {
-        fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
-            c.map(|c| Cow::Owned(c.into_owned()))
-        }
-        Record {
-            code: own(self.code),
-            message: own(self.message),
-            request_id: own(self.request_id),
-            empty_error: self.empty_error,
-            time: self.time,
-            action: own(self.action),
-            service: own(self.service),
-            region: own(self.region),
-            latency_ms: self.latency_ms,
-        }
-    }
-}
-
 /// The envelope keys errstat looks up, in priority order (SPEC §1, overridable by flags).
 #[derive(Debug, Clone)]
 pub struct Keys {
