@@ -66,6 +66,21 @@ fn is_live(v: &Value) -> bool {
     v["schema"] == "errstat.live/v1"
 }
 
+/// Writes error lines with `code` and request ids `ids`, then flushes.
+fn write_errors(stdin: &mut impl Write, code: &str, ids: std::ops::Range<usize>) {
+    for i in ids {
+        stdin.write_all(line(Some(code), i).as_bytes()).unwrap();
+    }
+    stdin.flush().unwrap();
+}
+
+/// Waits for the final report.
+fn final_report(rx: &mpsc::Receiver<String>) -> Value {
+    wait_for(rx, Duration::from_secs(10), |v| {
+        v["schema"] == "errstat.report/v1"
+    })
+}
+
 #[test]
 fn snapshots_follow_a_slow_pipe_and_eof_prints_the_report() {
     let (mut child, rx) = spawn(&["--live", "--interval", "200ms", "--window", "1m"]);
@@ -113,9 +128,7 @@ fn snapshots_follow_a_slow_pipe_and_eof_prints_the_report() {
     assert_eq!(second["total"]["errors"], 8);
     assert_eq!(second["window"]["errors"], 8);
     drop(stdin);
-    let report = wait_for(&rx, Duration::from_secs(10), |v| {
-        v["schema"] == "errstat.report/v1"
-    });
+    let report = final_report(&rx);
     assert_eq!(report["totals"]["responses"], written + 1);
     assert_eq!(report["totals"]["errors"], 8);
     let codes: Vec<&str> = report["codes"]
@@ -143,19 +156,12 @@ fn sigint_and_sigterm_print_the_report_and_exit_zero() {
     for sig in ["-INT", "-TERM"] {
         let (mut child, rx) = spawn(&["--live", "--interval", "200ms"]);
         let mut stdin = child.stdin.take().unwrap();
-        for i in 0..3 {
-            stdin
-                .write_all(line(Some("AuthFailure.SignatureFailure"), i).as_bytes())
-                .unwrap();
-        }
-        stdin.flush().unwrap();
+        write_errors(&mut stdin, "AuthFailure.SignatureFailure", 0..3);
         wait_for(&rx, Duration::from_secs(10), |v| {
             is_live(v) && v["total"]["errors"] == 3
         });
         signal(&child, sig);
-        let report = wait_for(&rx, Duration::from_secs(10), |v| {
-            v["schema"] == "errstat.report/v1"
-        });
+        let report = final_report(&rx);
         assert_eq!(report["totals"]["errors"], 3, "{sig}");
         assert_eq!(child.wait().unwrap().code(), Some(0), "{sig}");
         drop(stdin);
@@ -166,19 +172,12 @@ fn sigint_and_sigterm_print_the_report_and_exit_zero() {
 fn fail_on_sets_exit_one_and_exit_on_fail_ends_at_once() {
     let (mut child, rx) = spawn(&["--live", "--interval", "200ms", "--fail-on", "errors>=2"]);
     let mut stdin = child.stdin.take().unwrap();
-    for i in 0..3 {
-        stdin
-            .write_all(line(Some("InternalError"), i).as_bytes())
-            .unwrap();
-    }
-    stdin.flush().unwrap();
+    write_errors(&mut stdin, "InternalError", 0..3);
     wait_for(&rx, Duration::from_secs(10), |v| {
         is_live(v) && v["total"]["errors"] == 3
     });
     drop(stdin);
-    wait_for(&rx, Duration::from_secs(10), |v| {
-        v["schema"] == "errstat.report/v1"
-    });
+    final_report(&rx);
     assert_eq!(child.wait().unwrap().code(), Some(1));
 
     let (mut child, rx) = spawn(&[
@@ -190,16 +189,9 @@ fn fail_on_sets_exit_one_and_exit_on_fail_ends_at_once() {
         "--exit-on-fail",
     ]);
     let mut stdin = child.stdin.take().unwrap();
-    for i in 0..3 {
-        stdin
-            .write_all(line(Some("InternalError"), i).as_bytes())
-            .unwrap();
-    }
-    stdin.flush().unwrap();
+    write_errors(&mut stdin, "InternalError", 0..3);
     // stdin stays open: only the condition can end the run.
-    let report = wait_for(&rx, Duration::from_secs(10), |v| {
-        v["schema"] == "errstat.report/v1"
-    });
+    let report = final_report(&rx);
     assert_eq!(report["totals"]["errors"], 3);
     assert_eq!(child.wait().unwrap().code(), Some(1));
     drop(stdin);
@@ -242,9 +234,7 @@ fn follow_survives_append_rotation_and_truncation() {
     });
     assert_eq!(v["total"]["errors"], 3);
     signal(&child, "-INT");
-    let report = wait_for(&rx, Duration::from_secs(10), |v| {
-        v["schema"] == "errstat.report/v1"
-    });
+    let report = final_report(&rx);
     let mut codes: Vec<&str> = report["codes"]
         .as_array()
         .unwrap()
