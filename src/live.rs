@@ -4,8 +4,9 @@
 //! A reader thread (stdin, or `--follow` files polled like `tail -F`) folds every line into
 //! the shared `State` under a lock held for one read's lines at a time. The driver is a tokio
 //! runtime that `select!`s on the interval tick, the end of input, SIGINT/SIGTERM and the `q`
-//! key; at each tick it copies what it shows out of the state (a short lock) and only then
-//! draws, so a slow terminal never holds up reading. The window counts per second; its
+//! key; at each tick it copies what it shows out of the state (a short lock; with
+//! `--fail-on` also the time to build the report the conditions are checked on) and only
+//! then draws, so a slow terminal never holds up reading. The window counts per second; its
 //! clock is the newest record time seen (records without one get their arrival time), moved
 //! on by wall time while no newer record comes.
 
