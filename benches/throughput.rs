@@ -17,7 +17,7 @@ use errstat::batch::{self, Scan};
 use errstat::filter::Filter;
 use errstat::input::Source;
 use errstat::loggen::{Options, generate};
-use errstat::record::{Extractor, Keys, classify};
+use errstat::record::{Extractor, Keys, Path, classify};
 use errstat::stats::{Shape, Split};
 
 /// Generated lines of one shape: (name, lines joined by `\n`).
@@ -80,6 +80,17 @@ fn extract(c: &mut Criterion) {
                     .count()
             })
         });
+        for (name, path) in [("indexed", Path::Indexed), ("scanned", Path::Scanned)] {
+            group.bench_function(BenchmarkId::new(name, shape), |b| {
+                b.iter(|| {
+                    lines
+                        .iter()
+                        .filter_map(|l| ex.fast_by(path, l))
+                        .filter(|l| matches!(l, errstat::record::Line::Response(_)))
+                        .count()
+                })
+            });
+        }
         group.bench_function(BenchmarkId::new("exact", shape), |b| {
             b.iter(|| {
                 lines

@@ -5,14 +5,26 @@
 mod common;
 
 use errstat::loggen::{Options, generate};
-use errstat::record::{Extractor, Keys, Line, classify};
+use errstat::record::{Extractor, Keys, Line, Path, classify};
 use proptest::prelude::*;
 
+/// Checks one line: the full extractor, and each of the fast path's walks where it
+/// answers, must equal the exact extractor. Says whether the fast path answered.
 fn check(line: &[u8], keys: &Keys) -> bool {
     let mut ex = Extractor::new(keys);
     let exact = classify(line, keys);
     let both = ex.classify(line, keys);
     assert_eq!(both, exact, "line {:?}", String::from_utf8_lossy(line));
+    for path in [Path::Indexed, Path::Scanned] {
+        if let Some(fast) = ex.fast_by(path, line) {
+            assert_eq!(
+                fast,
+                exact,
+                "{path:?} walk on {:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
     match ex.fast_only(line) {
         Some(fast) => {
             assert_eq!(
@@ -57,16 +69,59 @@ fn generated_lines_agree_and_mostly_take_the_fast_path() {
     )
     .unwrap();
     let keys = Keys::default();
-    let (mut fast, mut all) = (0, 0);
+    let mut ex = Extractor::new(&keys);
+    let (mut fast, mut indexed, mut all) = (0, 0, 0);
     for line in bytes.split(|b| *b == b'\n').filter(|l| l.contains(&b'{')) {
         all += 1;
         fast += check(line, &keys) as usize;
+        indexed += ex.fast_by(Path::Indexed, line).is_some() as usize;
     }
     assert!(all > 5_000);
     assert_eq!(
         fast, all,
         "every generated JSON line is within the fast path's reach"
     );
+    assert_eq!(indexed, all, "and none needs the byte-by-byte walk");
+}
+
+/// The index works in 64-byte blocks and carries state across them: put every kind of
+/// token, a scalar and white space at every offset of a block boundary.
+#[test]
+fn tokens_at_every_block_offset_agree() {
+    let keys = Keys::default();
+    let mut ex = Extractor::new(&keys);
+    let bodies = [
+        r#""ts":"2026-11-26T10:00:00Z","latency_ms":12.5,"Response":{"Error":{"Code":"A.B","Message":"中文 {x:[1]}"},"RequestId":"r"}"#,
+        r#""n":[true,false,null,-0.5,{"a":{}}] , "Response" : {"Error":{"Code":"C"}}"#,
+        r#""latency_ms":7 ,"Response":{"Error":null,"RequestId":null}"#,
+    ];
+    let broken = [
+        r#""Response":{"Error":{"Code":"A"}},"x":tru"#,
+        r#""Response":{"Error":{"Code":"A"}},"x":1 2"#,
+        r#""Response":{"Error":{"Code":"A"}},"x":"a""b""#,
+        r#""Response":{"Error":{"Code":"A"}},"x":"open"#,
+        r#""Response":{"Error":{"Code":"A"}},"x":[1,]"#,
+        r#""Response":{"Error":{"Code":"A"}},"x":1}"#,
+    ];
+    let mut answered = 0;
+    for pad in 0..140 {
+        for body in bodies {
+            let line = format!(r#"{{"p":"{}",{body}}}"#, "x".repeat(pad));
+            check(line.as_bytes(), &keys);
+            answered += ex.fast_by(Path::Indexed, line.as_bytes()).is_some() as usize;
+            let spaced = format!(r#"{{{}"p":1,{body}}}"#, " ".repeat(pad));
+            check(spaced.as_bytes(), &keys);
+        }
+        for body in broken {
+            let line = format!(r#"{{"p":"{}",{body}}}"#, "x".repeat(pad));
+            check(line.as_bytes(), &keys);
+            assert!(matches!(
+                classify(line.as_bytes(), &keys),
+                Line::Malformed(_)
+            ));
+        }
+    }
+    assert_eq!(answered, 140 * bodies.len());
 }
 
 #[test]

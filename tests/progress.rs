@@ -7,10 +7,18 @@ use std::process::Command;
 
 use errstat::loggen::{Options, generate};
 
-fn under_pty(args: &str) -> Option<String> {
+/// Runs errstat with `args` under a pseudo-terminal, its input held open for a second after
+/// the log is read (so the run outlasts the bar's grace time however fast the machine),
+/// and returns what the terminal showed.
+fn under_pty(log: &std::path::Path, args: &str) -> Option<String> {
     let bin = assert_cmd::cargo::cargo_bin("errstat");
+    let command = format!(
+        "(cat '{}'; sleep 1) | '{}' {args}",
+        log.display(),
+        bin.display()
+    );
     let out = Command::new("script")
-        .args(["-qec", &format!("'{}' {args}", bin.display()), "/dev/null"])
+        .args(["-qec", &command, "/dev/null"])
         .output()
         .ok()?;
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -23,20 +31,20 @@ fn progress_bar_only_on_a_terminal_and_not_quiet() {
     let mut f = std::io::BufWriter::new(std::fs::File::create(&log).unwrap());
     generate(
         &Options {
-            bytes: 24 << 20,
+            bytes: 8 << 20,
             ..Options::default()
         },
         &mut f,
     )
     .unwrap();
     drop(f);
-    let args = format!("--threads 1 -o /dev/null '{}'", log.display());
-    let Some(shown) = under_pty(&args) else {
+    let args = "--threads 1 -o /dev/null";
+    let Some(shown) = under_pty(&log, args) else {
         eprintln!("no `script` here: skipping the pseudo-terminal check");
         return;
     };
     assert!(shown.contains("MiB"), "no bar on a terminal: {shown:?}");
-    let quiet = under_pty(&format!("--quiet {args}")).unwrap();
+    let quiet = under_pty(&log, &format!("--quiet {args}")).unwrap();
     assert!(!quiet.contains("MiB"), "a bar despite --quiet: {quiet:?}");
     let piped = common::run(
         &["--threads", "1", "-o", "/dev/null", log.to_str().unwrap()],

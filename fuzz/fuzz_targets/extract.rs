@@ -1,8 +1,8 @@
-//! One line, both extractors: never a panic, and the same answer (the fast path, where it
-//! answers at all, equals serde_json's).
+//! One line, both extractors: never a panic, and the same answer (the fast path, and each
+//! of its two walks, where they answer at all, equal serde_json's).
 #![no_main]
 
-use errstat::record::{Extractor, Keys, classify};
+use errstat::record::{Extractor, Keys, Path, classify};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|line: &[u8]| {
@@ -12,5 +12,10 @@ fuzz_target!(|line: &[u8]| {
     assert_eq!(ex.classify(line, &keys), exact);
     if let Some(fast) = ex.fast_only(line) {
         assert_eq!(fast, exact);
+    }
+    for path in [Path::Indexed, Path::Scanned] {
+        if let Some(fast) = ex.fast_by(path, line) {
+            assert_eq!(fast, exact, "{path:?}");
+        }
     }
 });

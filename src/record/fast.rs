@@ -16,32 +16,76 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{Keys, Line, Record};
+use super::{Keys, Line, Record, index};
 use crate::time::{self, Millis};
 
 /// Deeper nesting goes to the exact path (serde_json stops at 128).
-const MAX_DEPTH: usize = 100;
+pub(super) const MAX_DEPTH: usize = 100;
 /// Longer numbers go to the exact path (serde_json may call them out of range).
 const MAX_NUMBER: usize = 24;
 /// Keys looked up per envelope field; more go to the exact path.
 pub const MAX_KEYS: usize = 8;
 
-/// A captured value, as a range of the JSON text.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-enum Raw {
-    #[default]
+/// A captured value, as a range of the JSON text, packed into one word: the walk returns
+/// one for every value of every line, and a word comes back in a register (as a 12-byte
+/// enum it came back through memory, and reading it whole stalled on the partial writes).
+/// Bits 0-1: kind; bit 2: a string has escapes; then the start and end offsets, 30 bits
+/// each (the fast path takes lines shorter than `MAX_TEXT`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Raw(u64);
+
+/// The longest JSON text the fast path takes (offsets fit in 30 bits).
+pub(super) const MAX_TEXT: usize = (1 << 30) - 1;
+
+impl Raw {
+    pub(super) const ABSENT: Raw = Raw(0);
+    /// null, a boolean, an object or an array.
+    pub(super) const OTHER: Raw = Raw(1);
+
+    /// A string's contents, and whether it has escapes.
+    pub(super) fn str(start: u32, end: u32, escaped: bool) -> Raw {
+        Raw(2 | (escaped as u64) << 2 | (start as u64) << 3 | (end as u64) << 33)
+    }
+
+    /// A number's text.
+    pub(super) fn num(start: u32, end: u32) -> Raw {
+        Raw(3 | (start as u64) << 3 | (end as u64) << 33)
+    }
+
+    fn is_num(self) -> bool {
+        self.0 & 3 == 3
+    }
+
+    /// Unpacks the value.
+    fn view(self) -> Value {
+        let (start, end) = (
+            (self.0 >> 3) as usize & MAX_TEXT,
+            (self.0 >> 33) as usize & MAX_TEXT,
+        );
+        match self.0 & 3 {
+            0 => Value::Absent,
+            1 => Value::Other,
+            2 => Value::Str(start, end, self.0 & 4 != 0),
+            _ => Value::Num(start, end),
+        }
+    }
+}
+
+/// A captured value, unpacked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Value {
     Absent,
     /// A string's contents, and whether it has escapes.
-    Str(u32, u32, bool),
+    Str(usize, usize, bool),
     /// A number's text.
-    Num(u32, u32),
+    Num(usize, usize),
     /// null, a boolean, an object or an array.
     Other,
 }
 
 /// A `Response.Error` member.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-enum ErrorField {
+pub(super) enum ErrorField {
     #[default]
     Absent,
     NotObject,
@@ -53,7 +97,7 @@ enum ErrorField {
 
 /// A `Response` object's fields.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Response {
+pub(super) struct Response {
     error: ErrorField,
     request_id: Raw,
 }
@@ -83,6 +127,15 @@ const SERVICE: usize = 2;
 const REGION: usize = 3;
 const LATENCY: usize = 4;
 
+/// Which of the fast path's two walks to take (for the differential tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Over the structural index (`index`): lines without backslashes or control bytes.
+    Indexed,
+    /// Byte by byte: any line.
+    Scanned,
+}
+
 /// The fast extractor with its scratch space; one per worker.
 #[derive(Debug)]
 pub struct Fast {
@@ -92,6 +145,9 @@ pub struct Fast {
     enabled: bool,
     /// The top-level keys seen in this line, as ranges of the text.
     seen: Vec<(u32, u32)>,
+    /// The structural index of the current line (`index::index`).
+    tokens: Vec<u32>,
+    simd: index::Simd,
     response: Option<Option<Response>>,
     envelope: Option<Response>,
     /// Envelope field values; slot `list * MAX_KEYS + at` is valid when its bit in
@@ -144,59 +200,113 @@ impl Fast {
             roles,
             enabled,
             seen: Vec::with_capacity(16),
+            tokens: Vec::new(),
+            simd: index::Simd::detect(),
             response: None,
             envelope: None,
-            fields: [[Raw::Absent; MAX_KEYS]; 5],
+            fields: [[Raw::ABSENT; MAX_KEYS]; 5],
             filled: 0,
-            audit: [Raw::Absent; 7],
+            audit: [Raw::ABSENT; 7],
         }
     }
 
     /// Classifies the JSON part of a line, or returns `None` when unsure.
     pub fn extract<'a>(&mut self, prefix: &[u8], json: &'a [u8]) -> Option<Line<'a>> {
-        if !self.enabled || json.len() > u32::MAX as usize {
+        let text = self.admit(json)?;
+        let mut tokens = std::mem::take(&mut self.tokens);
+        let line = if let Some(n) = index::index(json, &mut tokens, self.simd) {
+            self.walk(&mut index::Tokens::new(json, &tokens[..n]), text, prefix)
+        } else {
+            self.scan(text, prefix)
+        };
+        self.tokens = tokens;
+        line
+    }
+
+    /// Classifies the JSON part of a line along one path only (for the differential tests):
+    /// `None` where that path would not answer.
+    pub fn extract_by<'a>(
+        &mut self,
+        path: Path,
+        prefix: &[u8],
+        json: &'a [u8],
+    ) -> Option<Line<'a>> {
+        let text = self.admit(json)?;
+        match path {
+            Path::Indexed => {
+                let mut tokens = std::mem::take(&mut self.tokens);
+                let line = if let Some(n) = index::index(json, &mut tokens, self.simd) {
+                    self.walk(&mut index::Tokens::new(json, &tokens[..n]), text, prefix)
+                } else {
+                    None
+                };
+                self.tokens = tokens;
+                line
+            }
+            Path::Scanned => self.scan(text, prefix),
+        }
+    }
+
+    /// Walks the line byte by byte (lines the index declines).
+    fn scan<'a>(&mut self, text: &'a str, prefix: &[u8]) -> Option<Line<'a>> {
+        // Control bytes are invalid in strings and rare as white space (tabs): checking the
+        // whole line at once (vectorised) lets the string scan look for `"` and `\` only.
+        if has_control(text.as_bytes()) {
+            return None;
+        }
+        let mut parser = Parser {
+            b: text.as_bytes(),
+            i: 0,
+        };
+        self.walk(&mut parser, text, prefix)
+    }
+
+    /// Checks what both paths rely on: the fast path is on, the text fits `u32` offsets
+    /// and is UTF-8.
+    fn admit<'a>(&self, json: &'a [u8]) -> Option<&'a str> {
+        if !self.enabled || json.len() > MAX_TEXT {
             return None;
         }
         // simdutf8: the same answer as std's check (tested), 2-4x faster on log text.
-        let text = simdutf8::basic::from_utf8(json).ok()?;
-        // Control bytes are invalid in strings and rare as white space (tabs): checking the
-        // whole line at once (vectorised) lets the string scan look for `"` and `\` only.
-        if has_control(json) {
-            return None;
-        }
+        simdutf8::basic::from_utf8(json).ok()
+    }
+
+    /// Walks one line's JSON with either cursor and builds its record.
+    fn walk<'a, C: Cursor<'a>>(
+        &mut self,
+        c: &mut C,
+        text: &'a str,
+        prefix: &[u8],
+    ) -> Option<Line<'a>> {
         self.seen.clear();
         self.response = None;
         self.envelope = None;
         self.filled = 0;
-        self.audit = [Raw::Absent; 7];
-        let mut p = Parser {
-            b: text.as_bytes(),
-            i: 0,
-        };
-        self.top(&mut p)?;
-        p.ws();
-        if p.i != p.b.len() {
+        self.audit = [Raw::ABSENT; 7];
+        self.top(c)?;
+        if !c.finish() {
             return None;
         }
         self.resolve(text, prefix)
     }
 
     /// Reads the top-level object.
-    fn top(&mut self, p: &mut Parser<'_>) -> Option<()> {
-        let b = p.b;
+    fn top<'a, C: Cursor<'a>>(&mut self, p: &mut C) -> Option<()> {
+        let b = p.text();
         p.object(0, |p, key| {
             // Any repeated top-level key could change which member is the envelope.
             let start = key.as_ptr() as usize - b.as_ptr() as usize;
-            let repeated = self.seen.iter().any(|&(s, n)| {
-                n as usize == key.len() && &b[s as usize..s as usize + n as usize] == key
-            });
+            let repeated = self
+                .seen
+                .iter()
+                .any(|&(s, n)| same(&b[s as usize..s as usize + n as usize], key));
             if repeated {
                 return None;
             }
             self.seen.push((start as u32, key.len() as u32));
             let role = self.roles[bucket_of(key)]
                 .iter()
-                .find(|(k, _)| **k == *key)
+                .find(|(k, _)| same(k, key))
                 .map(|(_, r)| *r);
             match role {
                 Some(Role::Response) => {
@@ -214,7 +324,7 @@ impl Fast {
                 Some(Role::Audit(i, field)) => {
                     let v = if p.peek()? == b'{' && field.is_none() {
                         self.member(p)?;
-                        Raw::Other
+                        Raw::OTHER
                     } else {
                         p.value(1)?
                     };
@@ -246,7 +356,7 @@ impl Fast {
 
     /// Reads a top-level member that is an object: the first one holding a `Response`
     /// object is the envelope.
-    fn member(&mut self, p: &mut Parser<'_>) -> Option<()> {
+    fn member<'a, C: Cursor<'a>>(&mut self, p: &mut C) -> Option<()> {
         let mut found: Option<Option<Response>> = None;
         p.object(1, |p, key| {
             if key != b"Response" {
@@ -273,14 +383,14 @@ impl Fast {
     /// only the exact path can).
     fn resolve<'a>(&self, text: &'a str, prefix: &[u8]) -> Option<Line<'a>> {
         let get = |raw: Raw| -> Option<Cow<'a, str>> {
-            match raw {
-                Raw::Str(a, b, false) => Some(Cow::Borrowed(&text[a as usize..b as usize])),
-                Raw::Str(a, b, true) => unescape(&text[a as usize..b as usize]).map(Cow::Owned),
+            match raw.view() {
+                Value::Str(a, b, false) => Some(Cow::Borrowed(&text[a..b])),
+                Value::Str(a, b, true) => unescape(&text[a..b]).map(Cow::Owned),
                 _ => None,
             }
         };
-        let num = |raw: Raw| match raw {
-            Raw::Num(a, b) => text[a as usize..b as usize].parse::<f64>().ok(),
+        let num = |raw: Raw| match raw.view() {
+            Value::Num(a, b) => text[a..b].parse::<f64>().ok(),
             _ => None,
         };
         let response = match (self.response, self.envelope) {
@@ -306,11 +416,11 @@ impl Fast {
                 }
                 (record, false)
             }
-            None if self.audit[0] != Raw::Absent && self.audit[1] != Raw::Absent => {
-                let code = match self.audit[1] {
-                    Raw::Num(a, b) if &text[a as usize..b as usize] == "0" => None,
-                    Raw::Num(..) => return None,
-                    raw => get(raw).filter(|c| !c.is_empty() && c != "0"),
+            None if self.audit[0] != Raw::ABSENT && self.audit[1] != Raw::ABSENT => {
+                let code = match self.audit[1].view() {
+                    Value::Num(a, b) if &text[a..b] == "0" => None,
+                    Value::Num(..) => return None,
+                    _ => get(self.audit[1]).filter(|c| !c.is_empty() && c != "0"),
                 };
                 let record = Record {
                     message: code.as_ref().and_then(|_| get(self.audit[2])),
@@ -323,9 +433,9 @@ impl Fast {
             None => return Some(Line::Skipped),
         };
         let time_of = |raw: Raw| -> Option<Millis> {
-            match raw {
-                Raw::Str(..) => get(raw).and_then(|s| time::parse_str(&s)),
-                Raw::Num(..) => num(raw).and_then(time::from_epoch_number),
+            match raw.view() {
+                Value::Str(..) => get(raw).and_then(|s| time::parse_str(&s)),
+                Value::Num(..) => num(raw).and_then(time::from_epoch_number),
                 _ => None,
             }
         };
@@ -358,6 +468,22 @@ fn bucket_of(key: &[u8]) -> usize {
     let (first, last) = (key.first().copied(), key.last().copied());
     let h = key.len() * 31 + first.unwrap_or(0) as usize * 7 + last.unwrap_or(0) as usize;
     h % ROLE_BUCKETS
+}
+
+/// Compares two short byte strings eight bytes at a time, inline: keys are compared a
+/// dozen times per line, and a call to `memcmp` for each cost more than the comparison.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let rest = |r: &[u8]| r.iter().fold(0u64, |w, &c| w << 8 | c as u64);
+    a8.by_ref()
+        .zip(b8.by_ref())
+        .all(|(x, y)| word(x) == word(y))
+        && rest(a8.remainder()) == rest(b8.remainder())
 }
 
 /// Bytes that end or interrupt a run of plain string bytes (control bytes were ruled out
@@ -399,10 +525,6 @@ impl<'a> Parser<'a> {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
             self.i += 1;
         }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
     }
 
     /// Reads a string (at its opening quote): the range of its contents and whether it has
@@ -488,88 +610,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Option<Raw> {
-        if self.b.get(self.i..self.i + word.len())? == word {
-            self.i += word.len();
-            Some(Raw::Other)
-        } else {
-            None
-        }
-    }
-
-    /// Reads any value, validating it.
-    fn value(&mut self, depth: usize) -> Option<Raw> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        Some(match self.peek()? {
-            b'"' => {
-                let (a, b, escaped) = self.string()?;
-                Raw::Str(a as u32, b as u32, escaped)
-            }
-            b'{' => {
-                self.object(depth, |p, _| p.value(depth + 1).map(drop))?;
-                Raw::Other
-            }
-            b'[' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b']' {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.value(depth + 1)?;
-                        if !self.more(b']')? {
-                            break;
-                        }
-                    }
-                }
-                Raw::Other
-            }
-            b't' => self.literal(b"true")?,
-            b'f' => self.literal(b"false")?,
-            b'n' => self.literal(b"null")?,
-            _ => {
-                let (a, b) = self.number()?;
-                Raw::Num(a as u32, b as u32)
-            }
-        })
-    }
-
-    /// Reads an object (at `{`), calling `member` at each value with the key's bytes.
-    /// Keys with escapes go to the exact path: they might spell a key errstat looks for.
-    fn object(
-        &mut self,
-        depth: usize,
-        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
-        if depth > MAX_DEPTH || self.peek()? != b'{' {
-            return None;
-        }
-        self.i += 1;
-        self.ws();
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            let (a, b, escaped) = self.string()?;
-            if escaped {
-                return None;
-            }
-            self.ws();
-            if self.peek()? != b':' {
-                return None;
-            }
-            self.i += 1;
-            self.ws();
-            member(self, &self.b[a..b])?;
-            if !self.more(b'}')? {
-                return Some(());
-            }
-        }
-    }
-
     /// After an item of an object or array: `,` means another follows (true), `close` ends
     /// it (false), anything else is not JSON.
     fn more(&mut self, close: u8) -> Option<bool> {
@@ -585,6 +625,37 @@ impl<'a> Parser<'a> {
             None
         }
     }
+
+    fn literal(&mut self, word: &[u8]) -> Option<Raw> {
+        if self.b.get(self.i..self.i + word.len())? == word {
+            self.i += word.len();
+            Some(Raw::OTHER)
+        } else {
+            None
+        }
+    }
+}
+
+/// How the walk over one line's JSON moves: the byte scanner (`Parser`) and the token
+/// cursor over a structural index (`index::Tokens`) both validate what they pass over and
+/// return `None` on anything they do not accept; the capture logic above is written once
+/// against this trait.
+pub(super) trait Cursor<'a>: Sized {
+    /// The whole JSON text.
+    fn text(&self) -> &'a [u8];
+    /// The first byte of the next value or structural character.
+    fn peek(&self) -> Option<u8>;
+    /// Reads any value, validating it.
+    fn value(&mut self, depth: usize) -> Option<Raw>;
+    /// Reads an object (at `{`), calling `member` at each value with the key's bytes.
+    /// Keys with escapes go to the exact path: they might spell a key errstat looks for.
+    fn object(
+        &mut self,
+        depth: usize,
+        member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()>;
+    /// Says whether only white space follows.
+    fn finish(&mut self) -> bool;
 
     /// Reads a `Response` object.
     fn response(&mut self, depth: usize) -> Option<Response> {
@@ -617,7 +688,7 @@ impl<'a> Parser<'a> {
 
     /// Reads an `Error` object.
     fn error(&mut self, depth: usize) -> Option<ErrorField> {
-        let (mut code, mut message) = (Raw::Absent, Raw::Absent);
+        let (mut code, mut message) = (Raw::ABSENT, Raw::ABSENT);
         self.object(depth, |p, key| match key {
             b"Code" | b"Message" => {
                 let slot = if key == b"Code" {
@@ -625,12 +696,12 @@ impl<'a> Parser<'a> {
                 } else {
                     &mut message
                 };
-                if *slot != Raw::Absent {
+                if *slot != Raw::ABSENT {
                     return None;
                 }
                 let v = p.value(depth + 1)?;
                 // A numeric code is printed as serde_json prints it: the exact path's job.
-                if key == b"Code" && matches!(v, Raw::Num(..)) {
+                if key == b"Code" && v.is_num() {
                     return None;
                 }
                 *slot = v;
@@ -640,6 +711,110 @@ impl<'a> Parser<'a> {
         })?;
         Some(ErrorField::Object { code, message })
     }
+}
+
+impl<'a> Cursor<'a> for Parser<'a> {
+    fn text(&self) -> &'a [u8] {
+        self.b
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn finish(&mut self) -> bool {
+        self.ws();
+        self.i == self.b.len()
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Raw> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        Some(match self.peek()? {
+            b'"' => {
+                let (a, b, escaped) = self.string()?;
+                Raw::str(a as u32, b as u32, escaped)
+            }
+            b'{' => {
+                self.object(depth, |p, _| p.value(depth + 1).map(drop))?;
+                Raw::OTHER
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.value(depth + 1)?;
+                        if !self.more(b']')? {
+                            break;
+                        }
+                    }
+                }
+                Raw::OTHER
+            }
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            b'n' => self.literal(b"null")?,
+            _ => {
+                let (a, b) = self.number()?;
+                Raw::num(a as u32, b as u32)
+            }
+        })
+    }
+
+    fn object(
+        &mut self,
+        depth: usize,
+        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
+        if depth > MAX_DEPTH || self.peek()? != b'{' {
+            return None;
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let (a, b, escaped) = self.string()?;
+            if escaped {
+                return None;
+            }
+            self.ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            self.ws();
+            member(self, &self.b[a..b])?;
+            if !self.more(b'}')? {
+                return Some(());
+            }
+        }
+    }
+}
+
+/// Reads the number or literal that spans exactly `b[start..end]` (for the token cursor,
+/// which knows where a scalar ends before reading it).
+pub(super) fn scalar(b: &[u8], start: usize, end: usize) -> Option<Raw> {
+    let mut p = Parser {
+        b: b.get(..end)?,
+        i: start,
+    };
+    let raw = match p.peek()? {
+        b't' => p.literal(b"true")?,
+        b'f' => p.literal(b"false")?,
+        b'n' => p.literal(b"null")?,
+        _ => {
+            let (a, z) = p.number()?;
+            Raw::num(a as u32, z as u32)
+        }
+    };
+    (p.i == end).then_some(raw)
 }
 
 /// Decodes a string's escapes (surrogates were sent to the exact path before this).

@@ -6,12 +6,13 @@
 //! serde_json), which defines the meaning of every line. The two are tested to agree.
 
 mod fast;
+mod index;
 
 use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-pub use self::fast::Fast;
+pub use self::fast::{Fast, Path};
 
 use crate::time::{self, Millis};
 
@@ -172,6 +173,16 @@ impl Extractor {
                 .unwrap_or_else(|| exact(prefix, json, keys)),
             Parts::Blank => Line::Blank,
             Parts::Text => Line::Skipped,
+        }
+    }
+
+    /// Classifies with one of the fast path's walks alone; `None` where it would hand over
+    /// (for tests).
+    pub fn fast_by<'a>(&mut self, path: Path, line: &'a [u8]) -> Option<Line<'a>> {
+        match split_line(line) {
+            Parts::Json { prefix, json } => self.fast.extract_by(path, prefix, json),
+            Parts::Blank => Some(Line::Blank),
+            Parts::Text => Some(Line::Skipped),
         }
     }
 
