@@ -349,9 +349,12 @@ impl Fast {
 
     /// The values captured for one field list, in priority order.
     fn field_values(&self, list: usize) -> impl Iterator<Item = Raw> + '_ {
-        (0..MAX_KEYS)
-            .filter(move |at| self.filled & (1 << (list * MAX_KEYS + at)) != 0)
-            .map(move |at| self.fields[list][at])
+        let mut filled = (self.filled >> (list * MAX_KEYS)) & ((1 << MAX_KEYS) - 1);
+        std::iter::from_fn(move || {
+            let at = filled.trailing_zeros() as usize;
+            filled &= filled.wrapping_sub(1);
+            (at < MAX_KEYS).then(|| self.fields[list][at])
+        })
     }
 
     /// Reads a top-level member that is an object: the first one holding a `Response`
@@ -397,12 +400,11 @@ impl Fast {
             (Some(Some(r)), _) | (None, Some(r)) => Some(r),
             _ => None,
         };
-        let (mut record, audit) = match response {
+        // Filled in place: the record is large, and building it in pieces moved it whole.
+        let mut record = Record::default();
+        let audit = match response {
             Some(r) => {
-                let mut record = Record {
-                    request_id: get(r.request_id),
-                    ..Record::default()
-                };
+                record.request_id = get(r.request_id);
                 match r.error {
                     ErrorField::Absent => {}
                     ErrorField::NotObject => record.empty_error = true,
@@ -414,21 +416,19 @@ impl Fast {
                         record.empty_error = record.code.is_none();
                     }
                 }
-                (record, false)
+                false
             }
             None if self.audit[0] != Raw::ABSENT && self.audit[1] != Raw::ABSENT => {
-                let code = match self.audit[1].view() {
+                record.code = match self.audit[1].view() {
                     Value::Num(a, b) if &text[a..b] == "0" => None,
                     Value::Num(..) => return None,
                     _ => get(self.audit[1]).filter(|c| !c.is_empty() && c != "0"),
                 };
-                let record = Record {
-                    message: code.as_ref().and_then(|_| get(self.audit[2])),
-                    code,
-                    request_id: get(self.audit[3]),
-                    ..Record::default()
-                };
-                (record, true)
+                if record.code.is_some() {
+                    record.message = get(self.audit[2]);
+                }
+                record.request_id = get(self.audit[3]);
+                true
             }
             None => return Some(Line::Skipped),
         };
@@ -470,20 +470,28 @@ fn bucket_of(key: &[u8]) -> usize {
     h % ROLE_BUCKETS
 }
 
-/// Compares two short byte strings eight bytes at a time, inline: keys are compared a
-/// dozen times per line, and a call to `memcmp` for each cost more than the comparison.
+/// Compares two byte strings, inline for the short ones: keys are compared a dozen times
+/// per line, and a call to `memcmp` (or a byte loop) for each cost more than the
+/// comparison. Up to 16 bytes, two overlapping loads from each side cover every byte.
 #[inline]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-    let rest = |r: &[u8]| r.iter().fold(0u64, |w, &c| w << 8 | c as u64);
-    a8.by_ref()
-        .zip(b8.by_ref())
-        .all(|(x, y)| word(x) == word(y))
-        && rest(a8.remainder()) == rest(b8.remainder())
+    fn ends<const W: usize>(s: &[u8]) -> ([u8; W], [u8; W]) {
+        let head = s[..W].try_into().unwrap_or([0; W]);
+        let tail = s[s.len() - W..].try_into().unwrap_or([0; W]);
+        (head, tail)
+    }
+    match n {
+        0 => true,
+        1 => a[0] == b[0],
+        2..=3 => ends::<2>(a) == ends::<2>(b),
+        4..=7 => ends::<4>(a) == ends::<4>(b),
+        8..=16 => ends::<8>(a) == ends::<8>(b),
+        _ => a == b,
+    }
 }
 
 /// Bytes that end or interrupt a run of plain string bytes (control bytes were ruled out
@@ -848,6 +856,20 @@ fn unescape(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_compares_every_byte_of_every_length() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            assert!(same(&a, &a.clone()));
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 1;
+                assert!(!same(&a, &b), "{n} {at}");
+            }
+            assert!(!same(&a, &[a.as_slice(), b"x"].concat()));
+        }
+    }
 
     #[test]
     fn control_bytes_are_found_anywhere() {
