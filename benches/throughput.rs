@@ -1,8 +1,9 @@
 //! Throughput benchmarks (criterion, bytes per second).
 //!
 //! - `extract/*`: one line at a time, per line shape, for the fast path (with its fallback),
-//!   the exact path (serde_json), and simd-json's tape with reused buffers (a parser we could
-//!   build the fast path on, measured here so the choice stays informed).
+//!   each of its two walks alone (`indexed`: over the SIMD structural index; `scanned`: byte
+//!   by byte), the exact path (serde_json), and simd-json's tape with reused buffers (a
+//!   parser we could build the fast path on, measured here so the choice stays informed).
 //! - `scan/*`: the whole batch pipeline (read, split, extract, aggregate, merge) on a
 //!   generated log file, with 1 and 2 threads and the default report (1 m buckets).
 //!

@@ -1,6 +1,10 @@
-//! The fast extractor: one validating pass over the line's bytes that finds `Response`,
+//! The fast extractor: one validating walk over the line's JSON that finds `Response`,
 //! `Error`, `Code`, `Message`, `RequestId` and the envelope fields, borrowing them from the
 //! line.
+//!
+//! The walk moves with a `Cursor`: over the structural index `index` builds (token to token;
+//! most lines), or byte by byte with `Parser` (lines with a backslash or a control byte,
+//! which the index declines). The capture logic is written once, against the trait.
 //!
 //! It validates the whole JSON structure (strings, escapes, numbers, literals, nesting), not
 //! just the keys it looks for, because a line cut after a `}` must still count as malformed.

@@ -1,9 +1,10 @@
 //! Record extraction: one line of log → what it is (SPEC §1).
 //!
 //! `Extractor::classify` is the entry point. It splits off the text before the JSON and
-//! hands the JSON to the fast extractor (`fast`, one validating byte scan that borrows from
-//! the line); whatever the fast path is unsure of goes to the exact extractor (`exact`,
-//! serde_json), which defines the meaning of every line. The two are tested to agree.
+//! hands the JSON to the fast extractor (`fast`: a validating walk over the structural index
+//! `index` builds with SIMD, or byte by byte for lines with escapes; it borrows from the
+//! line); whatever the fast path is unsure of goes to the exact extractor (`exact`,
+//! serde_json), which defines the meaning of every line. They are tested to agree.
 
 mod fast;
 mod index;
