@@ -151,6 +151,11 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
+/// The longest JSON text this stage takes: its scratch space is four bytes per byte of the
+/// longest line it has seen, so a 16 MiB line would cost 64 MiB per worker. Longer lines
+/// (rare: API responses in logs reach tens of KB) take the byte-by-byte walk.
+pub(super) const MAX_INDEXED: usize = 256 << 10;
+
 /// Which instructions `index` classifies with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Simd {
@@ -179,7 +184,7 @@ impl Simd {
 /// `None` when this stage declines the line (see the module comment). `tokens` is scratch
 /// space: it grows to the line's length and keeps garbage past the count returned.
 pub(super) fn index(text: &[u8], tokens: &mut Vec<u32>, simd: Simd) -> Option<usize> {
-    if text.len() > u32::MAX as usize - 64 {
+    if text.len() > MAX_INDEXED {
         return None;
     }
     // A token per byte at most, and room for `flatten`'s writes past the last one.
@@ -473,6 +478,16 @@ mod tests {
         let found: String = at.iter().map(|&i| bytes[i as usize] as char).collect();
         assert_eq!(found, r#"{"":"","":-}"#);
         assert_eq!(tokens(r#"{"a":"b"x}"#).unwrap().len(), 8);
+    }
+
+    #[test]
+    fn long_lines_are_declined_and_scratch_stays_small() {
+        let mut at = Vec::new();
+        let long = format!(r#"{{"a":"{}"}}"#, "x".repeat(MAX_INDEXED));
+        assert_eq!(index(long.as_bytes(), &mut at, Simd::detect()), None);
+        assert!(at.len() <= MAX_INDEXED + 64);
+        let fits = format!(r#"{{"a":"{}"}}"#, "x".repeat(MAX_INDEXED - 8));
+        assert_eq!(index(fits.as_bytes(), &mut at, Simd::detect()), Some(7));
     }
 
     #[test]
