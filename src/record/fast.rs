@@ -622,19 +622,16 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// After an item of an object or array: `,` means another follows (true), `close` ends
-    /// it (false), anything else is not JSON.
-    fn more(&mut self, close: u8) -> Option<bool> {
-        self.ws();
-        let c = self.peek()?;
-        self.i += 1;
-        if c == b',' {
-            self.ws();
-            Some(true)
-        } else if c == close {
-            Some(false)
-        } else {
-            None
+    /// Reads a number or a literal.
+    fn scalar(&mut self) -> Option<Raw> {
+        match self.peek()? {
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => {
+                let (a, z) = self.number()?;
+                Some(Raw::num(a as u32, z as u32))
+            }
         }
     }
 
@@ -668,6 +665,35 @@ pub(super) trait Cursor<'a>: Sized {
     ) -> Option<()>;
     /// Says whether only white space follows.
     fn finish(&mut self) -> bool;
+    /// Steps past the structural character at the cursor.
+    fn bump(&mut self);
+
+    /// After an item of an object or array: `,` means another follows (true), `close` ends
+    /// it (false), anything else is not JSON.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        let c = self.peek()?;
+        self.bump();
+        match c {
+            b',' => Some(true),
+            _ if c == close => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Reads an array (at `[`), validating its items.
+    fn array(&mut self, depth: usize) -> Option<()> {
+        self.bump();
+        if self.peek()? == b']' {
+            self.bump();
+            return Some(());
+        }
+        loop {
+            self.value(depth + 1)?;
+            if !self.more(b']')? {
+                return Some(());
+            }
+        }
+    }
 
     /// Reads a `Response` object.
     fn response(&mut self, depth: usize) -> Option<Response> {
@@ -739,6 +765,25 @@ impl<'a> Cursor<'a> for Parser<'a> {
         self.i == self.b.len()
     }
 
+    /// Also skips the white space after the character, and the caller has skipped what was
+    /// before it (values leave the cursor right after their last byte: `more` is reached
+    /// through `value`, so it skips first).
+    fn bump(&mut self) {
+        self.i += 1;
+        self.ws();
+    }
+
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        self.bump();
+        match c {
+            b',' => Some(true),
+            _ if c == close => Some(false),
+            _ => None,
+        }
+    }
+
     fn value(&mut self, depth: usize) -> Option<Raw> {
         if depth > MAX_DEPTH {
             return None;
@@ -753,27 +798,10 @@ impl<'a> Cursor<'a> for Parser<'a> {
                 Raw::OTHER
             }
             b'[' => {
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b']' {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.value(depth + 1)?;
-                        if !self.more(b']')? {
-                            break;
-                        }
-                    }
-                }
+                self.array(depth)?;
                 Raw::OTHER
             }
-            b't' => self.literal(b"true")?,
-            b'f' => self.literal(b"false")?,
-            b'n' => self.literal(b"null")?,
-            _ => {
-                let (a, b) = self.number()?;
-                Raw::num(a as u32, b as u32)
-            }
+            _ => self.scalar()?,
         })
     }
 
@@ -817,15 +845,7 @@ pub(super) fn scalar(b: &[u8], start: usize, end: usize) -> Option<Raw> {
         b: b.get(..end)?,
         i: start,
     };
-    let raw = match p.peek()? {
-        b't' => p.literal(b"true")?,
-        b'f' => p.literal(b"false")?,
-        b'n' => p.literal(b"null")?,
-        _ => {
-            let (a, z) = p.number()?;
-            Raw::num(a as u32, z as u32)
-        }
-    };
+    let raw = p.scalar()?;
     (p.i == end).then_some(raw)
 }
 

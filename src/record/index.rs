@@ -325,20 +325,6 @@ impl<'a, 't> Tokens<'a, 't> {
         self.k += 2;
         Some((open as u32 + 1, close as u32))
     }
-
-    /// After an item of an object or array: `,` means another follows (true), `close` ends
-    /// it (false), anything else is not JSON.
-    fn more(&mut self, close: u8) -> Option<bool> {
-        let c = self.peek()?;
-        self.k += 1;
-        if c == b',' {
-            Some(true)
-        } else if c == close {
-            Some(false)
-        } else {
-            None
-        }
-    }
 }
 
 impl<'a> Cursor<'a> for Tokens<'a, '_> {
@@ -352,6 +338,10 @@ impl<'a> Cursor<'a> for Tokens<'a, '_> {
 
     fn finish(&mut self) -> bool {
         self.k == self.at.len()
+    }
+
+    fn bump(&mut self) {
+        self.k += 1;
     }
 
     fn value(&mut self, depth: usize) -> Option<Raw> {
@@ -368,17 +358,7 @@ impl<'a> Cursor<'a> for Tokens<'a, '_> {
                 Raw::OTHER
             }
             b'[' => {
-                self.k += 1;
-                if self.peek()? == b']' {
-                    self.k += 1;
-                } else {
-                    loop {
-                        self.value(depth + 1)?;
-                        if !self.more(b']')? {
-                            break;
-                        }
-                    }
-                }
+                self.array(depth)?;
                 Raw::OTHER
             }
             b'}' | b']' | b':' | b',' => return None,
