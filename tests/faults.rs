@@ -271,6 +271,41 @@ fn a_line_of_64_mib_is_too_long_and_memory_stays_bounded() {
     }
 }
 
+/// Valid lines of 12 MiB (under `--max-line`) are parsed, and the parser's scratch space
+/// does not grow with them (the structural index once took 4 bytes per byte of the longest
+/// line: 128 MB peak here).
+#[test]
+fn valid_lines_of_12_mib_are_counted_and_memory_stays_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.jsonl");
+    let line = format!(
+        "{{\"Response\":{{\"Error\":{{\"Code\":\"Big\",\"Message\":\"{}\"}}}}}}\n",
+        "a".repeat(12 << 20)
+    );
+    std::fs::write(&big, line.repeat(2)).unwrap();
+    let time = std::path::Path::new("/usr/bin/time");
+    let mut cmd = if time.exists() {
+        let mut c = Command::new(time);
+        c.args(["-f", "maxrss=%M"])
+            .arg(assert_cmd::cargo::cargo_bin("errstat"));
+        c
+    } else {
+        Command::new(assert_cmd::cargo::cargo_bin("errstat"))
+    };
+    let out = cmd
+        .args(["--format", "json", "--threads", "2", big.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["totals"]["errors"], 2);
+    assert_eq!(report["totals"]["malformed"], 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if let Some(kb) = stderr.lines().find_map(|l| l.strip_prefix("maxrss=")) {
+        let mb = kb.trim().parse::<u64>().unwrap() / 1024;
+        assert!(mb < 80, "peak RSS {mb} MB for two 12 MiB lines");
+    }
+}
+
 #[test]
 fn bad_lines_ledger_lists_every_malformed_line_in_order() {
     let dir = tempfile::tempdir().unwrap();
