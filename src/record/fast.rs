@@ -140,14 +140,26 @@ pub enum Path {
     Scanned,
 }
 
+/// A top-level key errstat looks for.
+#[derive(Debug, Clone)]
+struct RoleKey {
+    key: Box<[u8]>,
+    role: Role,
+    /// Its bit in `Fast::seen_roles`.
+    bit: u32,
+}
+
 /// The fast extractor with its scratch space; one per worker.
 #[derive(Debug)]
 pub struct Fast {
     /// Top-level keys errstat looks for, in `ROLE_BUCKETS` buckets by `bucket_of`: one
-    /// or two comparisons per key instead of a scan or a full hash.
-    roles: Vec<Vec<(Box<[u8]>, Role)>>,
+    /// or two comparisons per key instead of a scan or a full hash. Each has a bit (its
+    /// number in `seen_roles`).
+    roles: Vec<Vec<RoleKey>>,
     enabled: bool,
-    /// The top-level keys seen in this line, as ranges of the text.
+    /// The keys with a role seen in this line, one bit each.
+    seen_roles: u64,
+    /// The other top-level keys seen in this line, as ranges of the text.
     seen: Vec<(u32, u32)>,
     /// The structural index of the current line (`index::index`).
     tokens: Vec<u32>,
@@ -193,16 +205,24 @@ impl Fast {
             roles.insert(key, Role::Audit(i, field));
         }
         roles.insert("Response", Role::Response);
-        let mut buckets: Vec<Vec<(Box<[u8]>, Role)>> = vec![Vec::new(); ROLE_BUCKETS];
+        let mut buckets: Vec<Vec<RoleKey>> = vec![Vec::new(); ROLE_BUCKETS];
         let mut sorted: Vec<(&str, Role)> = roles.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
-        for (k, r) in sorted {
-            buckets[bucket_of(k.as_bytes())].push((k.as_bytes().into(), r));
+        // At most 5 lists of MAX_KEYS, the audit keys and `Response` when enabled: fewer
+        // than the 64 bits of `seen_roles`.
+        let enabled = enabled && sorted.len() <= 64;
+        for (bit, (k, r)) in (0..).zip(sorted) {
+            buckets[bucket_of(k.as_bytes())].push(RoleKey {
+                key: k.as_bytes().into(),
+                role: r,
+                bit,
+            });
         }
         let roles = buckets;
         Fast {
             roles,
             enabled,
+            seen_roles: 0,
             seen: Vec::with_capacity(16),
             tokens: Vec::new(),
             simd: index::Simd::detect(),
@@ -282,6 +302,7 @@ impl Fast {
         text: &'a str,
         prefix: &[u8],
     ) -> Option<Line<'a>> {
+        self.seen_roles = 0;
         self.seen.clear();
         self.response = None;
         self.envelope = None;
@@ -298,21 +319,30 @@ impl Fast {
     fn top<'a, C: Cursor<'a>>(&mut self, p: &mut C) -> Option<()> {
         let b = p.text();
         p.object(0, |p, key| {
-            // Any repeated top-level key could change which member is the envelope.
-            let start = key.as_ptr() as usize - b.as_ptr() as usize;
-            let repeated = self
-                .seen
-                .iter()
-                .any(|&(s, n)| same(&b[s as usize..s as usize + n as usize], key));
-            if repeated {
-                return None;
-            }
-            self.seen.push((start as u32, key.len() as u32));
+            // Any repeated top-level key could change which member is the envelope, or
+            // which value a field takes: the exact path's. Keys with a role are told apart
+            // by their bit, the others by comparing with the others before them.
             let role = self.roles[bucket_of(key)]
                 .iter()
-                .find(|(k, _)| same(k, key))
-                .map(|(_, r)| *r);
-            match role {
+                .find(|r| same(&r.key, key))
+                .map(|r| (r.role, 1u64 << r.bit));
+            if let Some((_, bit)) = role {
+                if self.seen_roles & bit != 0 {
+                    return None;
+                }
+                self.seen_roles |= bit;
+            } else {
+                let repeated = self
+                    .seen
+                    .iter()
+                    .any(|&(s, n)| same(&b[s as usize..s as usize + n as usize], key));
+                if repeated {
+                    return None;
+                }
+                let start = key.as_ptr() as usize - b.as_ptr() as usize;
+                self.seen.push((start as u32, key.len() as u32));
+            }
+            match role.map(|(r, _)| r) {
                 Some(Role::Response) => {
                     self.response = Some(if p.peek()? == b'{' {
                         Some(p.response(1)?)
