@@ -217,6 +217,26 @@ fn output_to_a_full_disk_or_an_unwritable_path() {
     );
 }
 
+/// Runs errstat with `args`, and its peak RSS in MB where GNU time is there to measure it.
+fn run_with_peak_rss(args: &[&str]) -> (std::process::Output, Option<u64>) {
+    let time = std::path::Path::new("/usr/bin/time");
+    let mut cmd = if time.exists() {
+        let mut c = Command::new(time);
+        c.args(["-f", "maxrss=%M"])
+            .arg(assert_cmd::cargo::cargo_bin("errstat"));
+        c
+    } else {
+        Command::new(assert_cmd::cargo::cargo_bin("errstat"))
+    };
+    let out = cmd.args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let peak_mb = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("maxrss="))
+        .map(|kb| kb.trim().parse::<u64>().unwrap() / 1024);
+    (out, peak_mb)
+}
+
 #[test]
 fn a_line_of_64_mib_is_too_long_and_memory_stays_bounded() {
     let dir = tempfile::tempdir().unwrap();
@@ -231,26 +251,14 @@ fn a_line_of_64_mib_is_too_long_and_memory_stays_bounded() {
     f.write_all(b"\"}\n{\"Response\":{\"Error\":{\"Code\":\"After\"}}}\n")
         .unwrap();
     drop(f);
-    let time = std::path::Path::new("/usr/bin/time");
     for threads in ["1", "2"] {
-        let mut cmd = if time.exists() {
-            let mut c = Command::new(time);
-            c.args(["-f", "maxrss=%M"])
-                .arg(assert_cmd::cargo::cargo_bin("errstat"));
-            c
-        } else {
-            Command::new(assert_cmd::cargo::cargo_bin("errstat"))
-        };
-        let out = cmd
-            .args([
-                "--format",
-                "json",
-                "--threads",
-                threads,
-                big.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
+        let (out, peak_mb) = run_with_peak_rss(&[
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            big.to_str().unwrap(),
+        ]);
         assert!(
             !out.stdout.is_empty(),
             "{}",
@@ -262,9 +270,7 @@ fn a_line_of_64_mib_is_too_long_and_memory_stays_bounded() {
         assert_eq!(report["totals"]["errors"], 2);
         assert_eq!(report["malformed_samples"][0]["line"], 2);
         assert_eq!(report["malformed_samples"][0]["reason"], "too long");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if let Some(kb) = stderr.lines().find_map(|l| l.strip_prefix("maxrss=")) {
-            let mb = kb.trim().parse::<u64>().unwrap() / 1024;
+        if let Some(mb) = peak_mb {
             // The 64 MiB line is dropped while read: at most --max-line (16 MiB) is held.
             assert!(mb < 60, "peak RSS {mb} MB for a 64 MiB line");
         }
@@ -283,25 +289,12 @@ fn valid_lines_of_12_mib_are_counted_and_memory_stays_bounded() {
         "a".repeat(12 << 20)
     );
     std::fs::write(&big, line.repeat(2)).unwrap();
-    let time = std::path::Path::new("/usr/bin/time");
-    let mut cmd = if time.exists() {
-        let mut c = Command::new(time);
-        c.args(["-f", "maxrss=%M"])
-            .arg(assert_cmd::cargo::cargo_bin("errstat"));
-        c
-    } else {
-        Command::new(assert_cmd::cargo::cargo_bin("errstat"))
-    };
-    let out = cmd
-        .args(["--format", "json", "--threads", "2", big.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let (out, peak_mb) =
+        run_with_peak_rss(&["--format", "json", "--threads", "2", big.to_str().unwrap()]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["totals"]["errors"], 2);
     assert_eq!(report["totals"]["malformed"], 0);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if let Some(kb) = stderr.lines().find_map(|l| l.strip_prefix("maxrss=")) {
-        let mb = kb.trim().parse::<u64>().unwrap() / 1024;
+    if let Some(mb) = peak_mb {
         assert!(mb < 80, "peak RSS {mb} MB for two 12 MiB lines");
     }
 }

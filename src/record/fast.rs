@@ -686,21 +686,48 @@ pub(super) trait Cursor<'a>: Sized {
     fn peek(&self) -> Option<u8>;
     /// Reads any value, validating it.
     fn value(&mut self, depth: usize) -> Option<Raw>;
-    /// Reads an object (at `{`), calling `member` at each value with the key's bytes.
-    /// Keys with escapes go to the exact path: they might spell a key errstat looks for.
-    fn object(
-        &mut self,
-        depth: usize,
-        member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()>;
     /// Says whether only white space follows.
     fn finish(&mut self) -> bool;
     /// Steps past the structural character at the cursor.
     fn bump(&mut self);
+    /// Reads an object key (at its opening quote). Keys with escapes go to the exact path:
+    /// they might spell a key errstat looks for.
+    fn key(&mut self) -> Option<&'a [u8]>;
+    /// Skips white space after a value, where a cursor can stand on it.
+    fn skip_space(&mut self) {}
+
+    /// Reads an object (at `{`), calling `member` at each value with the key's bytes.
+    fn object(
+        &mut self,
+        depth: usize,
+        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
+        if depth > MAX_DEPTH || self.peek()? != b'{' {
+            return None;
+        }
+        self.bump();
+        if self.peek()? == b'}' {
+            self.bump();
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            self.skip_space();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.bump();
+            member(self, key)?;
+            if !self.more(b'}')? {
+                return Some(());
+            }
+        }
+    }
 
     /// After an item of an object or array: `,` means another follows (true), `close` ends
     /// it (false), anything else is not JSON.
     fn more(&mut self, close: u8) -> Option<bool> {
+        self.skip_space();
         let c = self.peek()?;
         self.bump();
         match c {
@@ -795,23 +822,20 @@ impl<'a> Cursor<'a> for Parser<'a> {
         self.i == self.b.len()
     }
 
-    /// Also skips the white space after the character, and the caller has skipped what was
-    /// before it (values leave the cursor right after their last byte: `more` is reached
-    /// through `value`, so it skips first).
+    /// Also skips the white space after the character (values leave the cursor right after
+    /// their last byte, so `more` skips what is before it).
     fn bump(&mut self) {
         self.i += 1;
         self.ws();
     }
 
-    fn more(&mut self, close: u8) -> Option<bool> {
+    fn skip_space(&mut self) {
         self.ws();
-        let c = self.peek()?;
-        self.bump();
-        match c {
-            b',' => Some(true),
-            _ if c == close => Some(false),
-            _ => None,
-        }
+    }
+
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let (a, b, escaped) = self.string()?;
+        (!escaped).then(|| &self.b[a..b])
     }
 
     fn value(&mut self, depth: usize) -> Option<Raw> {
@@ -833,38 +857,6 @@ impl<'a> Cursor<'a> for Parser<'a> {
             }
             _ => self.scalar()?,
         })
-    }
-
-    fn object(
-        &mut self,
-        depth: usize,
-        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
-        if depth > MAX_DEPTH || self.peek()? != b'{' {
-            return None;
-        }
-        self.i += 1;
-        self.ws();
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(());
-        }
-        loop {
-            let (a, b, escaped) = self.string()?;
-            if escaped {
-                return None;
-            }
-            self.ws();
-            if self.peek()? != b':' {
-                return None;
-            }
-            self.i += 1;
-            self.ws();
-            member(self, &self.b[a..b])?;
-            if !self.more(b'}')? {
-                return Some(());
-            }
-        }
     }
 }
 

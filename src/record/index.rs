@@ -344,6 +344,11 @@ impl<'a> Cursor<'a> for Tokens<'a, '_> {
         self.k += 1;
     }
 
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let (a, z) = self.string()?;
+        Some(&self.b[a as usize..z as usize])
+    }
+
     fn value(&mut self, depth: usize) -> Option<Raw> {
         if depth > MAX_DEPTH {
             return None;
@@ -373,32 +378,6 @@ impl<'a> Cursor<'a> for Tokens<'a, '_> {
                 scalar(self.b, start, end)?
             }
         })
-    }
-
-    fn object(
-        &mut self,
-        depth: usize,
-        mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
-        if depth > MAX_DEPTH || self.peek()? != b'{' {
-            return None;
-        }
-        self.k += 1;
-        if self.peek()? == b'}' {
-            self.k += 1;
-            return Some(());
-        }
-        loop {
-            let (a, z) = self.string()?;
-            if self.peek()? != b':' {
-                return None;
-            }
-            self.k += 1;
-            member(self, &self.b[a as usize..z as usize])?;
-            if !self.more(b'}')? {
-                return Some(());
-            }
-        }
     }
 }
 
