@@ -684,8 +684,10 @@ pub(super) trait Cursor<'a>: Sized {
     fn text(&self) -> &'a [u8];
     /// The first byte of the next value or structural character.
     fn peek(&self) -> Option<u8>;
-    /// Reads any value, validating it.
-    fn value(&mut self, depth: usize) -> Option<Raw>;
+    /// Reads a string (at its opening quote).
+    fn string_value(&mut self) -> Option<Raw>;
+    /// Reads a number or a literal.
+    fn scalar_value(&mut self) -> Option<Raw>;
     /// Says whether only white space follows.
     fn finish(&mut self) -> bool;
     /// Steps past the structural character at the cursor.
@@ -695,6 +697,25 @@ pub(super) trait Cursor<'a>: Sized {
     fn key(&mut self) -> Option<&'a [u8]>;
     /// Skips white space after a value, where a cursor can stand on it.
     fn skip_space(&mut self) {}
+
+    /// Reads any value, validating it.
+    fn value(&mut self, depth: usize) -> Option<Raw> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string_value(),
+            b'{' => {
+                self.object(depth, |p, _| p.value(depth + 1).map(drop))?;
+                Some(Raw::OTHER)
+            }
+            b'[' => {
+                self.array(depth)?;
+                Some(Raw::OTHER)
+            }
+            _ => self.scalar_value(),
+        }
+    }
 
     /// Reads an object (at `{`), calling `member` at each value with the key's bytes.
     fn object(
@@ -838,25 +859,13 @@ impl<'a> Cursor<'a> for Parser<'a> {
         (!escaped).then(|| &self.b[a..b])
     }
 
-    fn value(&mut self, depth: usize) -> Option<Raw> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        Some(match self.peek()? {
-            b'"' => {
-                let (a, b, escaped) = self.string()?;
-                Raw::str(a as u32, b as u32, escaped)
-            }
-            b'{' => {
-                self.object(depth, |p, _| p.value(depth + 1).map(drop))?;
-                Raw::OTHER
-            }
-            b'[' => {
-                self.array(depth)?;
-                Raw::OTHER
-            }
-            _ => self.scalar()?,
-        })
+    fn string_value(&mut self) -> Option<Raw> {
+        let (a, b, escaped) = self.string()?;
+        Some(Raw::str(a as u32, b as u32, escaped))
+    }
+
+    fn scalar_value(&mut self) -> Option<Raw> {
+        self.scalar()
     }
 }
 

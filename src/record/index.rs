@@ -15,7 +15,7 @@
 //! still open at the end. White space outside strings is a space; anything else outside
 //! strings that is not structural is read as a scalar and validated as one.
 
-use super::fast::{Cursor, MAX_DEPTH, Raw, scalar};
+use super::fast::{Cursor, Raw, scalar};
 
 /// Where the bytes of one 64-byte block are, one bit per byte.
 #[derive(Debug, Default, PartialEq, Eq, Clone, Copy)]
@@ -349,35 +349,21 @@ impl<'a> Cursor<'a> for Tokens<'a, '_> {
         Some(&self.b[a as usize..z as usize])
     }
 
-    fn value(&mut self, depth: usize) -> Option<Raw> {
-        if depth > MAX_DEPTH {
-            return None;
+    fn string_value(&mut self) -> Option<Raw> {
+        let (a, z) = self.string()?;
+        Some(Raw::str(a, z, false))
+    }
+
+    /// A scalar runs up to the next token, less the spaces before it (a structural
+    /// character where a value belongs fails here too).
+    fn scalar_value(&mut self) -> Option<Raw> {
+        let start = self.offset(self.k)?;
+        let mut end = self.offset(self.k + 1).unwrap_or(self.b.len());
+        while end > start && self.b[end - 1] == b' ' {
+            end -= 1;
         }
-        Some(match self.peek()? {
-            b'"' => {
-                let (a, z) = self.string()?;
-                Raw::str(a, z, false)
-            }
-            b'{' => {
-                self.object(depth, |p, _| p.value(depth + 1).map(drop))?;
-                Raw::OTHER
-            }
-            b'[' => {
-                self.array(depth)?;
-                Raw::OTHER
-            }
-            b'}' | b']' | b':' | b',' => return None,
-            _ => {
-                // A scalar: up to the next token, less the spaces before it.
-                let start = self.offset(self.k)?;
-                let mut end = self.offset(self.k + 1).unwrap_or(self.b.len());
-                while end > start && self.b[end - 1] == b' ' {
-                    end -= 1;
-                }
-                self.k += 1;
-                scalar(self.b, start, end)?
-            }
-        })
+        self.k += 1;
+        scalar(self.b, start, end)
     }
 }
 
