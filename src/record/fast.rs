@@ -131,14 +131,21 @@ const SERVICE: usize = 2;
 const REGION: usize = 3;
 const LATENCY: usize = 4;
 
-/// Which of the fast path's two walks to take (for the differential tests).
+/// Which of the fast path's walks to take (the differential tests try each alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Path {
-    /// Over the structural index (`index`): lines without backslashes or control bytes.
+    /// Over the structural index where it takes the line, else byte by byte (what
+    /// `Extractor::classify` does).
+    Any,
+    /// Over the structural index (`index`) only: lines without backslashes or control
+    /// bytes, up to `index::MAX_INDEXED` bytes.
     Indexed,
     /// Byte by byte: any line.
     Scanned,
 }
+
+/// The structural index declined a line (`index::index`).
+struct Declined;
 
 /// A top-level key errstat looks for.
 #[derive(Debug, Clone)]
@@ -236,19 +243,11 @@ impl Fast {
 
     /// Classifies the JSON part of a line, or returns `None` when unsure.
     pub fn extract<'a>(&mut self, prefix: &[u8], json: &'a [u8]) -> Option<Line<'a>> {
-        let text = self.admit(json)?;
-        let mut tokens = std::mem::take(&mut self.tokens);
-        let line = if let Some(n) = index::index(json, &mut tokens, self.simd) {
-            self.walk(&mut index::Tokens::new(json, &tokens[..n]), text, prefix)
-        } else {
-            self.scan(text, prefix)
-        };
-        self.tokens = tokens;
-        line
+        self.extract_by(Path::Any, prefix, json)
     }
 
-    /// Classifies the JSON part of a line along one path only (for the differential tests):
-    /// `None` where that path would not answer.
+    /// Classifies the JSON part of a line along `path`: `None` where that path would not
+    /// answer.
     pub fn extract_by<'a>(
         &mut self,
         path: Path,
@@ -256,19 +255,26 @@ impl Fast {
         json: &'a [u8],
     ) -> Option<Line<'a>> {
         let text = self.admit(json)?;
-        match path {
-            Path::Indexed => {
-                let mut tokens = std::mem::take(&mut self.tokens);
-                let line = if let Some(n) = index::index(json, &mut tokens, self.simd) {
-                    self.walk(&mut index::Tokens::new(json, &tokens[..n]), text, prefix)
-                } else {
-                    None
-                };
-                self.tokens = tokens;
-                line
+        if path != Path::Scanned {
+            match self.indexed(text, prefix) {
+                Ok(line) => return line,
+                Err(Declined) if path == Path::Indexed => return None,
+                Err(Declined) => {}
             }
-            Path::Scanned => self.scan(text, prefix),
         }
+        self.scan(text, prefix)
+    }
+
+    /// Walks the line over its structural index; `Err` when the index declines the line.
+    fn indexed<'a>(&mut self, text: &'a str, prefix: &[u8]) -> Result<Option<Line<'a>>, Declined> {
+        let json = text.as_bytes();
+        // Taken out for the walk, which borrows it while `self` records what it finds.
+        let mut tokens = std::mem::take(&mut self.tokens);
+        let line = index::index(json, &mut tokens, self.simd)
+            .map(|n| self.walk(&mut index::Tokens::new(json, &tokens[..n]), text, prefix))
+            .ok_or(Declined);
+        self.tokens = tokens;
+        line
     }
 
     /// Walks the line byte by byte (lines the index declines).
@@ -285,8 +291,8 @@ impl Fast {
         self.walk(&mut parser, text, prefix)
     }
 
-    /// Checks what both paths rely on: the fast path is on, the text fits `u32` offsets
-    /// and is UTF-8.
+    /// Checks what both walks rely on: the fast path is on, the text's offsets fit a `Raw`
+    /// (`MAX_TEXT`) and it is UTF-8.
     fn admit<'a>(&self, json: &'a [u8]) -> Option<&'a str> {
         if !self.enabled || json.len() > MAX_TEXT {
             return None;

@@ -177,20 +177,11 @@ impl Extractor {
         }
     }
 
-    /// Classifies with one of the fast path's walks alone; `None` where it would hand over
+    /// Classifies with the fast path alone, along `path`; `None` where it would hand over
     /// (for tests).
     pub fn fast_by<'a>(&mut self, path: Path, line: &'a [u8]) -> Option<Line<'a>> {
         match split_line(line) {
             Parts::Json { prefix, json } => self.fast.extract_by(path, prefix, json),
-            Parts::Blank => Some(Line::Blank),
-            Parts::Text => Some(Line::Skipped),
-        }
-    }
-
-    /// Classifies with the fast path alone; `None` where it would hand over (for tests).
-    pub fn fast_only<'a>(&mut self, line: &'a [u8]) -> Option<Line<'a>> {
-        match split_line(line) {
-            Parts::Json { prefix, json } => self.fast.extract(prefix, json),
             Parts::Blank => Some(Line::Blank),
             Parts::Text => Some(Line::Skipped),
         }
