@@ -147,6 +147,12 @@ pub enum Path {
 /// The structural index declined a line (`index::index`).
 struct Declined;
 
+/// The most keys with a role when the fast path is on: 5 lists of `MAX_KEYS`, the audit
+/// keys and `Response`. Each has a bit in `Fast::seen_roles`, and each field slot one in
+/// `Fast::filled`.
+const ROLES_MAX: usize = 5 * MAX_KEYS + AUDIT_KEYS.len() + 1;
+const _: () = assert!(ROLES_MAX <= 64);
+
 /// A top-level key errstat looks for.
 #[derive(Debug, Clone)]
 struct RoleKey {
@@ -215,9 +221,7 @@ impl Fast {
         let mut buckets: Vec<Vec<RoleKey>> = vec![Vec::new(); ROLE_BUCKETS];
         let mut sorted: Vec<(&str, Role)> = roles.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(b.0));
-        // At most 5 lists of MAX_KEYS, the audit keys and `Response` when enabled: fewer
-        // than the 64 bits of `seen_roles`.
-        let enabled = enabled && sorted.len() <= 64;
+        // When enabled, at most `ROLES_MAX` keys: each has a bit in `seen_roles`.
         for (bit, (k, r)) in (0..).zip(sorted) {
             buckets[bucket_of(k.as_bytes())].push(RoleKey {
                 key: k.as_bytes().into(),
