@@ -406,6 +406,8 @@ pub fn scan_chunk_with(
     let mut flow = ControlFlow::Continue(());
     let mut lines = 0u64;
     let mut start = 0;
+    // Each line's record is built in this one slot.
+    let mut slot = Line::Blank;
     while start < data.len() {
         if chunk.offset + (skipped + start) as u64 >= limit {
             flow = ControlFlow::Break(());
@@ -413,7 +415,7 @@ pub fn scan_chunk_with(
         }
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         let line = &data[start..end];
-        scan_line(line, pos(lines), scan, extractor, stats, sink);
+        scan_line(line, pos(lines), scan, extractor, stats, sink, &mut slot);
         lines += 1;
         start = end + 1;
     }
@@ -421,31 +423,33 @@ pub fn scan_chunk_with(
     flow
 }
 
-/// Folds one line (without its `\n`) into `stats`.
-fn scan_line(
-    line: &[u8],
+/// Folds one line (without its `\n`) into `stats`, classifying it in `slot`.
+fn scan_line<'a>(
+    line: &'a [u8],
     pos: Pos,
     scan: &Scan,
     extractor: &mut Extractor,
     stats: &mut Stats,
     sink: &mut impl Sink,
+    slot: &mut Line<'a>,
 ) {
     if line.len() > scan.max_line {
         stats.add_malformed(pos, Malformed::TooLong);
         sink.malformed(pos, Malformed::TooLong, line);
         return;
     }
-    match extractor.classify(line, &scan.keys) {
+    extractor.classify_into(line, &scan.keys, slot);
+    match slot {
         Line::Blank => stats.totals.blank += 1,
         Line::Skipped => stats.totals.skipped += 1,
         Line::Malformed(why) => {
-            stats.add_malformed(pos, why);
-            sink.malformed(pos, why, line);
+            stats.add_malformed(pos, *why);
+            sink.malformed(pos, *why, line);
         }
-        Line::Response(mut r) if scan.filter.keeps(&r) => {
+        Line::Response(r) if scan.filter.keeps(r) => {
             r.time = r.time.or_else(|| sink.arrival());
-            stats.add_response(pos, &r);
-            sink.response(&r);
+            stats.add_response(pos, r);
+            sink.response(r);
         }
         Line::Response(_) => stats.totals.filtered += 1,
     }

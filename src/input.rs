@@ -232,8 +232,9 @@ const TAIL_READ: usize = 64 << 10;
 pub struct Chunk {
     /// Byte offset of the chunk's first line in its (decoded) source.
     pub offset: u64,
-    /// The buffer; its first `len` bytes are the chunk.
+    /// The buffer; `len` bytes of it from `start` on are the chunk.
     pub data: Vec<u8>,
+    pub start: usize,
     pub len: usize,
     /// The chunk is one line longer than `max_line`, dropped while read; `data` holds
     /// its first bytes only.
@@ -243,27 +244,39 @@ pub struct Chunk {
 impl Chunk {
     /// Whole lines, each ending in `\n` except perhaps the source's last.
     pub fn bytes(&self) -> &[u8] {
-        &self.data[..self.len]
+        &self.data[self.start..self.start + self.len]
     }
 }
 
 /// A read buffer whose memory stays initialised between uses (`data.len()` only grows), so
-/// refilling it never zeroes memory again; `filled` bytes of it hold data.
+/// refilling it never zeroes memory again; `data[start..filled]` holds data.
 #[derive(Default)]
 struct Buf {
     data: Vec<u8>,
+    start: usize,
     filled: usize,
 }
 
 impl Buf {
     fn bytes(&self) -> &[u8] {
-        &self.data[..self.filled]
+        &self.data[self.start..self.filled]
     }
 
-    /// Drops the first `n` bytes.
+    /// How many bytes it holds.
+    fn len(&self) -> usize {
+        self.filled - self.start
+    }
+
+    /// Drops the first `n` bytes (without moving the others: a range's partial first line
+    /// is dropped this way, and moving the ~1 MiB after it cost as much as reading it).
     fn consume(&mut self, n: usize) {
-        self.data.copy_within(n..self.filled, 0);
-        self.filled -= n;
+        self.start += n;
+    }
+
+    /// Empties it.
+    fn clear(&mut self) {
+        self.start = 0;
+        self.filled = 0;
     }
 
     /// Replaces the contents with `bytes`.
@@ -272,11 +285,13 @@ impl Buf {
             self.data.resize(bytes.len(), 0);
         }
         self.data[..bytes.len()].copy_from_slice(bytes);
+        self.start = 0;
         self.filled = bytes.len();
     }
 
     /// Reads until `want` bytes are held or the reader ends; returns whether it ended.
     fn fill(&mut self, r: &mut impl Read, want: usize) -> io::Result<bool> {
+        let want = self.start + want;
         if self.data.len() < want {
             self.data.resize(want, 0);
         }
@@ -328,12 +343,12 @@ impl Chunker {
     ) -> io::Result<()> {
         let mut buf = Buf {
             data: self.pool.pop().unwrap_or_default(),
-            filled: 0,
+            ..Buf::default()
         };
         // The buffer of the chunk handed out last.
         let mut spare = Buf {
             data: self.pool.pop().unwrap_or_default(),
-            filled: 0,
+            ..Buf::default()
         };
         let result = self.cut(r, offset, skip_partial, limit, f, &mut buf, &mut spare);
         self.pool
@@ -357,22 +372,23 @@ impl Chunker {
         let mut dropping: Option<Option<u64>> = skip_partial.then_some(None);
         let mut long_head: Vec<u8> = Vec::new();
         loop {
-            let end = offset + buf.filled as u64;
+            let end = offset + buf.len() as u64;
             let step = if end < limit {
                 (limit - end).min(self.chunk_size as u64) as usize
             } else {
                 TAIL_READ.min(self.chunk_size)
             };
-            let eof = match buf.fill(&mut r, buf.filled + step) {
+            let eof = match buf.fill(&mut r, buf.len() + step) {
                 Ok(eof) => eof,
                 Err(e) => {
                     // Keep what was read: hand out its whole lines, then say where it stopped.
-                    let at = offset + buf.filled as u64;
+                    let at = offset + buf.len() as u64;
                     if dropping.is_none()
                         && let Some(i) = memchr::memrchr(b'\n', buf.bytes())
                     {
                         let mut chunk = Chunk {
                             offset,
+                            start: buf.start,
                             len: i + 1,
                             data: std::mem::take(&mut buf.data),
                             too_long: false,
@@ -387,8 +403,8 @@ impl Chunker {
             if let Some(started) = dropping {
                 match memchr::memchr(b'\n', buf.bytes()) {
                     None => {
-                        offset += buf.filled as u64;
-                        buf.filled = 0;
+                        offset += buf.len() as u64;
+                        buf.clear();
                         if eof {
                             if let Some(at) = started {
                                 let _ = f(&mut too_long(at, &long_head));
@@ -413,10 +429,11 @@ impl Chunker {
                 }
             }
             if eof {
-                if buf.filled > 0 {
+                if buf.len() > 0 {
                     let mut chunk = Chunk {
                         offset,
-                        len: buf.filled,
+                        start: buf.start,
+                        len: buf.len(),
                         data: std::mem::take(&mut buf.data),
                         too_long: false,
                     };
@@ -430,9 +447,11 @@ impl Chunker {
                     let mut next = std::mem::take(spare);
                     next.set(&buf.bytes()[i + 1..]);
                     let len = i + 1;
+                    let start = buf.start;
                     let mut chunk = Chunk {
                         offset,
                         data: std::mem::replace(buf, next).data,
+                        start,
                         len,
                         too_long: false,
                     };
@@ -440,18 +459,18 @@ impl Chunker {
                     let flow = f(&mut chunk);
                     *spare = Buf {
                         data: chunk.data,
-                        filled: 0,
+                        ..Buf::default()
                     };
                     if flow.is_break() || offset >= limit {
                         return Ok(());
                     }
                 }
-                None if buf.filled > self.max_line => {
+                None if buf.len() > self.max_line => {
                     long_head.clear();
-                    long_head.extend_from_slice(&buf.bytes()[..LONG_HEAD.min(buf.filled)]);
+                    long_head.extend_from_slice(&buf.bytes()[..LONG_HEAD.min(buf.len())]);
                     dropping = Some(Some(offset));
-                    offset += buf.filled as u64;
-                    buf.filled = 0;
+                    offset += buf.len() as u64;
+                    buf.clear();
                 }
                 None => {}
             }
@@ -465,6 +484,7 @@ const LONG_HEAD: usize = crate::ledger::HEAD;
 fn too_long(offset: u64, head: &[u8]) -> Chunk {
     Chunk {
         offset,
+        start: 0,
         len: head.len(),
         data: head.to_vec(),
         too_long: true,

@@ -388,6 +388,7 @@ impl Lines {
     fn fold(&mut self, data: Vec<u8>, scan: &Scan, state: &Mutex<State>) {
         let chunk = Chunk {
             offset: if self.chunk == 0 { 0 } else { 1 },
+            start: 0,
             len: data.len(),
             data,
             too_long: false,

@@ -245,11 +245,6 @@ impl Fast {
         }
     }
 
-    /// Classifies the JSON part of a line, or returns `None` when unsure.
-    pub fn extract<'a>(&mut self, prefix: &[u8], json: &'a [u8]) -> Option<Line<'a>> {
-        self.extract_by(Path::Any, prefix, json)
-    }
-
     /// Classifies the JSON part of a line along `path`: `None` where that path would not
     /// answer.
     pub fn extract_by<'a>(
@@ -258,41 +253,70 @@ impl Fast {
         prefix: &[u8],
         json: &'a [u8],
     ) -> Option<Line<'a>> {
-        let text = self.admit(json)?;
+        let mut out = Line::Blank;
+        self.extract_into(path, prefix, json, &mut out)
+            .then_some(out)
+    }
+
+    /// Classifies the JSON part of a line along `path` into `out` (the caller's slot, so
+    /// the large record is built where it is used, never moved); `false` where that path
+    /// would not answer, and then `out` holds nothing of use.
+    pub fn extract_into<'a>(
+        &mut self,
+        path: Path,
+        prefix: &[u8],
+        json: &'a [u8],
+        out: &mut Line<'a>,
+    ) -> bool {
+        let Some(text) = self.admit(json) else {
+            return false;
+        };
         if path != Path::Scanned {
-            match self.indexed(text, prefix) {
-                Ok(line) => return line,
-                Err(Declined) if path == Path::Indexed => return None,
+            match self.indexed(text, prefix, out) {
+                Ok(answered) => return answered,
+                Err(Declined) if path == Path::Indexed => return false,
                 Err(Declined) => {}
             }
         }
-        self.scan(text, prefix)
+        self.scan(text, prefix, out)
     }
 
     /// Walks the line over its structural index; `Err` when the index declines the line.
-    fn indexed<'a>(&mut self, text: &'a str, prefix: &[u8]) -> Result<Option<Line<'a>>, Declined> {
+    fn indexed<'a>(
+        &mut self,
+        text: &'a str,
+        prefix: &[u8],
+        out: &mut Line<'a>,
+    ) -> Result<bool, Declined> {
         let json = text.as_bytes();
         // Taken out for the walk, which borrows it while `self` records what it finds.
         let mut tokens = std::mem::take(&mut self.tokens);
-        let line = index::index(json, &mut tokens, self.simd)
-            .map(|n| self.walk(&mut index::Tokens::new(json, &tokens[..n]), text, prefix))
+        let answered = index::index(json, &mut tokens, self.simd)
+            .map(|n| {
+                self.walk(
+                    &mut index::Tokens::new(json, &tokens[..n]),
+                    text,
+                    prefix,
+                    out,
+                )
+            })
             .ok_or(Declined);
         self.tokens = tokens;
-        line
+        answered
     }
 
     /// Walks the line byte by byte (lines the index declines).
-    fn scan<'a>(&mut self, text: &'a str, prefix: &[u8]) -> Option<Line<'a>> {
+    fn scan<'a>(&mut self, text: &'a str, prefix: &[u8], out: &mut Line<'a>) -> bool {
         // Control bytes are invalid in strings and rare as white space (tabs): checking the
         // whole line at once (vectorised) lets the string scan look for `"` and `\` only.
         if has_control(text.as_bytes()) {
-            return None;
+            return false;
         }
         let mut parser = Parser {
             b: text.as_bytes(),
             i: 0,
         };
-        self.walk(&mut parser, text, prefix)
+        self.walk(&mut parser, text, prefix, out)
     }
 
     /// Checks what both walks rely on: the fast path is on, the text's offsets fit a `Raw`
@@ -305,24 +329,22 @@ impl Fast {
         simdutf8::basic::from_utf8(json).ok()
     }
 
-    /// Walks one line's JSON with either cursor and builds its record.
+    /// Walks one line's JSON with either cursor and builds its record in `out`; `false`
+    /// when unsure.
     fn walk<'a, C: Cursor<'a>>(
         &mut self,
         c: &mut C,
         text: &'a str,
         prefix: &[u8],
-    ) -> Option<Line<'a>> {
+        out: &mut Line<'a>,
+    ) -> bool {
         self.seen_roles = 0;
         self.seen.clear();
         self.response = None;
         self.envelope = None;
         self.filled = 0;
         self.audit = [Raw::ABSENT; 7];
-        self.top(c)?;
-        if !c.finish() {
-            return None;
-        }
-        self.resolve(text, prefix)
+        self.top(c).is_some() && c.finish() && self.resolve(text, prefix, out).is_some()
     }
 
     /// Reads the top-level object.
@@ -426,9 +448,9 @@ impl Fast {
         Some(())
     }
 
-    /// Builds the record from what was captured, as the exact path decides (`None` where
-    /// only the exact path can).
-    fn resolve<'a>(&self, text: &'a str, prefix: &[u8]) -> Option<Line<'a>> {
+    /// Builds the record in `out` from what was captured, as the exact path decides
+    /// (`None` where only the exact path can, and then `out` holds nothing of use).
+    fn resolve<'a>(&self, text: &'a str, prefix: &[u8], out: &mut Line<'a>) -> Option<()> {
         let get = |raw: Raw| -> Option<Cow<'a, str>> {
             match raw.view() {
                 Value::Str(a, b, false) => Some(Cow::Borrowed(&text[a..b])),
@@ -444,8 +466,12 @@ impl Fast {
             (Some(Some(r)), _) | (None, Some(r)) => Some(r),
             _ => None,
         };
-        // Filled in place: the record is large, and building it in pieces moved it whole.
-        let mut record = Record::default();
+        if response.is_none() && (self.audit[0] == Raw::ABSENT || self.audit[1] == Raw::ABSENT) {
+            *out = Line::Skipped;
+            return Some(());
+        }
+        // Filled in place: the record is large, and each move of it cost a copy.
+        let record = response_slot(out);
         let audit = match response {
             Some(r) => {
                 record.request_id = get(r.request_id);
@@ -462,7 +488,7 @@ impl Fast {
                 }
                 false
             }
-            None if self.audit[0] != Raw::ABSENT && self.audit[1] != Raw::ABSENT => {
+            None => {
                 record.code = match self.audit[1].view() {
                     Value::Num(a, b) if &text[a..b] == "0" => None,
                     Value::Num(..) => return None,
@@ -474,7 +500,6 @@ impl Fast {
                 record.request_id = get(self.audit[3]);
                 true
             }
-            None => return Some(Line::Skipped),
         };
         let time_of = |raw: Raw| -> Option<Millis> {
             match raw.view() {
@@ -501,7 +526,17 @@ impl Fast {
         record.latency_ms = self
             .field_values(LATENCY)
             .find_map(|r| num(r).filter(|v| v.is_finite() && *v >= 0.0));
-        Some(Line::Response(record))
+        Some(())
+    }
+}
+
+/// Makes `out` an empty response and returns its record.
+fn response_slot<'o, 'a>(out: &'o mut Line<'a>) -> &'o mut Record<'a> {
+    *out = Line::Response(Record::default());
+    match out {
+        Line::Response(record) => record,
+        // Made a response just above.
+        _ => unreachable!("out is a response"),
     }
 }
 

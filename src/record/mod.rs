@@ -167,13 +167,22 @@ impl Extractor {
 
     /// Classifies one line (without its `\n`).
     pub fn classify<'a>(&mut self, line: &'a [u8], keys: &Keys) -> Line<'a> {
+        let mut out = Line::Blank;
+        self.classify_into(line, keys, &mut out);
+        out
+    }
+
+    /// Classifies one line (without its `\n`) into `out`, a slot the caller keeps from
+    /// line to line: the record is built in it, never moved.
+    pub fn classify_into<'a>(&mut self, line: &'a [u8], keys: &Keys, out: &mut Line<'a>) {
         match split_line(line) {
-            Parts::Json { prefix, json } => self
-                .fast
-                .extract(prefix, json)
-                .unwrap_or_else(|| exact(prefix, json, keys)),
-            Parts::Blank => Line::Blank,
-            Parts::Text => Line::Skipped,
+            Parts::Json { prefix, json } => {
+                if !self.fast.extract_into(Path::Any, prefix, json, out) {
+                    *out = exact(prefix, json, keys);
+                }
+            }
+            Parts::Blank => *out = Line::Blank,
+            Parts::Text => *out = Line::Skipped,
         }
     }
 
