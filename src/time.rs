@@ -3,6 +3,8 @@
 //! Every time inside errstat is a count of milliseconds since the Unix epoch, UTC (`i64`):
 //! it is cheap to compare, to merge and to bucket, and it prints the same on every machine.
 
+use std::cell::Cell;
+
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
@@ -17,9 +19,76 @@ const MILLIS_THRESHOLD: f64 = 1e11;
 /// Parses a timestamp string: RFC 3339 with or without fraction and offset (no offset
 /// means UTC), or `YYYY-MM-DD HH:MM:SS[.fff]` (UTC).
 pub fn parse_str(s: &str) -> Option<Millis> {
-    match parse_common(s.as_bytes()) {
-        Some(answer) => answer,
-        None => parse_with_jiff(s),
+    Clock::default().parse_str(s)
+}
+
+/// Finds a timestamp at the start of free text (the prefix before a line's JSON):
+/// the first word, or the first two words joined by a space (`2026-11-26 10:00:00`).
+pub fn parse_prefix(text: &[u8]) -> Option<Millis> {
+    Clock::default().parse_prefix(text)
+}
+
+/// `parse_str` and `parse_prefix` with a memory of the last minute parsed: the lines of a
+/// log come in time order, so most share their date, hour and minute with the line before,
+/// and only the seconds, fraction and offset are left to read (one per worker).
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// The first 16 bytes of the last common form parsed (`2026-11-26T10:00`, all valid)
+    /// and that minute's start, UTC (before any offset).
+    minute: Cell<Option<([u8; 16], Millis)>>,
+}
+
+impl Clock {
+    /// `parse_str`, the same answers.
+    pub fn parse_str(&self, s: &str) -> Option<Millis> {
+        match self.parse_common(s.as_bytes()) {
+            Some(answer) => answer,
+            None => parse_with_jiff(s),
+        }
+    }
+
+    /// `parse_prefix`, the same answers.
+    pub fn parse_prefix(&self, text: &[u8]) -> Option<Millis> {
+        let text = std::str::from_utf8(text).ok()?.trim_start();
+        let text = text.trim_start_matches('[');
+        let mut words = text.split([' ', '\t']);
+        let first = words.next()?;
+        let first = first.trim_end_matches([']', ',', ':']);
+        if let Some(ms) = self.parse_str(first) {
+            return Some(ms);
+        }
+        let second = words.next()?.trim_end_matches([']', ',']);
+        if first.len() == 10 && !second.is_empty() {
+            let joined = format!("{first} {second}");
+            return self.parse_str(&joined);
+        }
+        None
+    }
+
+    /// `parse_common`, reading the date, hour and minute once per minute: a valid
+    /// `YYYY-MM-DDTHH:MM` gives the same answer as `parse_common` with its tail read alone.
+    fn parse_common(&self, b: &[u8]) -> Option<Option<Millis>> {
+        let Some(key) = b.get(..16).and_then(|k| <[u8; 16]>::try_from(k).ok()) else {
+            return parse_common(b);
+        };
+        let start = match self.minute.get() {
+            Some((known, start)) if known == key => start,
+            _ => {
+                // The minute is valid when it parses as that minute's first second.
+                let mut first = [b'0'; 19];
+                first[..16].copy_from_slice(&key);
+                first[16] = b':';
+                let Some(Some(start)) = parse_common(&first) else {
+                    return parse_common(b);
+                };
+                self.minute.set(Some((key, start)));
+                start
+            }
+        };
+        Some(
+            tail(&b[16..])?
+                .map(|(second, millis, offset)| start + (second - offset * 60) * 1000 + millis),
+        )
     }
 }
 
@@ -27,44 +96,19 @@ pub fn parse_str(s: &str) -> Option<Millis> {
 /// by position, years 1970 to 9998. `Some(answer)` when sure, `None` to let jiff decide;
 /// a test holds it to jiff's answers.
 fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
-    fn num(b: &[u8]) -> Option<i64> {
-        b.iter().try_fold(0i64, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + (c - b'0') as i64)
-        })
-    }
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' {
         return None;
     }
     if b[10] != b'T' && b[10] != b' ' {
         return None;
     }
-    let (year, month, day) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
-    let (hour, minute, second) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
-    if !(1970..9999).contains(&year) || second == 60 {
+    let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let (hour, minute) = (digits(&b[11..13])?, digits(&b[14..16])?);
+    if !(1970..9999).contains(&year) {
         return None;
     }
-    let mut rest = &b[19..];
-    let mut millis = 0;
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 || digits > 9 {
-            return None;
-        }
-        let ms = &frac[..digits.min(3)];
-        millis = num(ms)? * [100, 10, 1][ms.len() - 1];
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        b"" | b"Z" => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let (h, m) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let minutes = h * 60 + m;
-            if *sign == b'+' { minutes } else { -minutes }
-        }
-        _ => return None,
+    let Some((second, millis, offset)) = tail(&b[16..])? else {
+        return Some(None);
     };
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days_in_month = match month {
@@ -74,12 +118,56 @@ fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
         2 => 28,
         _ => return Some(None),
     };
-    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 {
         return Some(None);
     }
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60;
     Some(Some(secs * 1000 + millis))
+}
+
+/// Reads what follows the minute: `:SS`, an optional fraction and an optional offset, as
+/// (seconds, milliseconds, offset in minutes). `None` to let jiff decide (a leap second,
+/// an unusual form), `Some(None)` for a second past 59.
+fn tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
+    if b.len() < 3 || b[0] != b':' {
+        return None;
+    }
+    let second = digits(&b[1..3])?;
+    if second == 60 {
+        return None;
+    }
+    let mut rest = &b[3..];
+    let mut millis = 0;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        let ms = &frac[..n.min(3)];
+        millis = digits(ms)? * [100, 10, 1][ms.len() - 1];
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        b"" | b"Z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = h * 60 + m;
+            if *sign == b'+' { minutes } else { -minutes }
+        }
+        _ => return None,
+    };
+    Some((second <= 59).then_some((second, millis, offset)))
+}
+
+/// Reads ASCII digits as a number.
+fn digits(b: &[u8]) -> Option<i64> {
+    b.iter().try_fold(0i64, |n, c| {
+        c.is_ascii_digit().then(|| n * 10 + (c - b'0') as i64)
+    })
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -127,25 +215,6 @@ pub fn from_epoch_number(v: f64) -> Option<Millis> {
         return None;
     }
     Some(ms as Millis)
-}
-
-/// Finds a timestamp at the start of free text (the prefix before a line's JSON):
-/// the first word, or the first two words joined by a space (`2026-11-26 10:00:00`).
-pub fn parse_prefix(text: &[u8]) -> Option<Millis> {
-    let text = std::str::from_utf8(text).ok()?.trim_start();
-    let text = text.trim_start_matches('[');
-    let mut words = text.split([' ', '\t']);
-    let first = words.next()?;
-    let first = first.trim_end_matches([']', ',', ':']);
-    if let Some(ms) = parse_str(first) {
-        return Some(ms);
-    }
-    let second = words.next()?.trim_end_matches([']', ',']);
-    if first.len() == 10 && !second.is_empty() {
-        let joined = format!("{first} {second}");
-        return parse_str(&joined);
-    }
-    None
 }
 
 /// Prints millis as RFC 3339 in UTC, with a fraction only when there is one.
@@ -241,6 +310,45 @@ mod tests {
         for s in samples {
             assert_eq!(parse_str(s), parse_with_jiff(s), "{s:?}");
         }
+        // One clock across them all, forwards and backwards: what it remembers of one
+        // minute never changes the answer for another string.
+        let clock = Clock::default();
+        for s in samples.iter().chain(samples.iter().rev()) {
+            assert_eq!(clock.parse_str(s), parse_with_jiff(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_remembered_minute_reads_every_tail_as_jiff_does() {
+        let clock = Clock::default();
+        let minute = "2024-02-29T23:59";
+        assert_eq!(
+            clock.parse_str(&format!("{minute}:00Z")),
+            Some(1_709_251_140_000)
+        );
+        let tails = [
+            ":00Z",
+            ":59.999Z",
+            ":60Z",
+            ":61Z",
+            ":5",
+            ":5xZ",
+            ":00.",
+            ":00.Z",
+            ":00.1234567891Z",
+            ":00+08:00",
+            ":00-23:59",
+            ":00+24:00",
+            ":00+0800",
+            ":00 ",
+            "",
+            ":",
+            ":00ZZ",
+        ];
+        for tail in tails {
+            let s = format!("{minute}{tail}");
+            assert_eq!(clock.parse_str(&s), parse_with_jiff(&s), "{s:?}");
+        }
     }
 
     proptest::proptest! {
@@ -253,6 +361,24 @@ mod tests {
             let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
             let s = format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{se:02}{frac}{tz}");
             proptest::prop_assert_eq!(parse_str(&s), parse_with_jiff(&s), "{}", s);
+        }
+
+        #[test]
+        fn one_clock_over_a_log_parses_as_jiff_does(
+            times in proptest::collection::vec(
+                (0usize..4, 0i64..62, proptest::option::of("[0-9]{0,4}"),
+                 proptest::sample::select(vec!["", "Z", "+08:00", "-05:30", "x"])),
+                1..40,
+            ),
+        ) {
+            // A few minutes (one invalid) that lines share, as in a log.
+            let minutes = ["2025-11-26T10:00", "2025-11-26 10:01", "2025-02-29T10:00", "2025-12-31T23:59"];
+            let clock = Clock::default();
+            for (m, se, frac, tz) in times {
+                let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+                let s = format!("{}:{se:02}{frac}{tz}", minutes[m]);
+                proptest::prop_assert_eq!(clock.parse_str(&s), parse_with_jiff(&s), "{}", s);
+            }
         }
     }
 
