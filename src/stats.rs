@@ -287,7 +287,12 @@ fn entry<'m, V: Default>(map: &'m mut HashMap<Box<str>, V>, key: &str) -> &'m mu
 }
 
 fn bump(map: &mut HashMap<Box<str>, u64>, key: &str, n: u64) {
-    *entry(map, key) += n;
+    match map.get_mut(key) {
+        Some(count) => *count += n,
+        None => {
+            map.insert(key.into(), n);
+        }
+    }
 }
 
 /// Keeps `v` sorted and at most `cap` long, holding the smallest items seen.

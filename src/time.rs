@@ -130,6 +130,18 @@ fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
 /// (seconds, milliseconds, offset in minutes). `None` to let jiff decide (a leap second,
 /// an unusual form), `Some(None)` for a second past 59.
 fn tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
+    // The form most logs use, `:SS.mmmZ`, read at once.
+    if let [b':', s1, s2, b'.', m1, m2, m3, b'Z'] = *b {
+        let d = [s1, s2, m1, m2, m3].map(|c| c.wrapping_sub(b'0') as i64);
+        if d.iter().all(|d| (0..10).contains(d)) {
+            let second = d[0] * 10 + d[1];
+            return match second {
+                60 => None,
+                61.. => Some(None),
+                _ => Some(Some((second, d[2] * 100 + d[3] * 10 + d[4], 0))),
+            };
+        }
+    }
     if b.len() < 3 || b[0] != b':' {
         return None;
     }
@@ -331,6 +343,13 @@ mod tests {
             ":59.999Z",
             ":60Z",
             ":61Z",
+            ":60.000Z",
+            ":61.000Z",
+            ":99.999Z",
+            ":5x.000Z",
+            ":00.00xZ",
+            ":00.000z",
+            ":00,000Z",
             ":5",
             ":5xZ",
             ":00.",
