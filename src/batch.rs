@@ -15,7 +15,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use rayon::prelude::*;
 
@@ -271,47 +271,80 @@ impl Worker {
     }
 }
 
-/// Reads a stream on its own thread, folding its chunks on the pool. Returns what was read,
-/// with the error that stopped the stream early, if one did.
+/// Reads a stream on its own thread, folding its chunks there and on the pool. Returns what
+/// was read, with the error that stopped the stream early, if one did.
+///
+/// The reading thread hands a chunk to the pool only when a pool task is free to take it,
+/// and otherwise folds the chunk itself, while it is still in its cache: a decoder thread
+/// beside a full pool made one thread more than there are cores, and the three took turns
+/// evicting each other's caches.
 fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Part {
-    let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(scan.threads * 2);
+    let helpers = scan.threads.saturating_sub(1);
+    let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(1);
     // Read buffers come back to the reader once scanned, so it never zeroes a new one.
-    let (back_tx, back_rx) = mpsc::sync_channel::<Vec<u8>>(scan.threads * 2 + 2);
+    let (back_tx, back_rx) = mpsc::sync_channel::<Vec<u8>>(helpers + 2);
     let mut chunker = Chunker::new(scan.chunk_size, scan.max_line);
     std::thread::scope(|s| {
-        let producer = s.spawn(move || {
+        let reader_thread = s.spawn(move || {
+            let mut part = Part::new(scan);
             let mut index = 0u64;
-            chunker.run(reader, 0, false, u64::MAX, |chunk| {
-                let sent = tx.send((index, std::mem::take(chunk)));
-                if let Ok(data) = back_rx.try_recv() {
-                    chunk.data = data;
-                }
+            let read = chunker.run(reader, 0, false, u64::MAX, |chunk| {
+                let at = index;
                 index += 1;
-                if sent.is_ok() {
-                    ControlFlow::Continue(())
-                } else {
-                    ControlFlow::Break(())
+                if helpers > 0 {
+                    match tx.try_send((at, std::mem::take(chunk))) {
+                        Ok(()) => {
+                            if let Ok(data) = back_rx.try_recv() {
+                                chunk.data = data;
+                            }
+                            return ControlFlow::Continue(());
+                        }
+                        Err(mpsc::TrySendError::Full((_, back)))
+                        | Err(mpsc::TrySendError::Disconnected((_, back))) => *chunk = back,
+                    }
                 }
-            })
+                let _ = part.fold(chunk, source, at, u64::MAX, scan);
+                ControlFlow::Continue(())
+            });
+            drop(tx);
+            (part, read)
         });
-        let mut part = rx
-            .into_iter()
-            .par_bridge()
-            .fold(
-                || Part::new(scan),
-                |mut part, (index, chunk)| {
-                    let _ = part.fold(&chunk, source, index, u64::MAX, scan);
-                    let _ = back_tx.try_send(chunk.data);
-                    part
-                },
-            )
-            .reduce(|| Part::new(scan), Part::merge);
-        let failed = match producer.join() {
-            Ok(read) => read.err(),
-            Err(_) => Some(io::Error::other("reader thread failed")),
-        };
-        part.errors.extend(failed.map(|e| (source, e)));
-        part
+        // One task per other thread, each folding into its own part until the stream ends.
+        let rx = Mutex::new(rx);
+        let parts = Mutex::new(Vec::with_capacity(helpers));
+        rayon::scope(|s| {
+            for _ in 0..helpers {
+                s.spawn(|_| {
+                    let mut part = Part::new(scan);
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok((index, chunk)) = next else { break };
+                        let _ = part.fold(&chunk, source, index, u64::MAX, scan);
+                        let _ = back_tx.try_send(chunk.data);
+                    }
+                    if let Ok(mut parts) = parts.lock() {
+                        parts.push(part);
+                    }
+                });
+            }
+        });
+        let helped = parts.into_inner().unwrap_or_default();
+        match reader_thread.join() {
+            Ok((part, read)) => {
+                let mut part = helped.into_iter().fold(part, Part::merge);
+                part.errors.extend(read.err().map(|e| (source, e)));
+                part
+            }
+            Err(_) => {
+                let mut part = helped.into_iter().fold(Part::new(scan), Part::merge);
+                part.errors
+                    .push((source, io::Error::other("reader thread failed")));
+                part
+            }
+        }
     })
 }
 
