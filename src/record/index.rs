@@ -290,7 +290,9 @@ fn flatten(mut bits: u64, base: u32, tokens: &mut [u32], count: usize) -> usize 
     let mut at = count;
     while at < count + n {
         for slot in &mut tokens[at..at + 8] {
-            *slot = base + bits.trailing_zeros();
+            // SAFETY: `slot` is a valid `&mut u32`. A volatile store keeps the eight stores
+            // scalar (LLVM otherwise gathers them into a vector one insert at a time).
+            unsafe { std::ptr::write_volatile(slot, base + bits.trailing_zeros()) };
             bits &= bits.wrapping_sub(1);
         }
         at += 8;
