@@ -36,7 +36,7 @@ impl Latency {
         if !(ms.is_finite() && ms >= 0.0) {
             return;
         }
-        let micros = ((ms * 1000.0).round() as u64).min(MAX_MICROS);
+        let micros = micros_of(ms);
         let hist = self.hist.get_or_insert_with(|| {
             // Bounds are constants that hdrhistogram accepts; this cannot fail.
             Box::new(
@@ -85,9 +85,68 @@ impl Latency {
     }
 }
 
+/// Rounds a latency (finite, not negative) to whole microseconds, half away from zero, at
+/// most `MAX_MICROS`: what `((ms * 1000.0).round() as u64).min(MAX_MICROS)` gives, without
+/// a call to libm's `round` (x86-64's baseline has no rounding instruction). Below
+/// `MAX_MICROS` (< 2^53) the whole part and the fraction are exact.
+fn micros_of(ms: f64) -> u64 {
+    let x = ms * 1000.0;
+    if x >= MAX_MICROS as f64 {
+        return MAX_MICROS;
+    }
+    let whole = x as u64;
+    let rounded = if x - whole as f64 >= 0.5 {
+        whole + 1
+    } else {
+        whole
+    };
+    rounded.min(MAX_MICROS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn by_round(ms: f64) -> u64 {
+        ((ms * 1000.0).round() as u64).min(MAX_MICROS)
+    }
+
+    #[test]
+    fn micros_round_as_round_does() {
+        let max = MAX_MICROS as f64 / 1000.0;
+        for ms in [
+            0.0,
+            -0.0,
+            0.0004,
+            0.0005,
+            0.0015,
+            0.0025,
+            196.9,
+            15.6,
+            0.49999999999999994 / 1000.0,
+            max,
+            max - 0.0005,
+            max - 0.0004,
+            max + 1.0,
+            1e300,
+            f64::MAX,
+            86_399_999.999_5,
+        ] {
+            assert_eq!(micros_of(ms), by_round(ms), "{ms}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn generated_micros_round_as_round_does(
+            bits in 0u64..0x7ff0_0000_0000_0000, ms in 0.0f64..1e8, tenths in 0u64..10_000_000,
+        ) {
+            // Any finite positive double, any latency, and decimal latencies with one digit.
+            for v in [f64::from_bits(bits), ms, tenths as f64 / 10.0] {
+                proptest::prop_assert_eq!(micros_of(v), by_round(v), "{}", v);
+            }
+        }
+    }
 
     #[test]
     fn percentiles_of_one_to_hundred() {

@@ -171,7 +171,12 @@ impl Stats {
             Split::Region => r.region.as_deref(),
             Split::Service => r.service.as_deref(),
         };
-        let c = entry(entry(&mut self.codes, code), group.unwrap_or(""));
+        let groups = entry(&mut self.codes, code);
+        let c = match self.shape.split {
+            // Without a split each code has one group, `""`: no need to look it up.
+            Split::None => only(groups),
+            _ => entry(groups, group.unwrap_or("")),
+        };
         c.count += 1;
         if let Some(t) = r.time {
             c.first_seen = Some(c.first_seen.map_or(t, |f| f.min(t)));
@@ -284,6 +289,15 @@ fn entry<'m, V: Default>(map: &'m mut HashMap<Box<str>, V>, key: &str) -> &'m mu
     }
     // Present: inserted just above if it was not already.
     map.get_mut(key).expect("present")
+}
+
+/// The one value of a map that holds at most one, under the key `""`.
+fn only<V: Default>(map: &mut HashMap<Box<str>, V>) -> &mut V {
+    if map.is_empty() {
+        map.insert("".into(), V::default());
+    }
+    // Not empty: filled just above if it was.
+    map.values_mut().next().expect("one value")
 }
 
 fn bump(map: &mut HashMap<Box<str>, u64>, key: &str, n: u64) {
