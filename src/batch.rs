@@ -227,7 +227,10 @@ fn scan_ranges(
         }
         w.part
     });
-    workers.into_iter().fold(Part::new(scan), Part::merge)
+    workers
+        .into_iter()
+        .reduce(Part::merge)
+        .unwrap_or_else(|| Part::new(scan))
 }
 
 impl Worker {

@@ -48,15 +48,15 @@ impl Latency {
         self.max = self.max.max(micros);
     }
 
-    /// Adds another distribution to this one.
-    pub fn merge(&mut self, other: &Latency) {
+    /// Adds another distribution to this one (taking its histogram when this has none).
+    pub fn merge(&mut self, other: Latency) {
         self.max = self.max.max(other.max);
-        match (&mut self.hist, &other.hist) {
+        match (&mut self.hist, other.hist) {
             (_, None) => {}
-            (None, Some(h)) => self.hist = Some(h.clone()),
+            (None, Some(h)) => self.hist = Some(h),
             (Some(a), Some(b)) => {
                 // Same bounds on both sides, so `add` cannot fail.
-                a.add(&**b).expect("same bounds");
+                a.add(&*b).expect("same bounds");
             }
         }
     }
@@ -175,8 +175,8 @@ mod tests {
             all.record(ms);
         }
         let mut empty = Latency::default();
-        empty.merge(&a);
-        empty.merge(&b);
+        empty.merge(a);
+        empty.merge(b);
         assert_eq!(empty.percentiles(), all.percentiles());
         assert_eq!(empty.len(), 1000);
     }

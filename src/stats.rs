@@ -6,7 +6,8 @@
 //! message list keeps the messages with the smallest fixed hash, with exact counts (a
 //! bottom-k sample, which merges exactly). Nothing here knows about formats or the catalog.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, btree_map};
 use std::hash::BuildHasher;
 
 use foldhash::HashMap;
@@ -201,7 +202,12 @@ impl Stats {
     }
 
     /// Adds `other` into this aggregate.
-    pub fn merge(&mut self, other: Stats) {
+    pub fn merge(&mut self, mut other: Stats) {
+        // Merging is commutative: the smaller one goes into the larger, whose maps and
+        // histograms are kept as they are.
+        if other.totals.lines > self.totals.lines {
+            std::mem::swap(self, &mut other);
+        }
         let t = &mut self.totals;
         let o = other.totals;
         t.lines += o.lines;
@@ -216,17 +222,33 @@ impl Stats {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, y) => x.or(y),
         };
-        self.latency.merge(&other.latency);
+        self.latency.merge(other.latency);
+        // What only `other` has is moved over whole.
         for (code, groups) in other.codes {
-            let mine = self.codes.entry(code).or_default();
+            let mine = match self.codes.entry(code) {
+                Entry::Vacant(v) => {
+                    v.insert(groups);
+                    continue;
+                }
+                Entry::Occupied(o) => o.into_mut(),
+            };
             for (group, theirs) in groups {
-                mine.entry(group)
-                    .or_default()
-                    .merge(theirs, self.shape.samples);
+                match mine.entry(group) {
+                    Entry::Vacant(v) => {
+                        v.insert(theirs);
+                    }
+                    Entry::Occupied(o) => o.into_mut().merge(theirs, self.shape.samples),
+                }
             }
         }
         for (start, theirs) in other.buckets {
-            let b = self.buckets.entry(start).or_default();
+            let b = match self.buckets.entry(start) {
+                btree_map::Entry::Vacant(v) => {
+                    v.insert(theirs);
+                    continue;
+                }
+                btree_map::Entry::Occupied(o) => o.into_mut(),
+            };
             b.responses += theirs.responses;
             b.errors += theirs.errors;
             for (code, n) in theirs.codes {
@@ -263,7 +285,7 @@ impl CodeStats {
         for (_, text, n) in other.messages {
             add_message(&mut self.messages, &text, n);
         }
-        self.latency.merge(&other.latency);
+        self.latency.merge(other.latency);
     }
 
     /// Returns the kept messages, most frequent first (ties by text).
