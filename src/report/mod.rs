@@ -261,14 +261,13 @@ impl Report {
         let faults = shares(|r| r.fault.to_string());
         let buckets = stats.shape.bucket.map(|width| {
             let rows = stats
-                .buckets
-                .iter()
+                .buckets()
                 .map(|(start, b)| {
                     let mut codes: Vec<(String, u64)> =
                         b.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
                     codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                     BucketRow {
-                        start: *start,
+                        start,
                         responses: b.responses,
                         errors: b.errors,
                         codes,
