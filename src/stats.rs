@@ -102,10 +102,12 @@ pub struct Stats {
     pub codes: HashMap<Box<str>, HashMap<Box<str>, CodeStats>>,
     /// Time buckets by start, but for `current`.
     buckets: BTreeMap<Millis, Bucket>,
-    /// The bucket the last response went to, kept out of `buckets` while in use: lines
-    /// come in time order, so most go to the same bucket as the line before, without a
-    /// lookup. (`buckets()` reads both.)
+    /// A bucket kept out of `buckets` while in use, once two responses in a row went to
+    /// it: lines come in time order, so most go to the same bucket as the line before,
+    /// without a lookup. (`buckets()` reads both.)
     current: Option<(Millis, Bucket)>,
+    /// The bucket of the last response.
+    last_bucket: Option<Millis>,
     /// The first malformed lines in input order.
     pub malformed: Vec<(Pos, Malformed)>,
     /// Lines per (source, chunk), to turn a `Pos` into a line number at the end.
@@ -123,6 +125,7 @@ impl Stats {
             codes: HashMap::default(),
             buckets: BTreeMap::new(),
             current: None,
+            last_bucket: None,
             malformed: Vec::new(),
             chunk_lines: BTreeMap::new(),
         }
@@ -161,7 +164,12 @@ impl Stats {
             .zip(r.time)
             .map(|(width, t)| t.div_euclid(width) * width);
         let bucket = bucket.map(|start| {
-            let b = current_bucket(&mut self.buckets, &mut self.current, start);
+            let b = bucket_at(
+                &mut self.buckets,
+                &mut self.current,
+                &mut self.last_bucket,
+                start,
+            );
             b.responses += 1;
             b
         });
@@ -334,18 +342,26 @@ fn min_opt(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
     }
 }
 
-/// The time bucket starting at `start`, made `current` (the one before it goes back to
-/// `buckets`).
-fn current_bucket<'s>(
-    buckets: &mut BTreeMap<Millis, Bucket>,
+/// The time bucket starting at `start`. The second response in a row that goes to it makes
+/// it `current` (the one before goes back to `buckets`); in a log out of time order, most
+/// are looked up in `buckets` as they come.
+fn bucket_at<'s>(
+    buckets: &'s mut BTreeMap<Millis, Bucket>,
     current: &'s mut Option<(Millis, Bucket)>,
+    last: &mut Option<Millis>,
     start: Millis,
 ) -> &'s mut Bucket {
-    if let Some((at, b)) = current.take_if(|(at, _)| *at != start) {
-        buckets.insert(at, b);
+    if current.as_ref().is_none_or(|(at, _)| *at != start) {
+        if last.replace(start) != Some(start) {
+            return buckets.entry(start).or_default();
+        }
+        if let Some((at, b)) = current.take() {
+            buckets.insert(at, b);
+        }
+        *current = Some((start, buckets.remove(&start).unwrap_or_default()));
     }
-    let (_, b) = current.get_or_insert_with(|| (start, buckets.remove(&start).unwrap_or_default()));
-    b
+    // `current` holds the bucket at `start` here: nothing is inserted.
+    &mut current.get_or_insert_with(|| (start, Bucket::default())).1
 }
 
 /// Looks a key up without allocating, allocating it only on first sight.
