@@ -51,13 +51,15 @@ impl Clock {
     pub fn parse_prefix(&self, text: &[u8]) -> Option<Millis> {
         let text = std::str::from_utf8(text).ok()?.trim_start();
         let text = text.trim_start_matches('[');
-        let mut words = text.split([' ', '\t']);
-        let first = words.next()?;
-        let first = first.trim_end_matches([']', ',', ':']);
+        // Words end at a space or a tab (ASCII: a byte search finds them).
+        let word_end = |s: &str| memchr::memchr2(b' ', b'\t', s.as_bytes()).unwrap_or(s.len());
+        let end = word_end(text);
+        let first = text[..end].trim_end_matches([']', ',', ':']);
         if let Some(ms) = self.parse_str(first) {
             return Some(ms);
         }
-        let second = words.next()?.trim_end_matches([']', ',']);
+        let rest = text.get(end + 1..)?;
+        let second = rest[..word_end(rest)].trim_end_matches([']', ',']);
         if first.len() == 10 && !second.is_empty() {
             let joined = format!("{first} {second}");
             return self.parse_str(&joined);
@@ -417,6 +419,43 @@ mod tests {
         assert_eq!(parse_prefix(b"[2025-11-26T10:00:00Z] "), Some(T0));
         assert_eq!(parse_prefix(b"INFO 2025-11-26T10:00:00Z "), None);
         assert_eq!(parse_prefix(b"\xff\xfe"), None);
+    }
+
+    /// `parse_prefix` as first written, with `str::split`.
+    fn parse_prefix_by_split(text: &[u8]) -> Option<Millis> {
+        let text = std::str::from_utf8(text).ok()?.trim_start();
+        let text = text.trim_start_matches('[');
+        let mut words = text.split([' ', '\t']);
+        let first = words.next()?.trim_end_matches([']', ',', ':']);
+        if let Some(ms) = parse_str(first) {
+            return Some(ms);
+        }
+        let second = words.next()?.trim_end_matches([']', ',']);
+        if first.len() == 10 && !second.is_empty() {
+            return parse_str(&format!("{first} {second}"));
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prefix_words_are_found_as_split_finds_them(
+            words in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "2025-11-26", "10:00:00", "10:00:00.5]", "2025-11-26T10:00:00Z", "[", "]",
+                    ",", ":", " ", "\t", "  ", "INFO", "é", "\u{3000}", "2025-11-26T10:00:00Z:",
+                ]),
+                0..6,
+            ),
+        ) {
+            let text = words.concat();
+            let clock = Clock::default();
+            proptest::prop_assert_eq!(
+                clock.parse_prefix(text.as_bytes()),
+                parse_prefix_by_split(text.as_bytes()),
+                "{:?}", text
+            );
+        }
     }
 
     #[test]
