@@ -26,6 +26,8 @@ struct Masks {
     space: u64,
     /// Backslashes and control bytes: the stage declines the line.
     declined: u64,
+    /// Bytes past ASCII (0x80 and up): a line without any is UTF-8 as it stands.
+    high: u64,
 }
 
 /// Classifies one block with SSE2 (always there on x86-64): 16 bytes per compare.
@@ -39,7 +41,7 @@ fn classify(block: &[u8; 64]) -> Masks {
     for (i, part) in block.chunks_exact(16).enumerate() {
         // SAFETY: SSE2 is part of every x86-64 CPU, and `part` is 16 readable bytes, which
         // is what the unaligned load reads.
-        let [quote, structural, space, declined] = unsafe {
+        let [quote, structural, space, declined, high] = unsafe {
             let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
             let eq = |v: __m128i, c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
             // `[` and `{`, `]` and `}` differ only in bit 0x20.
@@ -55,6 +57,7 @@ fn classify(block: &[u8; 64]) -> Masks {
                 structural,
                 eq(v, b' '),
                 _mm_or_si128(control, eq(v, b'\\')),
+                v,
             ]
             .map(|v| _mm_movemask_epi8(v) as u16 as u64)
         };
@@ -63,6 +66,7 @@ fn classify(block: &[u8; 64]) -> Masks {
         m.structural |= structural << shift;
         m.space |= space << shift;
         m.declined |= declined << shift;
+        m.high |= high << shift;
     }
     m
 }
@@ -87,13 +91,14 @@ fn classify_avx2(block: &[u8; 64]) -> Masks {
         structural: join(1),
         space: join(2),
         declined: join(3),
+        high: join(4),
     }
 }
 
-/// Classifies 32 bytes: quote, structural, space and declined bits.
+/// Classifies 32 bytes: quote, structural, space, declined and high bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn classify_half(v: std::arch::x86_64::__m256i) -> [u32; 4] {
+fn classify_half(v: std::arch::x86_64::__m256i) -> [u32; 5] {
     use std::arch::x86_64::{
         _mm256_cmpeq_epi8, _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
     };
@@ -118,6 +123,7 @@ fn classify_half(v: std::arch::x86_64::__m256i) -> [u32; 4] {
         structural,
         _mm256_cmpeq_epi8(v, splat(b' ')),
         declined,
+        v,
     ]
     .map(|m| _mm256_movemask_epi8(m) as u32)
 }
@@ -134,6 +140,7 @@ fn classify_bytes(block: &[u8; 64]) -> Masks {
         m.structural |= flag(matches!(c, b'{' | b'}' | b'[' | b']' | b':' | b','));
         m.space |= flag(c == b' ');
         m.declined |= flag(c < 0x20 || c == b'\\');
+        m.high |= flag(c >= 0x80);
     }
     m
 }
@@ -180,10 +187,19 @@ impl Simd {
     }
 }
 
-/// Indexes `text` into `tokens` (byte offsets, ascending): returns how many there are, or
-/// `None` when this stage declines the line (see the module comment). `tokens` is scratch
-/// space: it grows to the line's length and keeps garbage past the count returned.
-pub(super) fn index(text: &[u8], tokens: &mut Vec<u32>, simd: Simd) -> Option<usize> {
+/// What `index` found in a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Indexed {
+    /// How many tokens were written.
+    pub(super) tokens: usize,
+    /// No byte of the line is past ASCII.
+    pub(super) ascii: bool,
+}
+
+/// Indexes `text` into `tokens` (byte offsets, ascending), or returns `None` when this
+/// stage declines the line (see the module comment). `tokens` is scratch space: it grows
+/// to the line's length and keeps garbage past the count returned.
+pub(super) fn index(text: &[u8], tokens: &mut Vec<u32>, simd: Simd) -> Option<Indexed> {
     if text.len() > MAX_INDEXED {
         return None;
     }
@@ -202,7 +218,7 @@ pub(super) fn index(text: &[u8], tokens: &mut Vec<u32>, simd: Simd) -> Option<us
 /// `index_blocks` compiled for AVX2 (the classifier and the bit tricks inline into it).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,bmi1,popcnt")]
-fn index_avx2(text: &[u8], tokens: &mut [u32]) -> Option<usize> {
+fn index_avx2(text: &[u8], tokens: &mut [u32]) -> Option<Indexed> {
     index_blocks(text, tokens, |block| classify_avx2(block))
 }
 
@@ -212,11 +228,12 @@ fn index_blocks(
     text: &[u8],
     tokens: &mut [u32],
     classify: impl Fn(&[u8; 64]) -> Masks,
-) -> Option<usize> {
+) -> Option<Indexed> {
     let mut state = State {
         inside_carry: 0,
         after_separator: 1,
         count: 0,
+        high: 0,
     };
     let mut blocks = text.chunks_exact(64);
     for (n, block) in blocks.by_ref().enumerate() {
@@ -236,6 +253,7 @@ fn index_blocks(
             structural: m.structural >> drop,
             space: m.space >> drop | !0 << tail,
             declined: m.declined >> drop,
+            high: m.high >> drop,
         };
         state.block(m, text.len() - tail, tokens)?;
     } else if tail > 0 {
@@ -244,7 +262,10 @@ fn index_blocks(
         padded[..tail].copy_from_slice(&text[text.len() - tail..]);
         state.block(classify(&padded), text.len() - tail, tokens)?;
     }
-    (state.inside_carry == 0).then_some(state.count)
+    (state.inside_carry == 0).then_some(Indexed {
+        tokens: state.count,
+        ascii: state.high == 0,
+    })
 }
 
 /// What carries from one block to the next.
@@ -255,6 +276,8 @@ struct State {
     after_separator: u64,
     /// Tokens written so far.
     count: usize,
+    /// The bytes past ASCII seen so far (any).
+    high: u64,
 }
 
 impl State {
@@ -264,6 +287,7 @@ impl State {
         if m.declined != 0 {
             return None;
         }
+        self.high |= m.high;
         let inside = prefix_xor(m.quote) ^ self.inside_carry;
         self.inside_carry = ((inside as i64) >> 63) as u64;
         let structural = m.structural & !inside;
@@ -404,7 +428,7 @@ mod tests {
     fn tokens(s: &str) -> Option<Vec<u32>> {
         let mut all = [Simd::Baseline, Simd::detect()].map(|simd| {
             let mut at = Vec::new();
-            let n = index(s.as_bytes(), &mut at, simd)?;
+            let n = index(s.as_bytes(), &mut at, simd)?.tokens;
             at.truncate(n);
             Some(at)
         });
@@ -434,7 +458,10 @@ mod tests {
         assert_eq!(index(long.as_bytes(), &mut at, Simd::detect()), None);
         assert!(at.len() <= MAX_INDEXED + 64);
         let fits = format!(r#"{{"a":"{}"}}"#, "x".repeat(MAX_INDEXED - 8));
-        assert_eq!(index(fits.as_bytes(), &mut at, Simd::detect()), Some(7));
+        assert_eq!(
+            index(fits.as_bytes(), &mut at, Simd::detect()).map(|i| i.tokens),
+            Some(7)
+        );
     }
 
     #[test]
