@@ -960,8 +960,9 @@ fn unescape(raw: &str) -> Option<String> {
     Some(out)
 }
 
-/// Checks that a line's JSON is UTF-8. simdutf8 gives the same answer as std's check
-/// (tested), 2-4x faster on log text.
+/// Checks that a line's JSON is UTF-8: simdutf8, 2-4x faster than std's check on log text
+/// (the differential tests and the fuzz target hold the fast path, this check included, to
+/// the exact path, which uses std's).
 fn utf8(json: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(json).ok()
 }

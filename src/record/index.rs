@@ -436,6 +436,25 @@ mod tests {
         all[0].take()
     }
 
+    /// `ascii` lets the fast path skip the UTF-8 check, so it must see a byte past ASCII
+    /// wherever it is: in full blocks, in the overlapped last block, in a padded short one.
+    #[test]
+    fn a_byte_past_ascii_is_seen_at_every_offset() {
+        for simd in [Simd::Baseline, Simd::detect()] {
+            let mut at = Vec::new();
+            for len in 0..200 {
+                let plain = format!(r#"{{"a":"{}"}}"#, "x".repeat(len));
+                let found = index(plain.as_bytes(), &mut at, simd).expect("indexed");
+                assert!(found.ascii, "{simd:?} {len}");
+                for p in 0..len {
+                    let line = format!(r#"{{"a":"{}é{}"}}"#, "x".repeat(p), "x".repeat(len - p));
+                    let found = index(line.as_bytes(), &mut at, simd).expect("indexed");
+                    assert!(!found.ascii, "{simd:?} {len} {p}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn tokens_are_structure_quotes_and_scalar_starts() {
         assert_eq!(
