@@ -30,6 +30,29 @@ fn check(line: &[u8], keys: &Keys) -> bool {
     answered
 }
 
+/// Checks a line with an extractor that has read the lines before it, so that it may read
+/// this one by a kept shape: its answer, and the shape path's where it answers, must equal
+/// the exact one. Says whether a kept shape answered.
+fn check_after(ex: &mut Extractor, line: &[u8], keys: &Keys) -> bool {
+    let exact = classify(line, keys);
+    let shaped = ex.fast_by(Path::Shaped, line);
+    if let Some(shaped) = &shaped {
+        assert_eq!(
+            shaped,
+            &exact,
+            "shape path on {:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+    assert_eq!(
+        ex.classify(line, keys),
+        exact,
+        "after earlier lines: {:?}",
+        String::from_utf8_lossy(line)
+    );
+    shaped.is_some()
+}
+
 #[test]
 fn fixture_lines_agree() {
     let keys = Keys::default();
@@ -42,8 +65,10 @@ fn fixture_lines_agree() {
         "adversarial.jsonl",
     ] {
         let bytes = std::fs::read(common::fixture(name)).unwrap();
+        let mut ex = Extractor::new(&keys);
         for line in bytes.split(|b| *b == b'\n') {
             check(line, &keys);
+            check_after(&mut ex, line, &keys);
         }
     }
 }
@@ -61,11 +86,13 @@ fn generated_lines_agree_and_mostly_take_the_fast_path() {
     .unwrap();
     let keys = Keys::default();
     let mut ex = Extractor::new(&keys);
-    let (mut fast, mut indexed, mut all) = (0, 0, 0);
+    let mut shaped_ex = Extractor::new(&keys);
+    let (mut fast, mut indexed, mut shaped, mut all) = (0, 0, 0, 0);
     for line in bytes.split(|b| *b == b'\n').filter(|l| l.contains(&b'{')) {
         all += 1;
         fast += check(line, &keys) as usize;
         indexed += ex.fast_by(Path::Indexed, line).is_some() as usize;
+        shaped += check_after(&mut shaped_ex, line, &keys) as usize;
     }
     assert!(all > 5_000);
     assert_eq!(
@@ -73,6 +100,9 @@ fn generated_lines_agree_and_mostly_take_the_fast_path() {
         "every generated JSON line is within the fast path's reach"
     );
     assert_eq!(indexed, all, "and none needs the byte-by-byte walk");
+    // The generator's lines come in a few layouts: all but their first lines are read by
+    // a kept shape.
+    assert!(shaped > all - 20, "{shaped} of {all} read by a kept shape");
 }
 
 /// The index works in 64-byte blocks and carries state across them: put every kind of
@@ -176,6 +206,83 @@ fn hand_picked_edge_cases_agree() {
     check(ok_deep.as_bytes(), &keys);
 }
 
+/// A line read by a kept shape must be answered as the exact path answers it, whatever its
+/// values: each group's first line is kept (and read again by its shape), then each of the
+/// others is read after it.
+#[test]
+fn kept_shapes_read_other_values_as_the_exact_path_does() {
+    let groups: &[&[&[u8]]] = &[
+        // A scalar of another kind: a numeric code is the exact path's.
+        &[
+            br#"{"Response":{"Error":{"Code":null}}}"#,
+            br#"{"Response":{"Error":{"Code":9003}}}"#,
+            br#"{"Response":{"Error":{"Code":-0}}}"#,
+            br#"{"Response":{"Error":{"Code":true}}}"#,
+        ],
+        &[
+            br#"{"eventTime":"2026-11-26 10:00:00","apiErrorCode":null}"#,
+            br#"{"eventTime":"2026-11-26 10:00:00","apiErrorCode":9003}"#,
+            br#"{"eventTime":"2026-11-26 10:00:00","apiErrorCode":0}"#,
+        ],
+        &[
+            br#"{"ts":null,"latency_ms":false,"Response":{}}"#,
+            br#"{"ts":1764151200,"latency_ms":12.5,"Response":{}}"#,
+            br#"{"ts":1764151200123,"latency_ms":-0,"Response":{}}"#,
+        ],
+        &[
+            br#"{"ts":1764151200,"latency_ms":12.5,"Response":{}}"#,
+            br#"{"ts":true,"latency_ms":null,"Response":{}}"#,
+            br#"{"ts":01,"latency_ms":1.,"Response":{}}"#,
+            br#"{"ts":1e3,"latency_ms":-,"Response":{}}"#,
+            br#"{"ts":12345678901234567890123456,"latency_ms":7,"Response":{}}"#,
+            br#"{"ts":1 2,"latency_ms":7,"Response":{}}"#,
+            br#"{"ts":1764151200 ,"latency_ms":7  ,"Response":{}}"#,
+        ],
+        // Strings: escapes, control bytes, quotes, bytes past ASCII, valid or not.
+        &[
+            br#"{"Response":{"Error":{"Code":"A","Message":"m"},"RequestId":"r"}}"#,
+            br#"{"Response":{"Error":{"Code":"\u0041","Message":"m"},"RequestId":"r"}}"#,
+            br#"{"Response":{"Error":{"Code":"A\"B","Message":"m"},"RequestId":"r"}}"#,
+            br#"{"Response":{"Error":{"Code":"A\\","Message":"m"},"RequestId":"r"}}"#,
+            b"{\"Response\":{\"Error\":{\"Code\":\"A\tB\",\"Message\":\"m\"},\"RequestId\":\"r\"}}",
+            "{\"Response\":{\"Error\":{\"Code\":\"中文\",\"Message\":\"é\"},\"RequestId\":\"r\"}}"
+                .as_bytes(),
+            b"{\"Response\":{\"Error\":{\"Code\":\"\xff\",\"Message\":\"m\"},\"RequestId\":\"r\"}}",
+            b"{\"Response\":{\"Error\":{\"Code\":\"A\",\"Message\":\"\xe4\xb8\"},\"RequestId\":\"r\"}}",
+            br#"{"Response":{"Error":{"Code":"","Message":"m"},"RequestId":"r"}}"#,
+            br#"{"Response":{"Error":{"Code":"A","Message":"m"},"RequestId":"r"#,
+        ],
+        // Other text around the same values.
+        &[
+            br#"{"Response":{"RequestId":"r"}}"#,
+            br#"{"Response":{"RequestId":"r"}} "#,
+            br#"{"Response":{"RequestId":"r"}}}"#,
+            br#"{"Response":{"RequestId":"r"}} x"#,
+            br#"{"Response":{"RequestId":"r"} }"#,
+            br#"{"Response":{"RequestId":"r"}"#,
+            br#"{"Response":{"RequestId":"r","RequestId":"s"}}"#,
+            br#"{"Response":{"RequestId":"r"},"Response":{}}"#,
+            br#"{"Response":{"RequestId":1}}"#,
+            br#"{"Response":{"RequestId":{}}}"#,
+        ],
+    ];
+    let keys = Keys::default();
+    for group in groups {
+        let mut ex = Extractor::new(&keys);
+        let (first, rest) = group.split_first().unwrap();
+        check_after(&mut ex, first, &keys);
+        assert!(
+            check_after(&mut ex, first, &keys),
+            "{:?} is read by its kept shape the second time",
+            String::from_utf8_lossy(first)
+        );
+        for line in rest {
+            check_after(&mut ex, line, &keys);
+            check_after(&mut ex, first, &keys);
+        }
+    }
+}
+
 /// Random JSON-ish text built from the keys and values errstat cares about.
 fn json_value(depth: u32) -> BoxedStrategy<String> {
     let key = prop_oneof![
@@ -236,6 +343,103 @@ fn json_value(depth: u32) -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// A layout: JSON text with `\u{1}` where a value goes; an object's keys are distinct,
+/// some of them ones errstat looks for.
+fn layout(depth: u32) -> BoxedStrategy<String> {
+    // No key with an escape: such a line is not indexed, so its shape is never kept.
+    const KEYS: [&str; 13] = [
+        "Response",
+        "Error",
+        "Code",
+        "Message",
+        "RequestId",
+        "ts",
+        "latency_ms",
+        "action",
+        "eventTime",
+        "apiErrorCode",
+        "requestID",
+        "x",
+        "y",
+    ];
+    let inner = if depth == 0 {
+        Just("\u{1}".to_string()).boxed()
+    } else {
+        layout(depth - 1)
+    };
+    let value = prop_oneof![
+        2 => Just("\u{1}".to_string()),
+        3 => inner.clone(),
+        1 => prop::collection::vec(inner.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(","))),
+    ];
+    (
+        prop::sample::subsequence(KEYS.to_vec(), 0..=4),
+        prop::collection::vec(value, 4),
+    )
+        .prop_map(|(keys, values)| {
+            let body: Vec<String> = keys
+                .iter()
+                .zip(values)
+                .map(|(k, v)| format!("\"{k}\":{v}"))
+                .collect();
+            format!("{{{}}}", body.join(","))
+        })
+        .boxed()
+}
+
+/// A valid value for a layout's hole.
+fn valid_value() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        r#""x""#,
+        r#""""#,
+        r#""AuthFailure.SignatureFailure""#,
+        r#""2026-11-26T10:00:00Z""#,
+        r#""中文""#,
+        r#""0""#,
+        "0",
+        "-0",
+        "1.5",
+        "9003",
+        "1764151200",
+        "true",
+        "false",
+        "null",
+        "{}",
+        r#"{"Code":"X"}"#,
+        "[]",
+        "[1]",
+    ])
+}
+
+/// A value for a layout's hole: of any kind, valid or not.
+fn sibling_value() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        6 => valid_value(),
+        1 => prop::sample::select(vec![
+            r#""a\"b""#, r#""\u0041""#, r#""tab	""#, r#""open"#, "01", "1.", "-", "1e3",
+            "2E-1", "123456789012345678901234567", "12 ", " 7", "tru", "nul", "[1,]", "",
+            r#""x":1"#, "1}", "]", r#""a" "b""#, "1 2",
+        ]),
+    ]
+}
+
+/// Fills a layout's holes with values, in turn.
+fn fill(layout: &str, values: &[&str], spaced: bool) -> String {
+    let mut v = values.iter().cycle();
+    let mut out = String::new();
+    for c in layout.chars() {
+        match c {
+            '\u{1}' => out.push_str(v.next().unwrap_or(&"1")),
+            ',' | ':' if spaced => {
+                out.push(c);
+                out.push(' ');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn json_object() -> impl Strategy<Value = String> {
     json_value(4).prop_filter_map("an object", |v| v.starts_with('{').then_some(v))
 }
@@ -258,6 +462,45 @@ proptest! {
             _ => { if i < bytes.len() { bytes.remove(i); } }
         }
         check(&bytes, &Keys::default());
+    }
+
+    /// A line read after its unmutated self (whose shape is kept by then).
+    #[test]
+    fn mutated_objects_agree_after_the_original(obj in json_object(), at in any::<prop::sample::Index>(), byte in any::<u8>(), how in 0..3u8) {
+        let keys = Keys::default();
+        let mut ex = Extractor::new(&keys);
+        check_after(&mut ex, obj.as_bytes(), &keys);
+        check_after(&mut ex, obj.as_bytes(), &keys);
+        let mut bytes = obj.into_bytes();
+        let i = at.index(bytes.len() + 1);
+        match how {
+            0 => bytes.truncate(i),
+            1 => bytes.insert(i, byte),
+            _ => { if i < bytes.len() { bytes[i] = byte; } }
+        }
+        check_after(&mut ex, &bytes, &keys);
+    }
+
+    /// Lines of one layout with other values, of any kind, valid or not, after a line with
+    /// valid ones: each is read after the others, by a kept shape where one matches.
+    #[test]
+    fn same_layout_other_values_agree(
+        layout in layout(3),
+        first in prop::collection::vec(valid_value(), 12),
+        fills in prop::collection::vec(prop::collection::vec(sibling_value(), 12), 1..4),
+        spaced in any::<bool>(),
+    ) {
+        let keys = Keys::default();
+        let mut ex = Extractor::new(&keys);
+        let lines: Vec<String> = std::iter::once(&first)
+            .chain(&fills)
+            .map(|values| fill(&layout, values, spaced))
+            .collect();
+        for _ in 0..2 {
+            for line in &lines {
+                check_after(&mut ex, line.as_bytes(), &keys);
+            }
+        }
     }
 
     #[test]

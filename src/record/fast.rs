@@ -20,7 +20,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{Keys, Line, Record, index};
+use super::{Keys, Line, Record, index, shape};
 use crate::time::{self, Millis};
 
 /// Deeper nesting goes to the exact path (serde_json stops at 128).
@@ -56,8 +56,18 @@ impl Raw {
         Raw(3 | (start as u64) << 3 | (end as u64) << 33)
     }
 
-    fn is_num(self) -> bool {
+    pub(super) fn is_num(self) -> bool {
         self.0 & 3 == 3
+    }
+
+    /// A string or a number (what has a range).
+    pub(super) fn is_captured(self) -> bool {
+        self.0 & 2 != 0
+    }
+
+    /// Where a string's contents or a number's text start.
+    pub(super) fn start(self) -> u32 {
+        (self.0 >> 3) as u32 & MAX_TEXT as u32
     }
 
     /// Unpacks the value.
@@ -134,14 +144,18 @@ const LATENCY: usize = 4;
 /// Which of the fast path's walks to take (the differential tests try each alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Path {
-    /// Over the structural index where it takes the line, else byte by byte (what
-    /// `Extractor::classify` does).
+    /// By a kept shape, else over the structural index where it takes the line, else
+    /// byte by byte (what `Extractor::classify` does).
     Any,
     /// Over the structural index (`index`) only: lines without backslashes or control
     /// bytes, up to `index::MAX_INDEXED` bytes.
     Indexed,
     /// Byte by byte: any line.
     Scanned,
+    /// By a kept shape alone (`shape`): answers only for a line whose shape an earlier
+    /// line of this extractor had; others are walked over the index, to learn their
+    /// shapes, and not answered.
+    Shaped,
 }
 
 /// The structural index declined a line (`index::index`).
@@ -177,6 +191,17 @@ pub struct Fast {
     /// The structural index of the current line (`index::index`).
     tokens: Vec<u32>,
     simd: index::Simd,
+    /// What the walk captured in the current line.
+    cap: Captured,
+    /// Shapes of recent lines, and where their values were (`shape`).
+    shapes: shape::Shapes,
+    clock: time::Clock,
+}
+
+/// What a walk captures in one line: ranges of the text, or (in a `shape::Shape`) token
+/// numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Captured {
     response: Option<Option<Response>>,
     envelope: Option<Response>,
     /// Envelope field values; slot `list * MAX_KEYS + at` is valid when its bit in
@@ -184,7 +209,76 @@ pub struct Fast {
     fields: [[Raw; MAX_KEYS]; 5],
     filled: u64,
     audit: [Raw; 7],
-    clock: time::Clock,
+}
+
+impl Captured {
+    /// Value slots, by number: the envelope fields (`list * MAX_KEYS + at`), the audit
+    /// keys, then the request id, code and message of the top-level response and of the
+    /// envelope's.
+    const FIELDS: u8 = 5 * MAX_KEYS as u8;
+    const AUDIT: u8 = Self::FIELDS + AUDIT_KEYS.len() as u8;
+    const ENVELOPE: u8 = Self::AUDIT + 3;
+
+    /// The value slot `id`, where the captured structure has it.
+    pub(super) fn slot(&mut self, id: u8) -> Option<&mut Raw> {
+        fn of(r: &mut Response, i: u8) -> Option<&mut Raw> {
+            match (i, &mut r.error) {
+                (0, _) => Some(&mut r.request_id),
+                (1, ErrorField::Object { code, .. }) => Some(code),
+                (2, ErrorField::Object { message, .. }) => Some(message),
+                _ => None,
+            }
+        }
+        match id {
+            _ if id < Self::FIELDS => {
+                Some(&mut self.fields[id as usize / MAX_KEYS][id as usize % MAX_KEYS])
+            }
+            _ if id < Self::AUDIT => self.audit.get_mut((id - Self::FIELDS) as usize),
+            _ if id < Self::ENVELOPE => of(self.response.as_mut()?.as_mut()?, id - Self::AUDIT),
+            _ => of(self.envelope.as_mut()?, id - Self::ENVELOPE),
+        }
+    }
+
+    /// Calls `f` with each value slot that holds a value, and the value.
+    pub(super) fn each(&self, mut f: impl FnMut(u8, Raw)) {
+        let mut filled = self.filled;
+        while filled != 0 {
+            let slot = filled.trailing_zeros() as usize;
+            filled &= filled - 1;
+            f(slot as u8, self.fields[slot / MAX_KEYS][slot % MAX_KEYS]);
+        }
+        for (i, &raw) in self.audit.iter().enumerate() {
+            if raw != Raw::ABSENT {
+                f(Self::FIELDS + i as u8, raw);
+            }
+        }
+        let mut response = |r: &Response, base: u8| {
+            let (code, message) = match r.error {
+                ErrorField::Object { code, message } => (code, message),
+                _ => (Raw::ABSENT, Raw::ABSENT),
+            };
+            for (i, raw) in [r.request_id, code, message].into_iter().enumerate() {
+                if raw != Raw::ABSENT {
+                    f(base + i as u8, raw);
+                }
+            }
+        };
+        if let Some(Some(r)) = &self.response {
+            response(r, Self::AUDIT);
+        }
+        if let Some(r) = &self.envelope {
+            response(r, Self::ENVELOPE);
+        }
+    }
+
+    /// Copies the structure of `other` (which values exist, and of what kind), its
+    /// values to be filled in by `slot`: cheaper than a copy of the whole.
+    pub(super) fn take_structure(&mut self, other: &Captured) {
+        self.response = other.response;
+        self.envelope = other.envelope;
+        self.filled = other.filled;
+        self.audit = other.audit;
+    }
 }
 
 impl Fast {
@@ -238,11 +332,8 @@ impl Fast {
             seen: Vec::with_capacity(16),
             tokens: Vec::new(),
             simd: index::Simd::detect(),
-            response: None,
-            envelope: None,
-            fields: [[Raw::ABSENT; MAX_KEYS]; 5],
-            filled: 0,
-            audit: [Raw::ABSENT; 7],
+            cap: Captured::default(),
+            shapes: shape::Shapes::default(),
             clock: time::Clock::default(),
         }
     }
@@ -274,10 +365,15 @@ impl Fast {
         if !self.enabled || json.len() > MAX_TEXT {
             return false;
         }
+        if matches!(path, Path::Any | Path::Shaped)
+            && let Some(text) = self.shapes.read(json, &mut self.cap)
+        {
+            return self.resolve(text, prefix, out).is_some();
+        }
         if path != Path::Scanned {
-            match self.indexed(json, prefix, out) {
+            match self.indexed(path, json, prefix, out) {
                 Ok(answered) => return answered,
-                Err(Declined) if path == Path::Indexed => return false,
+                Err(Declined) if path != Path::Any => return false,
                 Err(Declined) => {}
             }
         }
@@ -287,11 +383,13 @@ impl Fast {
         }
     }
 
-    /// Walks the line over its structural index; `Err` when the index declines the line.
-    /// The index also says whether the line is all ASCII, which makes checking it for
-    /// UTF-8 needless.
+    /// Walks the line over its structural index, and learns its shape (unless `path` is
+    /// `Indexed`). `Err` when
+    /// the index declines the line. The index also says whether the line is all ASCII,
+    /// which makes checking it for UTF-8 needless.
     fn indexed<'a>(
         &mut self,
+        path: Path,
         json: &'a [u8],
         prefix: &[u8],
         out: &mut Line<'a>,
@@ -310,12 +408,12 @@ impl Fast {
                         None => return false,
                     }
                 };
-                self.walk(
-                    &mut index::Tokens::new(json, &tokens[..found.tokens]),
-                    text,
-                    prefix,
-                    out,
-                )
+                let at = &tokens[..found.tokens];
+                let parsed = self.parse(&mut index::Tokens::new(json, at));
+                if parsed && path != Path::Indexed {
+                    self.shapes.learn(json, at, &self.cap);
+                }
+                parsed && path != Path::Shaped && self.resolve(text, prefix, out).is_some()
             })
             .ok_or(Declined);
         self.tokens = tokens;
@@ -333,25 +431,20 @@ impl Fast {
             b: text.as_bytes(),
             i: 0,
         };
-        self.walk(&mut parser, text, prefix, out)
+        self.parse(&mut parser) && self.resolve(text, prefix, out).is_some()
     }
 
-    /// Walks one line's JSON with either cursor and builds its record in `out`; `false`
-    /// when unsure.
-    fn walk<'a, C: Cursor<'a>>(
-        &mut self,
-        c: &mut C,
-        text: &'a str,
-        prefix: &[u8],
-        out: &mut Line<'a>,
-    ) -> bool {
+    /// Walks one line's JSON with either cursor, capturing what it finds in `self.cap`;
+    /// `false` when unsure.
+    fn parse<'a, C: Cursor<'a>>(&mut self, c: &mut C) -> bool {
         self.seen_roles = 0;
         self.seen.clear();
-        self.response = None;
-        self.envelope = None;
-        self.filled = 0;
-        self.audit = [Raw::ABSENT; 7];
-        self.top(c).is_some() && c.finish() && self.resolve(text, prefix, out).is_some()
+        // Field slots are valid by their `filled` bit: the array is not cleared.
+        self.cap.response = None;
+        self.cap.envelope = None;
+        self.cap.filled = 0;
+        self.cap.audit = [Raw::ABSENT; 7];
+        self.top(c).is_some() && c.finish()
     }
 
     /// Reads the top-level object.
@@ -383,7 +476,7 @@ impl Fast {
             }
             match role.map(|(r, _)| r) {
                 Some(Role::Response) => {
-                    self.response = Some(if p.peek()? == b'{' {
+                    self.cap.response = Some(if p.peek()? == b'{' {
                         Some(p.response(1)?)
                     } else {
                         p.value(1)?;
@@ -401,7 +494,7 @@ impl Fast {
                     } else {
                         p.value(1)?
                     };
-                    self.audit[i] = v;
+                    self.cap.audit[i] = v;
                     if let Some((list, at)) = field {
                         self.set_field(list, at, v);
                     }
@@ -416,17 +509,17 @@ impl Fast {
     }
 
     fn set_field(&mut self, list: usize, at: usize, v: Raw) {
-        self.fields[list][at] = v;
-        self.filled |= 1 << (list * MAX_KEYS + at);
+        self.cap.fields[list][at] = v;
+        self.cap.filled |= 1 << (list * MAX_KEYS + at);
     }
 
     /// The values captured for one field list, in priority order.
     fn field_values(&self, list: usize) -> impl Iterator<Item = Raw> + '_ {
-        let mut filled = (self.filled >> (list * MAX_KEYS)) & ((1 << MAX_KEYS) - 1);
+        let mut filled = (self.cap.filled >> (list * MAX_KEYS)) & ((1 << MAX_KEYS) - 1);
         std::iter::from_fn(move || {
             let at = filled.trailing_zeros() as usize;
             filled &= filled.wrapping_sub(1);
-            (at < MAX_KEYS).then(|| self.fields[list][at])
+            (at < MAX_KEYS).then(|| self.cap.fields[list][at])
         })
     }
 
@@ -449,8 +542,8 @@ impl Fast {
             });
             Some(())
         })?;
-        if self.envelope.is_none() {
-            self.envelope = found.flatten();
+        if self.cap.envelope.is_none() {
+            self.cap.envelope = found.flatten();
         }
         Some(())
     }
@@ -469,11 +562,13 @@ impl Fast {
             Value::Num(a, b) => number(&text[a..b]),
             _ => None,
         };
-        let response = match (self.response, self.envelope) {
+        let response = match (self.cap.response, self.cap.envelope) {
             (Some(Some(r)), _) | (None, Some(r)) => Some(r),
             _ => None,
         };
-        if response.is_none() && (self.audit[0] == Raw::ABSENT || self.audit[1] == Raw::ABSENT) {
+        if response.is_none()
+            && (self.cap.audit[0] == Raw::ABSENT || self.cap.audit[1] == Raw::ABSENT)
+        {
             *out = Line::Skipped;
             return Some(());
         }
@@ -496,15 +591,15 @@ impl Fast {
                 false
             }
             None => {
-                record.code = match self.audit[1].view() {
+                record.code = match self.cap.audit[1].view() {
                     Value::Num(a, b) if &text[a..b] == "0" => None,
                     Value::Num(..) => return None,
-                    _ => get(self.audit[1]).filter(|c| !c.is_empty() && c != "0"),
+                    _ => get(self.cap.audit[1]).filter(|c| !c.is_empty() && c != "0"),
                 };
                 if record.code.is_some() {
-                    record.message = get(self.audit[2]);
+                    record.message = get(self.cap.audit[2]);
                 }
-                record.request_id = get(self.audit[3]);
+                record.request_id = get(self.cap.audit[3]);
                 true
             }
         };
@@ -521,7 +616,7 @@ impl Fast {
             .or_else(|| self.clock.parse_prefix(prefix));
         let field = |audit_at: usize, list: usize| {
             let audit_value = if audit {
-                get(self.audit[audit_at])
+                get(self.cap.audit[audit_at])
             } else {
                 None
             };
@@ -560,7 +655,7 @@ fn bucket_of(key: &[u8]) -> usize {
 /// per line, and a call to `memcmp` (or a byte loop) for each cost more than the
 /// comparison. Up to 16 bytes, two overlapping loads from each side cover every byte.
 #[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -675,55 +770,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn number(&mut self) -> Option<(usize, usize)> {
-        let start = self.i;
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek()? {
-            b'0' => self.i += 1,
-            b'1'..=b'9' => self.digits(),
-            _ => return None,
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if !self.peek()?.is_ascii_digit() {
-                return None;
-            }
-            self.digits();
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) || self.i - start > MAX_NUMBER {
-            return None;
-        }
-        Some((start, self.i))
-    }
-
-    fn digits(&mut self) {
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.i += 1;
-        }
-    }
-
     /// Reads a number or a literal.
     fn scalar(&mut self) -> Option<Raw> {
-        match self.peek()? {
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            _ => {
-                let (a, z) = self.number()?;
-                Some(Raw::num(a as u32, z as u32))
-            }
-        }
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<Raw> {
-        if self.b.get(self.i..self.i + word.len())? == word {
-            self.i += word.len();
-            Some(Raw::OTHER)
-        } else {
-            None
-        }
+        let (raw, end) = scalar_prefix(self.b, self.i)?;
+        self.i = end;
+        Some(raw)
     }
 }
 
@@ -921,6 +972,46 @@ impl<'a> Cursor<'a> for Parser<'a> {
     }
 }
 
+/// Reads the number or literal that starts at `b[start]`, and says where it ends. Numbers
+/// with an exponent or more than `MAX_NUMBER` bytes are the exact path's.
+pub(super) fn scalar_prefix(b: &[u8], start: usize) -> Option<(Raw, usize)> {
+    // The byte at `i`, or 0 past the end (which no rule below accepts).
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let digits = |mut i: usize| {
+        while at(i).is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let word = |w: &[u8]| {
+        let end = start + w.len();
+        (b.get(start..end)? == w).then_some((Raw::OTHER, end))
+    };
+    let mut i = start;
+    match at(i) {
+        b't' => return word(b"true"),
+        b'f' => return word(b"false"),
+        b'n' => return word(b"null"),
+        b'-' => i += 1,
+        _ => {}
+    }
+    i = match at(i) {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(i + 1),
+        _ => return None,
+    };
+    if at(i) == b'.' {
+        if !at(i + 1).is_ascii_digit() {
+            return None;
+        }
+        i = digits(i + 2);
+    }
+    if matches!(at(i), b'e' | b'E') || i - start > MAX_NUMBER {
+        return None;
+    }
+    Some((Raw::num(start as u32, i as u32), i))
+}
+
 /// Reads the number or literal that spans exactly `b[start..end]` (for the token cursor,
 /// which knows where a scalar ends before reading it).
 pub(super) fn scalar(b: &[u8], start: usize, end: usize) -> Option<Raw> {
@@ -963,7 +1054,7 @@ fn unescape(raw: &str) -> Option<String> {
 /// Checks that a line's JSON is UTF-8: simdutf8, 2-4x faster than std's check on log text
 /// (the differential tests and the fuzz target hold the fast path, this check included, to
 /// the exact path, which uses std's).
-fn utf8(json: &[u8]) -> Option<&str> {
+pub(super) fn utf8(json: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(json).ok()
 }
 

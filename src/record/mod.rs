@@ -8,6 +8,7 @@
 
 mod fast;
 mod index;
+mod shape;
 
 use std::borrow::Cow;
 

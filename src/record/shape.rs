@@ -1,0 +1,467 @@
+//! Shapes: the lines of a log repeat a few layouts. Two responses of the same API in the same
+//! envelope differ in their values, not in their keys, structure or spacing. After the walk
+//! over a line's tokens (`index`), the line's *shape* is kept: its text with a hole where
+//! each value is (the *skeleton*), the kind of each value, and which holes hold the values
+//! the walk captured. A later line that is the same skeleton with other values needs neither
+//! the index nor the walk: it is read by comparing the skeleton's text and reading each
+//! hole, and what the walk would capture is in the same holes. (This is Mison's idea of
+//! speculating on a log's repeated structure, kept exact: a line is read this way only when
+//! all of it matches, and walked otherwise.)
+//!
+//! Why a match is exact. A line read this way is the skeleton's text, byte for byte, with
+//! each hole filled by
+//! - for a string: bytes that are not a quote, a backslash or a control byte (and valid
+//!   UTF-8), up to the closing quote, which is the skeleton's;
+//! - for a number or a literal: a valid one (the walk's own scalar reader decides), of the
+//!   same kind, then spaces.
+//!
+//! Such a line has the same tokens, in the same classes, with the same keys, as the line the
+//! shape was learned from, and scalars of the same kinds: everything the walk's decisions
+//! read. So the walk would take the same steps and capture the same holes.
+//!
+//! The skeletons are kept in a trie: shapes share their first segments (an envelope's
+//! `{"ts":"`), so a line is read once from the start, and a branch is chosen where its text
+//! first differs.
+
+use super::fast::{Captured, Raw, same, scalar_prefix, utf8};
+
+/// What a hole holds, or `End`: the text to the line's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    String,
+    Number,
+    /// `true`, `false` or `null`.
+    Literal,
+    End,
+}
+
+/// A node of the trie: a segment of a skeleton's text, then a hole.
+#[derive(Debug)]
+struct Node {
+    /// The segment: a range of `Shapes::text`.
+    from: u32,
+    len: u32,
+    kind: Kind,
+    /// Whether the segment has a byte past ASCII.
+    high: bool,
+    /// The first node after the hole (`NONE` for `End`), and the next node after the
+    /// same parent's hole (`NONE` for the last): a node's children are a chain.
+    child: u32,
+    sibling: u32,
+    /// For `End`: the shape's number in `Shapes::leaves`.
+    leaf: u32,
+}
+
+/// No node.
+const NONE: u32 = u32::MAX;
+
+/// What the walk captured in a shape's line: which values exist and of what kind
+/// (`template`), and each value slot's value, with a hole's number where it had offsets.
+#[derive(Debug)]
+struct Leaf {
+    template: Captured,
+    moves: Vec<(u8, Raw)>,
+}
+
+/// Lines with more tokens are not learned: a long line rarely repeats its layout.
+const MAX_TOKENS: usize = 512;
+/// The most the trie keeps; when a shape would not fit, it is cleared and starts over.
+const MAX_NODES: usize = 2048;
+const MAX_TEXT: usize = 64 << 10;
+const MAX_LEAVES: usize = 256;
+
+/// The shapes of recent lines; one per worker.
+#[derive(Debug, Default)]
+pub(super) struct Shapes {
+    /// The trie; node 0, once there, is its root (no segment, no hole).
+    nodes: Vec<Node>,
+    text: Vec<u8>,
+    leaves: Vec<Leaf>,
+    /// Scratch space: the holes of the line being read, as ranges of its text (a
+    /// number's range is its text, without the spaces after it).
+    holes: Vec<(u32, u32)>,
+    /// Lines without a matching shape since one last matched: learning backs off when
+    /// shapes stop repeating (see `learn`).
+    misses: u32,
+}
+
+impl Shapes {
+    /// Reads a line's JSON `b` by a kept shape: fills `cap` with what the walk would capture
+    /// and returns the text as a `str`. `None` if no kept shape is the line's; then `cap`
+    /// holds nothing of use.
+    pub(super) fn read<'a>(&mut self, b: &'a [u8], cap: &mut Captured) -> Option<&'a str> {
+        let read = self.matching_leaf(b);
+        match read {
+            Some(_) => self.misses = 0,
+            None => self.misses = self.misses.saturating_add(1),
+        }
+        let (leaf, high) = read?;
+        let leaf = &self.leaves[leaf as usize];
+        cap.take_structure(&leaf.template);
+        for &(id, raw) in &leaf.moves {
+            let value = if raw.is_captured() {
+                let (start, end) = *self.holes.get(raw.start() as usize)?;
+                if raw.is_num() {
+                    Raw::num(start, end)
+                } else {
+                    Raw::str(start, end, false)
+                }
+            } else {
+                raw
+            };
+            *cap.slot(id)? = value;
+        }
+        if high {
+            utf8(b)
+        } else {
+            // SAFETY: every byte of `b` is in a segment or a hole, and none of them had a
+            // byte past ASCII (scalars are ASCII by their grammar), and ASCII is UTF-8.
+            Some(unsafe { std::str::from_utf8_unchecked(b) })
+        }
+    }
+
+    /// Follows the trie along `b`, filling `holes`: the leaf reached at the line's end, and
+    /// whether any byte past ASCII was seen.
+    fn matching_leaf(&mut self, b: &[u8]) -> Option<(u32, bool)> {
+        self.holes.clear();
+        let (mut pos, mut high) = (0usize, false);
+        let mut next = self.nodes.first()?.child;
+        loop {
+            let n = self.nodes.get(next as usize)?;
+            next = n.sibling;
+            let start = pos + n.len as usize;
+            if !self.segment_at(b, pos, n) {
+                continue;
+            }
+            let end = match n.kind {
+                Kind::End if start == b.len() => return Some((n.leaf, high || n.high)),
+                Kind::End => continue,
+                Kind::String => match string_end(b, start) {
+                    Some((end, h)) => {
+                        high |= h;
+                        self.holes.push((start as u32, end as u32));
+                        end
+                    }
+                    None => continue,
+                },
+                Kind::Number | Kind::Literal => match scalar_prefix(b, start) {
+                    Some((raw, end)) if raw.is_num() == (n.kind == Kind::Number) => {
+                        self.holes.push((start as u32, end as u32));
+                        let spaces = b[end..].iter().take_while(|&&c| c == b' ').count();
+                        end + spaces
+                    }
+                    _ => continue,
+                },
+            };
+            high |= n.high;
+            pos = end;
+            next = n.child;
+        }
+    }
+
+    /// Says whether node `n`'s segment is in `b` at `pos`. `text` has 16 spare bytes at
+    /// its end, so a short segment is compared in one 16-byte step, its bytes past the
+    /// segment masked off.
+    #[inline]
+    fn segment_at(&self, b: &[u8], pos: usize, n: &Node) -> bool {
+        let (from, len) = (n.from as usize, n.len as usize);
+        let (Some(line), Some(seg)) = (b.get(pos..pos + len), self.text.get(from..from + len))
+        else {
+            return false;
+        };
+        match (b.get(pos..pos + 16), self.text.get(from..from + 16)) {
+            (Some(line16), Some(seg16)) if (1..=16).contains(&len) => {
+                let word = |s: &[u8]| u128::from_le_bytes(s.try_into().unwrap_or([0; 16]));
+                let mask = u128::MAX >> (128 - 8 * len as u32);
+                (word(line16) ^ word(seg16)) & mask == 0
+            }
+            _ => equal(line, seg),
+        }
+    }
+
+    /// Keeps the shape of a line the walk just read over its tokens `at` (`captured`: what
+    /// it found, as offsets into `b`). A line after a run of misses is learned only at the
+    /// run's 1st, 2nd, 4th... 64th line and every 64th after, so a log whose layouts never
+    /// repeat spends little on learning.
+    pub(super) fn learn(&mut self, b: &[u8], at: &[u32], captured: &Captured) {
+        let m = self.misses;
+        let due = if m <= 64 {
+            m.is_power_of_two()
+        } else {
+            m.is_multiple_of(64)
+        };
+        if !due || at.len() > MAX_TOKENS {
+            return;
+        }
+        let Some((path, moves)) = skeleton(b, at, captured) else {
+            return;
+        };
+        let text: usize = path.iter().map(|(seg, _)| seg.len()).sum();
+        if self.nodes.len() + path.len() + 1 > MAX_NODES
+            || self.text.len() + text > MAX_TEXT
+            || self.leaves.len() >= MAX_LEAVES
+        {
+            self.nodes.clear();
+            self.text.clear();
+            self.leaves.clear();
+        }
+        if self.nodes.is_empty() {
+            self.nodes.push(Node {
+                from: 0,
+                len: 0,
+                kind: Kind::End,
+                high: false,
+                child: NONE,
+                sibling: NONE,
+                leaf: 0,
+            });
+        }
+        let mut node = 0;
+        for (seg, kind) in path {
+            let mut found = None;
+            let mut last = NONE;
+            let mut c = self.nodes[node].child;
+            while let Some(n) = self.nodes.get(c as usize) {
+                let from = n.from as usize;
+                if n.kind == kind && &self.text[from..from + n.len as usize] == seg {
+                    found = Some(c);
+                    break;
+                }
+                last = c;
+                c = n.sibling;
+            }
+            node = match found {
+                // The same shape again (its leaf is the same as well).
+                Some(_) if kind == Kind::End => return,
+                Some(c) => c as usize,
+                None => {
+                    let leaf = if kind == Kind::End {
+                        self.leaves.push(Leaf {
+                            template: *captured,
+                            moves: moves.clone(),
+                        });
+                        self.leaves.len() as u32 - 1
+                    } else {
+                        0
+                    };
+                    // `text` keeps 16 spare bytes at its end (see `segment_at`).
+                    self.text.truncate(self.text.len().saturating_sub(16));
+                    let from = self.text.len() as u32;
+                    self.text.extend_from_slice(seg);
+                    self.text.extend_from_slice(&[0; 16]);
+                    let new = self.nodes.len() as u32;
+                    self.nodes.push(Node {
+                        from,
+                        len: seg.len() as u32,
+                        kind,
+                        high: !seg.is_ascii(),
+                        child: NONE,
+                        sibling: NONE,
+                        leaf,
+                    });
+                    match self.nodes.get_mut(last as usize) {
+                        Some(prev) => prev.sibling = new,
+                        None => self.nodes[node].child = new,
+                    }
+                    new as usize
+                }
+            };
+        }
+    }
+}
+
+/// The class of a token by its first byte: a quote, a structural character, or anything
+/// else (the start of a scalar).
+fn class(b: &[u8], at: &[u32], k: usize) -> Option<u8> {
+    at.get(k).map(|&offset| match b[offset as usize] {
+        c @ (b'"' | b'{' | b'}' | b'[' | b']' | b':' | b',') => c,
+        _ => 0,
+    })
+}
+
+/// A walked line's skeleton: its segments, each with the kind of the hole after it (the
+/// last `End`), and the captured values with each string or number as its hole's number.
+/// `None` when a captured value is not at a hole (the walk's values always are).
+#[allow(clippy::type_complexity)]
+fn skeleton<'b>(
+    b: &'b [u8],
+    at: &[u32],
+    captured: &Captured,
+) -> Option<(Vec<(&'b [u8], Kind)>, Vec<(u8, Raw)>)> {
+    let mut path = Vec::new();
+    // Where each hole starts: a string's contents after its opening quote, a scalar at
+    // its token (ascending, as the holes come).
+    let mut starts = Vec::new();
+    let (mut k, mut pos) = (0, 0);
+    while k < at.len() {
+        let c = class(b, at, k)?;
+        let kind = match c {
+            // A string is its two quotes; a key is a string before a `:`.
+            b'"' if class(b, at, k + 2) == Some(b':') => None,
+            b'"' => Some(Kind::String),
+            0 => match scalar_prefix(b, at[k] as usize) {
+                Some((raw, _)) if raw.is_num() => Some(Kind::Number),
+                Some(_) => Some(Kind::Literal),
+                None => return None,
+            },
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            // A value is never the last token: an object closes after it. The next
+            // segment starts at the next token: a string's closing quote, or what follows
+            // a scalar and its spaces.
+            let start = at[k] as usize + (kind == Kind::String) as usize;
+            path.push((&b[pos..start], kind));
+            starts.push(start as u32);
+            pos = *at.get(k + 1)? as usize;
+        }
+        k += if c == b'"' { 2 } else { 1 };
+    }
+    path.push((&b[pos..], Kind::End));
+    let mut moves = Vec::new();
+    let mut all_at_holes = true;
+    captured.each(|id, raw| {
+        let moved = if raw.is_captured() {
+            let hole = starts.binary_search(&raw.start()).ok().map(|h| h as u32);
+            hole.map(|h| {
+                if raw.is_num() {
+                    Raw::num(h, h)
+                } else {
+                    Raw::str(h, h, false)
+                }
+            })
+        } else {
+            Some(raw)
+        };
+        match moved {
+            Some(raw) => moves.push((id, raw)),
+            None => all_at_holes = false,
+        }
+    });
+    all_at_holes.then_some((path, moves))
+}
+
+/// Finds the end of a string's contents that start at `start`: the offset of the closing
+/// quote, and whether a byte past ASCII came before it. `None` at a backslash, a control
+/// byte or the text's end (the walk's business).
+fn string_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
+    let mut i = start;
+    let mut high = false;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(chunk) = b.get(i..i + 16) {
+        let (special, past_ascii) = specials16(chunk);
+        if special != 0 {
+            let n = special.trailing_zeros();
+            high |= past_ascii & ((1 << n) - 1) != 0;
+            i += n as usize;
+            return (b[i] == b'"').then_some((i, high));
+        }
+        high |= past_ascii != 0;
+        i += 16;
+    }
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => return Some((i, high)),
+            b'\\' | 0..0x20 => return None,
+            _ => high |= c >= 0x80,
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Bit masks of 16 bytes: those that are a quote, a backslash or a control byte, and those
+/// past ASCII.
+#[cfg(target_arch = "x86_64")]
+fn specials16(chunk: &[u8]) -> (u32, u32) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    assert!(chunk.len() >= 16);
+    // SAFETY: SSE2 is part of every x86-64 CPU, and `chunk` has at least the 16 bytes the
+    // unaligned load reads.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+        let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+        // Unsigned `v <= 0x1f`: the minimum with 0x1f is `v` itself.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        let special = _mm_or_si128(_mm_or_si128(eq(b'"'), eq(b'\\')), control);
+        (
+            _mm_movemask_epi8(special) as u32,
+            _mm_movemask_epi8(v) as u32,
+        )
+    }
+}
+
+/// Compares two byte strings, 16 bytes at a time (segments are short).
+fn equal(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n <= 16 {
+        return same(a, b);
+    }
+    let word = |s: &[u8], i: usize| u128::from_le_bytes(s[i..i + 16].try_into().unwrap_or([0; 16]));
+    let mut i = 0;
+    while i + 16 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 16;
+    }
+    word(a, n - 16) == word(b, n - 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte loop alone, for comparing with the SIMD one.
+    fn string_end_bytes(b: &[u8], start: usize) -> Option<(usize, bool)> {
+        let mut high = false;
+        for (i, &c) in b.iter().enumerate().skip(start) {
+            match c {
+                b'"' => return Some((i, high)),
+                b'\\' | 0..0x20 => return None,
+                _ => high |= c >= 0x80,
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn string_ends_are_found_at_every_offset() {
+        for len in 0..70 {
+            for at in 0..len {
+                for c in [b'"', b'\\', 0, 0x1f, 0x7f, 0x80, 0xe4] {
+                    let mut s = vec![b'x'; len];
+                    s[at] = c;
+                    for start in [0, 1, 17] {
+                        assert_eq!(
+                            string_end(&s, start),
+                            string_end_bytes(&s, start),
+                            "{len} {at} {c} {start}"
+                        );
+                    }
+                    s.push(b'"');
+                    assert_eq!(string_end(&s, 0), string_end_bytes(&s, 0), "{len} {at} {c}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn equal_compares_every_byte_of_every_length() {
+        for n in 0..80usize {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            assert!(equal(&a, &a.clone()));
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 1;
+                assert!(!equal(&a, &b), "{n} {at}");
+            }
+        }
+    }
+}
