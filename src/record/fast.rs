@@ -60,11 +60,6 @@ impl Raw {
         self.0 & 3 == 3
     }
 
-    /// A string or a number (what has a range).
-    pub(super) fn is_captured(self) -> bool {
-        self.0 & 2 != 0
-    }
-
     /// Where a string's contents or a number's text start.
     pub(super) fn start(self) -> u32 {
         (self.0 >> 3) as u32 & MAX_TEXT as u32
@@ -212,73 +207,128 @@ pub(super) struct Captured {
 }
 
 impl Captured {
-    /// Value slots, by number: the envelope fields (`list * MAX_KEYS + at`), the audit
-    /// keys, then the request id, code and message of the top-level response and of the
-    /// envelope's.
-    const FIELDS: u8 = 5 * MAX_KEYS as u8;
-    const AUDIT: u8 = Self::FIELDS + AUDIT_KEYS.len() as u8;
-    const ENVELOPE: u8 = Self::AUDIT + 3;
-
-    /// The value slot `id`, where the captured structure has it.
-    pub(super) fn slot(&mut self, id: u8) -> Option<&mut Raw> {
-        fn of(r: &mut Response, i: u8) -> Option<&mut Raw> {
-            match (i, &mut r.error) {
-                (0, _) => Some(&mut r.request_id),
-                (1, ErrorField::Object { code, .. }) => Some(code),
-                (2, ErrorField::Object { message, .. }) => Some(message),
-                _ => None,
-            }
-        }
-        match id {
-            _ if id < Self::FIELDS => {
-                Some(&mut self.fields[id as usize / MAX_KEYS][id as usize % MAX_KEYS])
-            }
-            _ if id < Self::AUDIT => self.audit.get_mut((id - Self::FIELDS) as usize),
-            _ if id < Self::ENVELOPE => of(self.response.as_mut()?.as_mut()?, id - Self::AUDIT),
-            _ => of(self.envelope.as_mut()?, id - Self::ENVELOPE),
-        }
+    /// The values captured for one field list, in priority order.
+    fn field_values(&self, list: usize) -> impl Iterator<Item = Raw> + '_ {
+        let mut filled = (self.filled >> (list * MAX_KEYS)) & ((1 << MAX_KEYS) - 1);
+        std::iter::from_fn(move || {
+            let at = filled.trailing_zeros() as usize;
+            filled &= filled.wrapping_sub(1);
+            (at < MAX_KEYS).then(|| self.fields[list][at])
+        })
     }
 
-    /// Calls `f` with each value slot that holds a value, and the value.
-    pub(super) fn each(&self, mut f: impl FnMut(u8, Raw)) {
-        let mut filled = self.filled;
-        while filled != 0 {
-            let slot = filled.trailing_zeros() as usize;
-            filled &= filled - 1;
-            f(slot as u8, self.fields[slot / MAX_KEYS][slot % MAX_KEYS]);
+    /// The plan `Fast::resolve` would follow for a line that captured this, with each
+    /// captured string or number read from a hole: `hole` names it. `None` when a value
+    /// cannot be planned (not in a hole, or a string with escapes).
+    pub(super) fn plan(&self, hole: impl Fn(Raw) -> Option<u16>) -> Option<Plan> {
+        let src = |raw: Raw| -> Option<Src> {
+            Some(match raw.view() {
+                Value::Str(_, _, true) => return None,
+                Value::Str(..) => Src::Str(hole(raw)?),
+                Value::Num(..) => Src::Num(hole(raw)?),
+                Value::Absent | Value::Other => Src::None,
+            })
+        };
+        // What `get` reads: a string (never escaped here), or nothing.
+        let string = |raw: Raw| -> Option<Option<u16>> {
+            Some(match src(raw)? {
+                Src::Str(h) => Some(h),
+                _ => None,
+            })
+        };
+        let response = match (self.response, self.envelope) {
+            (Some(Some(r)), _) | (None, Some(r)) => Some(r),
+            _ => None,
+        };
+        let mut plan = Plan::default();
+        if response.is_none() && (self.audit[0] == Raw::ABSENT || self.audit[1] == Raw::ABSENT) {
+            return Some(plan);
         }
-        for (i, &raw) in self.audit.iter().enumerate() {
-            if raw != Raw::ABSENT {
-                f(Self::FIELDS + i as u8, raw);
+        let audit = match response {
+            Some(r) => {
+                plan.request_id = string(r.request_id)?;
+                plan.line = PlanLine::Response(match r.error {
+                    ErrorField::Absent => ErrorPlan::Absent,
+                    ErrorField::NotObject => ErrorPlan::NotObject,
+                    ErrorField::Object { code, message } => {
+                        plan.message = string(message)?;
+                        ErrorPlan::Object(string(code)?)
+                    }
+                });
+                false
             }
-        }
-        let mut response = |r: &Response, base: u8| {
-            let (code, message) = match r.error {
-                ErrorField::Object { code, message } => (code, message),
-                _ => (Raw::ABSENT, Raw::ABSENT),
-            };
-            for (i, raw) in [r.request_id, code, message].into_iter().enumerate() {
-                if raw != Raw::ABSENT {
-                    f(base + i as u8, raw);
-                }
+            None => {
+                plan.line = PlanLine::Audit(src(self.audit[1])?);
+                plan.message = string(self.audit[2])?;
+                plan.request_id = string(self.audit[3])?;
+                true
             }
         };
-        if let Some(Some(r)) = &self.response {
-            response(r, Self::AUDIT);
+        let list = |list: usize| -> Option<Vec<Src>> {
+            let values: Option<Vec<Src>> = self.field_values(list).map(src).collect();
+            Some(values?.into_iter().filter(|s| *s != Src::None).collect())
+        };
+        plan.time = list(TIME)?;
+        plan.latency = list(LATENCY)?
+            .into_iter()
+            .filter(|s| matches!(s, Src::Num(_)))
+            .collect();
+        for (i, field) in [ACTION, SERVICE, REGION].into_iter().enumerate() {
+            let first = list(field)?.into_iter().find_map(|s| match s {
+                Src::Str(h) => Some(h),
+                _ => None,
+            });
+            plan.fields[i] = match audit {
+                true => string(self.audit[4 + i])?.or(first),
+                false => first,
+            };
         }
-        if let Some(r) = &self.envelope {
-            response(r, Self::ENVELOPE);
-        }
+        Some(plan)
     }
+}
 
-    /// Copies the structure of `other` (which values exist, and of what kind), its
-    /// values to be filled in by `slot`: cheaper than a copy of the whole.
-    pub(super) fn take_structure(&mut self, other: &Captured) {
-        self.response = other.response;
-        self.envelope = other.envelope;
-        self.filled = other.filled;
-        self.audit = other.audit;
-    }
+/// Where a planned value is: a string or a number in a hole (by its number), or nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Src {
+    #[default]
+    None,
+    Str(u16),
+    Num(u16),
+}
+
+/// What kind of line a plan makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum PlanLine {
+    /// No response and no audit event.
+    #[default]
+    Skipped,
+    Response(ErrorPlan),
+    /// A CloudAudit event, with its `apiErrorCode`.
+    Audit(Src),
+}
+
+/// A response's `Error`: absent, not an object, or an object with this code string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorPlan {
+    Absent,
+    NotObject,
+    Object(Option<u16>),
+}
+
+/// `Fast::resolve` worked out ahead for one shape of line (`shape`): everything it decides
+/// from which values a line has and of what kind, leaving only what it decides from their
+/// text (an empty code, a time or a number that does not parse).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Plan {
+    line: PlanLine,
+    request_id: Option<u16>,
+    message: Option<u16>,
+    /// The time keys' values in priority order (strings and numbers only).
+    time: Vec<Src>,
+    /// Action, service and region: the string each takes.
+    fields: [Option<u16>; 3],
+    /// The latency keys' numbers in priority order.
+    latency: Vec<Src>,
 }
 
 impl Fast {
@@ -366,9 +416,15 @@ impl Fast {
             return false;
         }
         if matches!(path, Path::Any | Path::Shaped)
-            && let Some(text) = self.shapes.read(json, &mut self.cap)
+            && let Some((plan, text)) = self.shapes.read(json)
         {
-            return self.resolve(text, prefix, out).is_some();
+            return self.resolve_plan(
+                self.shapes.plan(plan),
+                self.shapes.holes(),
+                text,
+                prefix,
+                out,
+            );
         }
         if path != Path::Scanned {
             match self.indexed(path, json, prefix, out) {
@@ -513,16 +569,6 @@ impl Fast {
         self.cap.filled |= 1 << (list * MAX_KEYS + at);
     }
 
-    /// The values captured for one field list, in priority order.
-    fn field_values(&self, list: usize) -> impl Iterator<Item = Raw> + '_ {
-        let mut filled = (self.cap.filled >> (list * MAX_KEYS)) & ((1 << MAX_KEYS) - 1);
-        std::iter::from_fn(move || {
-            let at = filled.trailing_zeros() as usize;
-            filled &= filled.wrapping_sub(1);
-            (at < MAX_KEYS).then(|| self.cap.fields[list][at])
-        })
-    }
-
     /// Reads a top-level member that is an object: the first one holding a `Response`
     /// object is the envelope.
     fn member<'a, C: Cursor<'a>>(&mut self, p: &mut C) -> Option<()> {
@@ -611,6 +657,7 @@ impl Fast {
             }
         };
         record.time = self
+            .cap
             .field_values(TIME)
             .find_map(time_of)
             .or_else(|| self.clock.parse_prefix(prefix));
@@ -620,15 +667,87 @@ impl Fast {
             } else {
                 None
             };
-            audit_value.or_else(|| self.field_values(list).find_map(get))
+            audit_value.or_else(|| self.cap.field_values(list).find_map(get))
         };
         record.action = field(4, ACTION);
         record.service = field(5, SERVICE);
         record.region = field(6, REGION);
         record.latency_ms = self
+            .cap
             .field_values(LATENCY)
             .find_map(|r| num(r).filter(|v| v.is_finite() && *v >= 0.0));
         Some(())
+    }
+}
+
+impl Fast {
+    /// Builds the record in `out` by a shape's plan, from the values in `holes` (ranges of
+    /// `text`): what `resolve` builds for a line of that shape. `false` where only the exact
+    /// path can.
+    pub(super) fn resolve_plan<'a>(
+        &self,
+        plan: &Plan,
+        holes: &[(u32, u32)],
+        text: &'a str,
+        prefix: &[u8],
+        out: &mut Line<'a>,
+    ) -> bool {
+        let s = |h: u16| -> &'a str {
+            let (a, z) = holes.get(h as usize).copied().unwrap_or_default();
+            text.get(a as usize..z as usize).unwrap_or_default()
+        };
+        let get = |h: Option<u16>| h.map(|h| Cow::Borrowed(s(h)));
+        let record = match plan.line {
+            PlanLine::Skipped => {
+                *out = Line::Skipped;
+                return true;
+            }
+            PlanLine::Response(error) => {
+                let record = response_slot(out);
+                match error {
+                    ErrorPlan::Absent => {}
+                    ErrorPlan::NotObject => record.empty_error = true,
+                    ErrorPlan::Object(code) => {
+                        record.code = get(code).filter(|c| !c.is_empty());
+                        record.empty_error = record.code.is_none();
+                    }
+                }
+                record
+            }
+            PlanLine::Audit(code) => {
+                let code = match code {
+                    Src::Num(h) if s(h) == "0" => None,
+                    Src::Num(_) => return false,
+                    Src::Str(h) => Some(s(h)).filter(|c| !c.is_empty() && *c != "0"),
+                    Src::None => None,
+                };
+                let record = response_slot(out);
+                record.code = code.map(Cow::Borrowed);
+                record
+            }
+        };
+        if record.code.is_some() {
+            record.message = get(plan.message);
+        }
+        record.request_id = get(plan.request_id);
+        record.time = plan
+            .time
+            .iter()
+            .find_map(|&src| match src {
+                Src::Str(h) => self.clock.parse_str(s(h)),
+                Src::Num(h) => number(s(h)).and_then(time::from_epoch_number),
+                Src::None => None,
+            })
+            .or_else(|| self.clock.parse_prefix(prefix));
+        let [action, service, region] = plan.fields;
+        record.action = get(action);
+        record.service = get(service);
+        record.region = get(region);
+        record.latency_ms = plan.latency.iter().find_map(|&src| match src {
+            Src::Num(h) => number(s(h)).filter(|v| v.is_finite() && *v >= 0.0),
+            _ => None,
+        });
+        true
     }
 }
 

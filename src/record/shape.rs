@@ -23,7 +23,7 @@
 //! `{"ts":"`), so a line is read once from the start, and a branch is chosen where its text
 //! first differs.
 
-use super::fast::{Captured, Raw, same, scalar_prefix, utf8};
+use super::fast::{Captured, Plan, Raw, same, scalar_prefix, utf8};
 
 /// What a hole holds, or `End`: the text to the line's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,12 +55,10 @@ struct Node {
 /// No node.
 const NONE: u32 = u32::MAX;
 
-/// What the walk captured in a shape's line: which values exist and of what kind
-/// (`template`), and each value slot's value, with a hole's number where it had offsets.
+/// How a line of one shape becomes a record.
 #[derive(Debug)]
 struct Leaf {
-    template: Captured,
-    moves: Vec<(u8, Raw)>,
+    plan: Plan,
 }
 
 /// Lines with more tokens are not learned: a long line rarely repeats its layout.
@@ -86,38 +84,34 @@ pub(super) struct Shapes {
 }
 
 impl Shapes {
-    /// Reads a line's JSON `b` by a kept shape: fills `cap` with what the walk would capture
-    /// and returns the text as a `str`. `None` if no kept shape is the line's; then `cap`
-    /// holds nothing of use.
-    pub(super) fn read<'a>(&mut self, b: &'a [u8], cap: &mut Captured) -> Option<&'a str> {
+    /// Reads a line's JSON `b` by a kept shape: the shape's number (for `plan`), with its
+    /// values' ranges in `holes`, and the text as a `str`. `None` if no kept shape is the
+    /// line's.
+    pub(super) fn read<'a>(&mut self, b: &'a [u8]) -> Option<(u32, &'a str)> {
         let read = self.matching_leaf(b);
         match read {
             Some(_) => self.misses = 0,
             None => self.misses = self.misses.saturating_add(1),
         }
         let (leaf, high) = read?;
-        let leaf = &self.leaves[leaf as usize];
-        cap.take_structure(&leaf.template);
-        for &(id, raw) in &leaf.moves {
-            let value = if raw.is_captured() {
-                let (start, end) = *self.holes.get(raw.start() as usize)?;
-                if raw.is_num() {
-                    Raw::num(start, end)
-                } else {
-                    Raw::str(start, end, false)
-                }
-            } else {
-                raw
-            };
-            *cap.slot(id)? = value;
-        }
-        if high {
-            utf8(b)
+        let text = if high {
+            utf8(b)?
         } else {
             // SAFETY: every byte of `b` is in a segment or a hole, and none of them had a
             // byte past ASCII (scalars are ASCII by their grammar), and ASCII is UTF-8.
-            Some(unsafe { std::str::from_utf8_unchecked(b) })
-        }
+            unsafe { std::str::from_utf8_unchecked(b) }
+        };
+        Some((leaf, text))
+    }
+
+    /// How lines of shape `leaf` become records.
+    pub(super) fn plan(&self, leaf: u32) -> &Plan {
+        &self.leaves[leaf as usize].plan
+    }
+
+    /// The values of the line `read` last read, as ranges of its text, by hole.
+    pub(super) fn holes(&self) -> &[(u32, u32)] {
+        &self.holes
     }
 
     /// Follows the trie along `b`, filling `holes`: the leaf reached at the line's end, and
@@ -193,7 +187,7 @@ impl Shapes {
         if !due || at.len() > MAX_TOKENS {
             return;
         }
-        let Some((path, moves)) = skeleton(b, at, captured) else {
+        let Some((path, plan)) = skeleton(b, at, captured) else {
             return;
         };
         let text: usize = path.iter().map(|(seg, _)| seg.len()).sum();
@@ -236,10 +230,7 @@ impl Shapes {
                 Some(c) => c as usize,
                 None => {
                     let leaf = if kind == Kind::End {
-                        self.leaves.push(Leaf {
-                            template: *captured,
-                            moves: moves.clone(),
-                        });
+                        self.leaves.push(Leaf { plan: plan.clone() });
                         self.leaves.len() as u32 - 1
                     } else {
                         0
@@ -280,14 +271,14 @@ fn class(b: &[u8], at: &[u32], k: usize) -> Option<u8> {
 }
 
 /// A walked line's skeleton: its segments, each with the kind of the hole after it (the
-/// last `End`), and the captured values with each string or number as its hole's number.
-/// `None` when a captured value is not at a hole (the walk's values always are).
+/// last `End`), and the plan for its values, by hole. `None` when a captured value is not
+/// at a hole (the walk's values always are).
 #[allow(clippy::type_complexity)]
 fn skeleton<'b>(
     b: &'b [u8],
     at: &[u32],
     captured: &Captured,
-) -> Option<(Vec<(&'b [u8], Kind)>, Vec<(u8, Raw)>)> {
+) -> Option<(Vec<(&'b [u8], Kind)>, Plan)> {
     let mut path = Vec::new();
     // Where each hole starts: a string's contents after its opening quote, a scalar at
     // its token (ascending, as the holes come).
@@ -318,27 +309,11 @@ fn skeleton<'b>(
         k += if c == b'"' { 2 } else { 1 };
     }
     path.push((&b[pos..], Kind::End));
-    let mut moves = Vec::new();
-    let mut all_at_holes = true;
-    captured.each(|id, raw| {
-        let moved = if raw.is_captured() {
-            let hole = starts.binary_search(&raw.start()).ok().map(|h| h as u32);
-            hole.map(|h| {
-                if raw.is_num() {
-                    Raw::num(h, h)
-                } else {
-                    Raw::str(h, h, false)
-                }
-            })
-        } else {
-            Some(raw)
-        };
-        match moved {
-            Some(raw) => moves.push((id, raw)),
-            None => all_at_holes = false,
-        }
-    });
-    all_at_holes.then_some((path, moves))
+    let plan = captured.plan(|raw: Raw| {
+        let h = starts.binary_search(&raw.start()).ok()?;
+        u16::try_from(h).ok()
+    })?;
+    Some((path, plan))
 }
 
 /// Finds the end of a string's contents that start at `start`: the offset of the closing
