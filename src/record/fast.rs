@@ -388,6 +388,12 @@ impl Fast {
         }
     }
 
+    /// The kept shapes (for tests).
+    #[cfg(test)]
+    pub(super) fn shapes(&self) -> &shape::Shapes {
+        &self.shapes
+    }
+
     /// Classifies the JSON part of a line along `path`: `None` where that path would not
     /// answer.
     pub fn extract_by<'a>(

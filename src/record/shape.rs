@@ -67,6 +67,13 @@ const MAX_TOKENS: usize = 512;
 const MAX_NODES: usize = 2048;
 const MAX_TEXT: usize = 64 << 10;
 const MAX_LEAVES: usize = 256;
+/// The most children a node takes: a line that differs from the kept ones only late (a
+/// unique key at its end) would otherwise grow one node's children without bound, and
+/// every line would try them all.
+const MAX_CHILDREN: usize = 8;
+/// After this many lines in a row without a matching shape, only one line in 64 is tried
+/// against the kept ones (the others go straight to the walk) until one matches again.
+const READ_BACKOFF: u32 = 1024;
 
 /// The shapes of recent lines; one per worker.
 #[derive(Debug, Default)]
@@ -88,10 +95,14 @@ impl Shapes {
     /// values' ranges in `holes`, and the text as a `str`. `None` if no kept shape is the
     /// line's.
     pub(super) fn read<'a>(&mut self, b: &'a [u8]) -> Option<(u32, &'a str)> {
+        if self.misses > READ_BACKOFF && !self.misses.is_multiple_of(64) {
+            self.misses = self.misses.wrapping_add(1);
+            return None;
+        }
         let read = self.matching_leaf(b);
         match read {
             Some(_) => self.misses = 0,
-            None => self.misses = self.misses.saturating_add(1),
+            None => self.misses = self.misses.wrapping_add(1),
         }
         let (leaf, high) = read?;
         let text = if high {
@@ -194,11 +205,19 @@ impl Shapes {
         if self.nodes.len() + path.len() + 1 > MAX_NODES
             || self.text.len() + text > MAX_TEXT
             || self.leaves.len() >= MAX_LEAVES
+            || !self.insert(&path, &plan)
         {
+            // Full, or a node would be too wide: start over with this shape alone.
             self.nodes.clear();
             self.text.clear();
             self.leaves.clear();
+            self.insert(&path, &plan);
         }
+    }
+
+    /// Adds a skeleton's path to the trie, its leaf with `plan`. `false`, with the trie as
+    /// it was, when a node would get more than `MAX_CHILDREN` children.
+    fn insert(&mut self, path: &[(&[u8], Kind)], plan: &Plan) -> bool {
         if self.nodes.is_empty() {
             self.nodes.push(Node {
                 from: 0,
@@ -211,9 +230,10 @@ impl Shapes {
             });
         }
         let mut node = 0;
-        for (seg, kind) in path {
+        for &(seg, kind) in path {
             let mut found = None;
             let mut last = NONE;
+            let mut children = 0;
             let mut c = self.nodes[node].child;
             while let Some(n) = self.nodes.get(c as usize) {
                 let from = n.from as usize;
@@ -223,10 +243,16 @@ impl Shapes {
                 }
                 last = c;
                 c = n.sibling;
+                children += 1;
+            }
+            // Nodes after the first new one are new too, without children: only the first
+            // can find its parent full, before anything is added.
+            if found.is_none() && children >= MAX_CHILDREN {
+                return false;
             }
             node = match found {
                 // The same shape again (its leaf is the same as well).
-                Some(_) if kind == Kind::End => return,
+                Some(_) if kind == Kind::End => return true,
                 Some(c) => c as usize,
                 None => {
                     let leaf = if kind == Kind::End {
@@ -258,6 +284,7 @@ impl Shapes {
                 }
             };
         }
+        true
     }
 }
 
@@ -391,7 +418,51 @@ fn equal(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Keys, exact};
     use super::*;
+    use crate::record::{Fast, Path};
+
+    impl Shapes {
+        /// The most children any node has.
+        fn widest(&self) -> usize {
+            let count = |n: &Node| {
+                std::iter::successors(self.nodes.get(n.child as usize), |c| {
+                    self.nodes.get(c.sibling as usize)
+                })
+                .count()
+            };
+            self.nodes.iter().map(count).max().unwrap_or(0)
+        }
+    }
+
+    /// Lines that differ only at their end (a unique key) must neither widen a node past
+    /// `MAX_CHILDREN` nor keep every line trying the kept shapes; and once a layout repeats
+    /// again, its lines are read by their shape again.
+    #[test]
+    fn layouts_that_never_repeat_cost_little_and_repeating_ones_are_found_again() {
+        let keys = Keys::default();
+        let mut fast = Fast::new(&keys);
+        for i in 0..3000 {
+            let line = format!(r#"{{"Response":{{"RequestId":"r"}},"s{i}":1}}"#);
+            let want = exact(b"", line.as_bytes(), &keys);
+            assert_eq!(fast.extract_by(Path::Any, b"", line.as_bytes()), Some(want));
+            assert!(fast.shapes().widest() <= MAX_CHILDREN, "{i}");
+        }
+        assert!(fast.shapes().misses > READ_BACKOFF);
+        let mut read = 0;
+        for i in 0..300 {
+            let line = format!(r#"{{"Response":{{"RequestId":"r{i}"}},"s":1}}"#);
+            let want = exact(b"", line.as_bytes(), &keys);
+            match fast.extract_by(Path::Shaped, b"", line.as_bytes()) {
+                Some(got) => {
+                    assert_eq!(got, want);
+                    read += 1;
+                }
+                None => assert_eq!(read, 0, "once found, a layout stays found"),
+            }
+        }
+        assert!(read >= 300 - 2 * 64, "{read} of 300 read by their shape");
+    }
 
     /// The byte loop alone, for comparing with the SIMD one.
     fn string_end_bytes(b: &[u8], start: usize) -> Option<(usize, bool)> {
