@@ -100,9 +100,12 @@ fn generated_lines_agree_and_mostly_take_the_fast_path() {
         "every generated JSON line is within the fast path's reach"
     );
     assert_eq!(indexed, all, "and none needs the byte-by-byte walk");
-    // The generator's lines come in a few layouts: all but their first lines are read by
-    // a kept shape.
-    assert!(shaped > all - 20, "{shaped} of {all} read by a kept shape");
+    // The generator's lines come in a few layouts: all but the lines before each layout
+    // is learned are read by a kept shape.
+    assert!(
+        shaped > all - all / 100,
+        "{shaped} of {all} read by a kept shape"
+    );
 }
 
 /// The index works in 64-byte blocks and carries state across them: put every kind of

@@ -67,10 +67,13 @@ const MAX_TOKENS: usize = 512;
 const MAX_NODES: usize = 2048;
 const MAX_TEXT: usize = 64 << 10;
 const MAX_LEAVES: usize = 256;
-/// The most children a node takes: a line that differs from the kept ones only late (a
+/// The most children a node keeps: a line that differs from the kept ones only late (a
 /// unique key at its end) would otherwise grow one node's children without bound, and
-/// every line would try them all.
-const MAX_CHILDREN: usize = 8;
+/// every line would try them all. A new child past them takes the last one's place.
+const MAX_CHILDREN: usize = 32;
+/// At most one shape is learned per this many lines read: where more layouts repeat than
+/// are kept, learning them over and over would cost more than the walks it saves.
+const LEARN_GAP: u32 = 16;
 /// After this many lines in a row without a matching shape, only one line in 64 is tried
 /// against the kept ones (the others go straight to the walk) until one matches again.
 const READ_BACKOFF: u32 = 1024;
@@ -88,6 +91,8 @@ pub(super) struct Shapes {
     /// Lines without a matching shape since one last matched: learning backs off when
     /// shapes stop repeating (see `learn`).
     misses: u32,
+    /// Lines read since a shape was last learned.
+    since_learned: u32,
 }
 
 impl Shapes {
@@ -95,6 +100,7 @@ impl Shapes {
     /// values' ranges in `holes`, and the text as a `str`. `None` if no kept shape is the
     /// line's.
     pub(super) fn read<'a>(&mut self, b: &'a [u8]) -> Option<(u32, &'a str)> {
+        self.since_learned = self.since_learned.saturating_add(1);
         if self.misses > READ_BACKOFF && !self.misses.is_multiple_of(64) {
             self.misses = self.misses.wrapping_add(1);
             return None;
@@ -185,9 +191,10 @@ impl Shapes {
     }
 
     /// Keeps the shape of a line the walk just read over its tokens `at` (`captured`: what
-    /// it found, as offsets into `b`). A line after a run of misses is learned only at the
-    /// run's 1st, 2nd, 4th... 64th line and every 64th after, so a log whose layouts never
-    /// repeat spends little on learning.
+    /// it found, as offsets into `b`). A line is learned at most once per `LEARN_GAP` lines
+    /// read (the first line at once), and after a run of misses only at the run's 1st, 2nd,
+    /// 4th... 64th line and every 64th after, so a log whose layouts never repeat spends
+    /// little on learning.
     pub(super) fn learn(&mut self, b: &[u8], at: &[u32], captured: &Captured) {
         let m = self.misses;
         let due = if m <= 64 {
@@ -195,9 +202,11 @@ impl Shapes {
         } else {
             m.is_multiple_of(64)
         };
-        if !due || at.len() > MAX_TOKENS {
+        let gap = self.since_learned >= LEARN_GAP || self.leaves.is_empty();
+        if !due || !gap || at.len() > MAX_TOKENS {
             return;
         }
+        self.since_learned = 0;
         let Some((path, plan)) = skeleton(b, at, captured) else {
             return;
         };
@@ -205,19 +214,17 @@ impl Shapes {
         if self.nodes.len() + path.len() + 1 > MAX_NODES
             || self.text.len() + text > MAX_TEXT
             || self.leaves.len() >= MAX_LEAVES
-            || !self.insert(&path, &plan)
         {
-            // Full, or a node would be too wide: start over with this shape alone.
+            // Full: start over with this shape alone.
             self.nodes.clear();
             self.text.clear();
             self.leaves.clear();
-            self.insert(&path, &plan);
         }
+        self.insert(&path, &plan);
     }
 
-    /// Adds a skeleton's path to the trie, its leaf with `plan`. `false`, with the trie as
-    /// it was, when a node would get more than `MAX_CHILDREN` children.
-    fn insert(&mut self, path: &[(&[u8], Kind)], plan: &Plan) -> bool {
+    /// Adds a skeleton's path to the trie, its leaf with `plan`.
+    fn insert(&mut self, path: &[(&[u8], Kind)], plan: &Plan) {
         if self.nodes.is_empty() {
             self.nodes.push(Node {
                 from: 0,
@@ -232,7 +239,8 @@ impl Shapes {
         let mut node = 0;
         for &(seg, kind) in path {
             let mut found = None;
-            let mut last = NONE;
+            // The last child, and the one before it.
+            let (mut last, mut before) = (NONE, NONE);
             let mut children = 0;
             let mut c = self.nodes[node].child;
             while let Some(n) = self.nodes.get(c as usize) {
@@ -241,18 +249,21 @@ impl Shapes {
                     found = Some(c);
                     break;
                 }
-                last = c;
+                (before, last) = (last, c);
                 c = n.sibling;
                 children += 1;
             }
-            // Nodes after the first new one are new too, without children: only the first
-            // can find its parent full, before anything is added.
             if found.is_none() && children >= MAX_CHILDREN {
-                return false;
+                // The last child makes way: its nodes stay unused until the trie starts
+                // over.
+                last = before;
+                if let Some(prev) = self.nodes.get_mut(last as usize) {
+                    prev.sibling = NONE;
+                }
             }
             node = match found {
                 // The same shape again (its leaf is the same as well).
-                Some(_) if kind == Kind::End => return true,
+                Some(_) if kind == Kind::End => return,
                 Some(c) => c as usize,
                 None => {
                     let leaf = if kind == Kind::End {
@@ -284,7 +295,6 @@ impl Shapes {
                 }
             };
         }
-        true
     }
 }
 
