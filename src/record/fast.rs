@@ -2,9 +2,11 @@
 //! `Error`, `Code`, `Message`, `RequestId` and the envelope fields, borrowing them from the
 //! line.
 //!
-//! The walk moves with a `Cursor`: over the structural index `index` builds (token to token;
-//! most lines), or byte by byte with `Parser` (lines with a backslash or a control byte,
-//! which the index declines). The capture logic is written once, against the trait.
+//! A line whose shape an earlier line had (`shape`) is read by that shape and its plan, a
+//! `resolve` worked out ahead. Other lines are walked, and their shapes kept. The walk moves
+//! with a `Cursor`: over the structural index `index` builds (token to token; most lines),
+//! or byte by byte with `Parser` (lines with a backslash or a control byte, which the index
+//! declines). The capture logic is written once, against the trait.
 //!
 //! It validates the whole JSON structure (strings, escapes, numbers, literals, nesting), not
 //! just the keys it looks for, because a line cut after a `}` must still count as malformed.

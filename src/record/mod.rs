@@ -1,10 +1,11 @@
 //! Record extraction: one line of log → what it is (SPEC §1).
 //!
 //! `Extractor::classify` is the entry point. It splits off the text before the JSON and
-//! hands the JSON to the fast extractor (`fast`: a validating walk over the structural index
-//! `index` builds with SIMD, or byte by byte for lines with escapes; it borrows from the
-//! line); whatever the fast path is unsure of goes to the exact extractor (`exact`,
-//! serde_json), which defines the meaning of every line. They are tested to agree.
+//! hands the JSON to the fast extractor (`fast`: by a kept line shape, `shape`, when the line
+//! has one; else a validating walk over the structural index `index` builds with SIMD, or
+//! byte by byte for lines with escapes; it borrows from the line); whatever the fast path is
+//! unsure of goes to the exact extractor (`exact`, serde_json), which defines the meaning of
+//! every line. They are tested to agree.
 
 mod fast;
 mod index;
