@@ -190,13 +190,12 @@ pub struct Fast {
     simd: index::Simd,
     /// What the walk captured in the current line.
     cap: Captured,
-    /// Shapes of recent lines, and where their values were (`shape`).
+    /// The shapes of recent lines, each with its plan (`shape`).
     shapes: shape::Shapes,
     clock: time::Clock,
 }
 
-/// What a walk captures in one line: ranges of the text, or (in a `shape::Shape`) token
-/// numbers.
+/// What a walk captures in one line, as ranges of its text.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct Captured {
     response: Option<Option<Response>>,
@@ -291,7 +290,7 @@ impl Captured {
 
 /// Where a planned value is: a string or a number in a hole (by its number), or nowhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) enum Src {
+enum Src {
     #[default]
     None,
     Str(u16),
@@ -448,9 +447,8 @@ impl Fast {
     }
 
     /// Walks the line over its structural index, and learns its shape (unless `path` is
-    /// `Indexed`). `Err` when
-    /// the index declines the line. The index also says whether the line is all ASCII,
-    /// which makes checking it for UTF-8 needless.
+    /// `Indexed`). `Err` when the index declines the line. The index also says whether the
+    /// line is all ASCII, which makes checking it for UTF-8 needless.
     fn indexed<'a>(
         &mut self,
         path: Path,

@@ -1,10 +1,11 @@
 //! Shapes: the lines of a log repeat a few layouts. Two responses of the same API in the same
 //! envelope differ in their values, not in their keys, structure or spacing. After the walk
 //! over a line's tokens (`index`), the line's *shape* is kept: its text with a hole where
-//! each value is (the *skeleton*), the kind of each value, and which holes hold the values
-//! the walk captured. A later line that is the same skeleton with other values needs neither
-//! the index nor the walk: it is read by comparing the skeleton's text and reading each
-//! hole, and what the walk would capture is in the same holes. (This is Mison's idea of
+//! each value is (the *skeleton*), the kind of each value, and a plan for its record (which
+//! hole is the code, the time, the latency...: `fast::Plan`). A later line that is the same
+//! skeleton with other values needs neither the index nor the walk: it is read by comparing
+//! the skeleton's text and reading each hole, and what the walk would capture is in the same
+//! holes, so the plan builds its record. (This is Mison's idea of
 //! speculating on a log's repeated structure, kept exact: a line is read this way only when
 //! all of it matches, and walked otherwise.)
 //!
@@ -211,6 +212,11 @@ impl Shapes {
             return;
         };
         let text: usize = path.iter().map(|(seg, _)| seg.len()).sum();
+        // A skeleton that alone would fill much of the trie's text is not kept (long keys),
+        // so the text stays within `MAX_TEXT` after a start over.
+        if text > MAX_TEXT / 4 {
+            return;
+        }
         if self.nodes.len() + path.len() + 1 > MAX_NODES
             || self.text.len() + text > MAX_TEXT
             || self.leaves.len() >= MAX_LEAVES
