@@ -260,12 +260,9 @@ impl Shapes {
                 children += 1;
             }
             if found.is_none() && children >= MAX_CHILDREN {
-                // The last child makes way: its nodes stay unused until the trie starts
-                // over.
+                // The last child makes way: the new one is linked in its place (after the
+                // one before it), and its nodes stay unused until the trie starts over.
                 last = before;
-                if let Some(prev) = self.nodes.get_mut(last as usize) {
-                    prev.sibling = NONE;
-                }
             }
             node = match found {
                 // The same shape again (its leaf is the same as well).
