@@ -324,18 +324,6 @@ fn flatten(mut bits: u64, base: u32, tokens: &mut [u32], count: usize) -> usize 
     count + n
 }
 
-/// Reads the scalar at token `k` of an indexed line (text `b`, tokens `at`): it runs up to
-/// the next token, less the spaces before it (a structural character where a value
-/// belongs fails here too).
-pub(super) fn scalar_at(b: &[u8], at: &[u32], k: usize) -> Option<Raw> {
-    let start = *at.get(k)? as usize;
-    let mut end = at.get(k + 1).map_or(b.len(), |&end| end as usize);
-    while end > start && b[end - 1] == b' ' {
-        end -= 1;
-    }
-    scalar(b, start, end)
-}
-
 /// A cursor over an indexed line: `at` are the token offsets `index` found in `b`.
 pub(super) struct Tokens<'a, 't> {
     b: &'a [u8],
@@ -392,10 +380,16 @@ impl<'a> Cursor<'a> for Tokens<'a, '_> {
         Some(Raw::str(a, z, false))
     }
 
+    /// A scalar runs up to the next token, less the spaces before it (a structural
+    /// character where a value belongs fails here too).
     fn scalar_value(&mut self) -> Option<Raw> {
-        let raw = scalar_at(self.b, self.at, self.k);
+        let start = self.offset(self.k)?;
+        let mut end = self.offset(self.k + 1).unwrap_or(self.b.len());
+        while end > start && self.b[end - 1] == b' ' {
+            end -= 1;
+        }
         self.k += 1;
-        raw
+        scalar(self.b, start, end)
     }
 }
 

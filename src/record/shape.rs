@@ -56,12 +56,6 @@ struct Node {
 /// No node.
 const NONE: u32 = u32::MAX;
 
-/// How a line of one shape becomes a record.
-#[derive(Debug)]
-struct Leaf {
-    plan: Plan,
-}
-
 /// Lines with more tokens are not learned: a long line rarely repeats its layout.
 const MAX_TOKENS: usize = 512;
 /// The most the trie keeps; when a shape would not fit, it is cleared and starts over.
@@ -85,7 +79,8 @@ pub(super) struct Shapes {
     /// The trie; node 0, once there, is its root (no segment, no hole).
     nodes: Vec<Node>,
     text: Vec<u8>,
-    leaves: Vec<Leaf>,
+    /// Each shape's plan, by the number its `End` node holds.
+    leaves: Vec<Plan>,
     /// Scratch space: the holes of the line being read, as ranges of its text (a
     /// number's range is its text, without the spaces after it).
     holes: Vec<(u32, u32)>,
@@ -124,7 +119,7 @@ impl Shapes {
 
     /// How lines of shape `leaf` become records.
     pub(super) fn plan(&self, leaf: u32) -> &Plan {
-        &self.leaves[leaf as usize].plan
+        &self.leaves[leaf as usize]
     }
 
     /// The values of the line `read` last read, as ranges of its text, by hole.
@@ -270,7 +265,7 @@ impl Shapes {
                 Some(c) => c as usize,
                 None => {
                     let leaf = if kind == Kind::End {
-                        self.leaves.push(Leaf { plan: plan.clone() });
+                        self.leaves.push(plan.clone());
                         self.leaves.len() as u32 - 1
                     } else {
                         0
