@@ -33,7 +33,7 @@ impl Render for Csv {
                         let category = crate::catalog::category_of(code);
                         w.write_record([
                             &start,
-                            code,
+                            *code,
                             category,
                             &n.to_string(),
                             &responses,

@@ -277,8 +277,8 @@ struct Bucket<'a> {
     codes: Counts<'a>,
 }
 
-impl Bucket<'_> {
-    fn of(b: &BucketRow) -> Bucket<'_> {
+impl<'a> Bucket<'a> {
+    fn of(b: &'a BucketRow<'_>) -> Bucket<'a> {
         Bucket {
             start: time::format(b.start),
             responses: b.responses,
@@ -289,7 +289,7 @@ impl Bucket<'_> {
 }
 
 /// (code, count) pairs as one object, in their order.
-struct Counts<'a>(&'a [(String, u64)]);
+struct Counts<'a>(&'a [(&'a str, u64)]);
 
 impl Serialize for Counts<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -129,14 +129,16 @@ pub struct ShareRow {
     pub share: f64,
 }
 
-/// One time bucket.
+/// One time bucket. Its codes are borrowed from the aggregate: a log of many buckets has
+/// tens of thousands of (bucket, code) pairs, and copying each string cost as much as the
+/// rest of the report.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BucketRow {
+pub struct BucketRow<'a> {
     pub start: Millis,
     pub responses: u64,
     pub errors: u64,
     /// (code, count), by count descending then code.
-    pub codes: Vec<(String, u64)>,
+    pub codes: Vec<(&'a str, u64)>,
 }
 
 /// A malformed line, where it is.
@@ -154,9 +156,9 @@ pub struct FailedInput {
     pub error: String,
 }
 
-/// Everything a renderer writes, sorted.
+/// Everything a renderer writes, sorted; it borrows from the aggregate it was built from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Report {
+pub struct Report<'a> {
     pub totals: Totals,
     pub error_rate: f64,
     pub span: Option<(Millis, Millis)>,
@@ -167,7 +169,7 @@ pub struct Report {
     pub classes: Vec<ShareRow>,
     pub faults: Vec<ShareRow>,
     /// Bucket width and rows, with `--bucket`.
-    pub buckets: Option<(Millis, Vec<BucketRow>)>,
+    pub buckets: Option<(Millis, Vec<BucketRow<'a>>)>,
     pub malformed: Vec<MalformedRow>,
     pub failed_inputs: Vec<FailedInput>,
 }
@@ -181,16 +183,16 @@ pub fn ratio(n: u64, d: u64) -> f64 {
     }
 }
 
-impl Report {
+impl<'a> Report<'a> {
     /// Joins the aggregate with the catalog and sorts every list.
     pub fn build(
-        stats: &Stats,
+        stats: &'a Stats,
         sources: &[String],
         failed_inputs: Vec<FailedInput>,
         catalog: &Catalog,
         lang: Lang,
         group_by: Option<GroupBy>,
-    ) -> Report {
+    ) -> Report<'a> {
         let t = stats.totals;
         let mut codes = Vec::new();
         for (code, groups) in &stats.codes {
@@ -263,9 +265,9 @@ impl Report {
             let rows = stats
                 .buckets()
                 .map(|(start, b)| {
-                    let mut codes: Vec<(String, u64)> =
-                        b.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect();
-                    codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    let mut codes: Vec<(&str, u64)> =
+                        b.codes.iter().map(|(c, n)| (&**c, *n)).collect();
+                    codes.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
                     BucketRow {
                         start,
                         responses: b.responses,
