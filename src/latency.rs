@@ -1,10 +1,13 @@
 //! Latency percentiles: a thin wrapper over an HDR histogram.
 //!
 //! Values are recorded in microseconds with 2 significant digits: within 1% of the true
-//! value from 0.001 ms to a day, in about 30 KB per histogram. (3 digits would cost 230 KB
-//! per code and per worker, and make every merge eight times slower, for a precision no
-//! latency report needs.) The histogram is allocated on the first value: many codes in many
-//! logs carry no latency at all.
+//! value from 0.001 ms to a day. (3 digits would cost eight times the memory per code and
+//! per worker, and make every merge eight times slower, for a precision no latency report
+//! needs.) The histogram is allocated on the first value (many codes in many logs carry no
+//! latency at all) and sized for values up to about a second, 14 KB; it grows, by the
+//! same bucket layout, when a longer one comes. Sized for a day from the start it took
+//! 31 KB, and zeroing, merging and caching the part that API latencies never reach was most
+//! of a merge's cost.
 
 use hdrhistogram::Histogram;
 
@@ -12,6 +15,9 @@ use hdrhistogram::Histogram;
 const MAX_MICROS: u64 = 86_400_000_000;
 
 const SIGNIFICANT_DIGITS: u8 = 2;
+
+/// Highest value a new histogram holds without growing: 2^20 µs, about a second.
+const FIRST_MAX_MICROS: u64 = 1 << 20;
 
 /// The percentiles a report prints, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,12 +45,15 @@ impl Latency {
         let micros = micros_of(ms);
         let hist = self.hist.get_or_insert_with(|| {
             // Bounds are constants that hdrhistogram accepts; this cannot fail.
-            Box::new(
-                Histogram::new_with_bounds(1, MAX_MICROS, SIGNIFICANT_DIGITS)
-                    .expect("valid bounds"),
-            )
+            let mut h = Histogram::new_with_bounds(1, FIRST_MAX_MICROS, SIGNIFICANT_DIGITS)
+                .expect("valid bounds");
+            h.auto(true);
+            Box::new(h)
         });
-        hist.saturating_record(micros);
+        // `micros` is at most a day, which the counts' index type holds on any target, so
+        // growing cannot fail (`saturating_record` would clamp at the first bound instead
+        // of growing).
+        let _ = hist.record(micros);
         self.max = self.max.max(micros);
     }
 
@@ -55,7 +64,7 @@ impl Latency {
             (_, None) => {}
             (None, Some(h)) => self.hist = Some(h),
             (Some(a), Some(b)) => {
-                // Same bounds on both sides, so `add` cannot fail.
+                // Both grow to hold what they are given (at most a day), so `add` cannot fail.
                 a.add(&*b).expect("same bounds");
             }
         }
@@ -179,5 +188,53 @@ mod tests {
         empty.merge(b);
         assert_eq!(empty.percentiles(), all.percentiles());
         assert_eq!(empty.len(), 1000);
+    }
+}
+
+#[cfg(test)]
+mod growth {
+    use super::*;
+
+    /// The percentiles of a histogram sized for a day from its start, as before it grew.
+    fn full_size(micros: &[u64], max: u64) -> Percentiles {
+        let mut h = Histogram::<u64>::new_with_bounds(1, MAX_MICROS, SIGNIFICANT_DIGITS).unwrap();
+        for &m in micros {
+            h.saturating_record(m);
+        }
+        let ms = |m: u64| m as f64 / 1000.0;
+        let at = |q: f64| ms(h.median_equivalent(h.value_at_quantile(q)).min(max));
+        Percentiles {
+            p50: at(0.50),
+            p90: at(0.90),
+            p99: at(0.99),
+            max: ms(max),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_grown_histogram_answers_as_a_full_sized_one(
+            small in proptest::collection::vec(0.0f64..1_000.0, 0..200),
+            large in proptest::collection::vec(0.0f64..90_000_000.0, 0..20),
+            split in 0usize..220,
+        ) {
+            // Values under and over the first size, recorded in one histogram or in two
+            // merged (one grown, one not, either way round).
+            let all: Vec<f64> = small.iter().chain(&large).copied().collect();
+            let micros: Vec<u64> = all.iter().map(|&ms| micros_of(ms)).collect();
+            let (mut one, mut a, mut b) = (Latency::default(), Latency::default(), Latency::default());
+            for (i, &ms) in all.iter().enumerate() {
+                one.record(ms);
+                if i < split { &mut a } else { &mut b }.record(ms);
+            }
+            let (mut ba, a_part) = (b.clone(), a.clone());
+            a.merge(b);
+            ba.merge(a_part);
+            let expected = (!micros.is_empty())
+                .then(|| full_size(&micros, micros.iter().copied().max().unwrap_or(0)));
+            proptest::prop_assert_eq!(one.percentiles(), expected);
+            proptest::prop_assert_eq!(a.percentiles(), expected);
+            proptest::prop_assert_eq!(ba.percentiles(), expected);
+        }
     }
 }
