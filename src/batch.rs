@@ -20,7 +20,7 @@ use std::sync::{Mutex, mpsc};
 use rayon::prelude::*;
 
 use crate::filter::Filter;
-use crate::input::{self, Chunk, Chunker, InputError, Kind, PositionedReader, Source};
+use crate::input::{self, Chunk, Chunker, InputError, Kind, Mapped, PositionedReader, Source};
 use crate::ledger::Ledger;
 use crate::record::{Extractor, Keys, Line, Malformed, Record};
 use crate::stats::{Pos, Shape, Stats};
@@ -202,8 +202,26 @@ struct Range<'p> {
 struct Worker {
     part: Part,
     chunker: Chunker,
-    /// The file last read, kept open for the next range of the same file.
-    file: Option<(u32, File)>,
+    /// The file last read, kept open (and mapped) for the next range of the same file.
+    file: Option<Open>,
+}
+
+/// A file a worker has open.
+struct Open {
+    source: u32,
+    file: File,
+    /// Its map, for a file of more than one range where one can be had (`Mapped::new`).
+    map: Option<Mapped>,
+}
+
+/// What is left of a range after reading what it could through the map.
+enum Rest {
+    /// Nothing: every line that starts in it was read.
+    Done,
+    /// The lines from this offset (a line's start) on.
+    From(u64),
+    /// All of it.
+    Whole,
 }
 
 /// Reads ranges of plain files on the pool: one `Worker` per thread, each taking the next
@@ -234,32 +252,47 @@ fn scan_ranges(
 }
 
 impl Worker {
-    /// Folds one range into this worker's aggregate.
+    /// Folds one range into this worker's aggregate: through the file's map where it can,
+    /// then by position for whatever the map could not give (the file's last range, which
+    /// reads on past the size it had when looked at; a file that has shrunk).
     fn read(&mut self, range: &Range<'_>, scan: &Scan, progress: &AtomicU64) {
-        if self.file.as_ref().is_none_or(|(s, _)| *s != range.source) {
+        if self.file.as_ref().is_none_or(|o| o.source != range.source) {
             match File::open(range.path) {
-                Ok(f) => self.file = Some((range.source, f)),
+                Ok(file) => {
+                    // A file of one range is read by position: a map would not pay for itself.
+                    let map = if range.last { None } else { Mapped::new(&file) };
+                    self.file = Some(Open {
+                        source: range.source,
+                        file,
+                        map,
+                    });
+                }
                 Err(e) => {
                     self.part.errors.push((range.source, e));
                     return;
                 }
             }
         }
-        let Some((_, file)) = &self.file else {
+        let Some(open) = &self.file else {
             return;
+        };
+        let rest = match &open.map {
+            Some(map) if !range.last => read_mapped(map, range, scan, progress, &mut self.part),
+            _ => Rest::Whole,
         };
         let size = scan.chunk_size as u64;
         let start = range.index * size;
         let limit = if range.last { u64::MAX } else { start + size };
         // From one byte before the range: the line it ends belongs to a range before.
-        let (from, skip) = if range.index == 0 {
-            (0, false)
-        } else {
-            (start - 1, true)
+        // After a mapped part, from the first line it did not count, in chunks numbered on.
+        let (from, skip, mut sub) = match rest {
+            Rest::Done => return,
+            Rest::From(at) => (at, false, 1),
+            Rest::Whole if range.index == 0 => (0, false, 0),
+            Rest::Whole => (start - 1, true, 0),
         };
-        let mut sub = 0u64;
         let part = &mut self.part;
-        let reader = PositionedReader::new(file, from);
+        let reader = PositionedReader::new(&open.file, from);
         let read = self.chunker.run(reader, from, skip, limit, |chunk| {
             let index = (range.index << SUB_CHUNK_BITS) | sub;
             sub += 1;
@@ -272,6 +305,99 @@ impl Worker {
             self.part.errors.push((range.source, e));
         }
     }
+}
+
+/// Folds the lines of a range that is not its file's last from the file's map, as one chunk
+/// (sub-chunk 0 of the range). Each line is copied out, and read only if its `\n` still
+/// reads as one after the copy and the map has not faulted (the guard in `input::mapped`:
+/// then the file shrank, and zeros stand past its end); the first line that is not, that
+/// does not end inside the
+/// map, or that is too long, is left to the positioned read, with all after it. The pages
+/// read are let go of at the end, so what is resident stays about a range per worker.
+fn read_mapped(
+    map: &Mapped,
+    range: &Range<'_>,
+    scan: &Scan,
+    progress: &AtomicU64,
+    part: &mut Part,
+) -> Rest {
+    let data = map.bytes();
+    let (Ok(index), size) = (usize::try_from(range.index), scan.chunk_size) else {
+        return Rest::Whole;
+    };
+    let start = index.saturating_mul(size);
+    let limit = start.saturating_add(size);
+    if limit > data.len() {
+        // The file was shorter when mapped than when looked at.
+        return Rest::Whole;
+    }
+    let first = if start == 0 {
+        if data.starts_with(BOM) { BOM.len() } else { 0 }
+    } else {
+        match memchr::memchr(b'\n', &data[start - 1..limit]) {
+            Some(i) => start + i,
+            None => {
+                map.release(start, limit);
+                // The line that crosses the range is a range's before; none starts in it.
+                return if map.faulted() {
+                    Rest::Whole
+                } else {
+                    Rest::Done
+                };
+            }
+        }
+    };
+    let chunk = range.index << SUB_CHUNK_BITS;
+    let (extractor, stats) = (&mut part.extractor, &mut part.stats);
+    let mut line = Vec::new();
+    let mut lines = 0u64;
+    let mut at = first;
+    let mut rest = Rest::Done;
+    // The furthest byte read, for `release`.
+    let mut reached = at;
+    while at < limit {
+        // A line longer than `max_line` is left to the positioned read, which drops it
+        // while reading: searched to its end here, all its pages would be resident at once.
+        let reach = data
+            .len()
+            .min(at.saturating_add(scan.max_line).saturating_add(1));
+        let Some(end) = memchr::memchr(b'\n', &data[at..reach]).map(|i| at + i) else {
+            reached = reach;
+            rest = Rest::From(at as u64);
+            break;
+        };
+        reached = end + 1;
+        let pos = Pos {
+            source: range.source,
+            chunk,
+            line: lines,
+        };
+        // The line is read from a copy: bytes that a shrinking file turns to zeros under a
+        // record that borrows them would break what the aggregate assumes of its keys (a
+        // code that hashes one way on insert and another on lookup).
+        line.clear();
+        line.extend_from_slice(&data[at..end]);
+        if map.byte_at(end) != Some(b'\n') || map.faulted() {
+            rest = Rest::From(at as u64);
+            break;
+        }
+        let mut slot = Line::Blank;
+        scan_line(
+            &line,
+            pos,
+            scan,
+            extractor,
+            stats,
+            &mut part.ledger,
+            &mut slot,
+        );
+        lines += 1;
+        at = end + 1;
+    }
+    stats.add_chunk(range.source, chunk, lines);
+    progress.fetch_add((at - first) as u64, Ordering::Relaxed);
+    map.release(start, reached);
+    rest
 }
 
 /// Reads a stream on its own thread, folding its chunks there and on the pool. Returns what
@@ -488,5 +614,149 @@ fn scan_line<'a>(
             sink.response(r);
         }
         Line::Response(_) => stats.totals.filtered += 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::loggen::{Options, generate};
+    use crate::stats::Split;
+
+    fn scan(chunk_size: usize) -> Scan {
+        Scan {
+            keys: Keys::default(),
+            filter: Filter::default(),
+            shape: Shape {
+                bucket: Some(60_000),
+                samples: 3,
+                split: Split::None,
+            },
+            chunk_size,
+            max_line: 1 << 20,
+            threads: 1,
+            stop_on_error: false,
+            bad_lines: false,
+        }
+    }
+
+    /// A worker that has read the ranges of `path` in turn, calling `between` after the
+    /// first.
+    fn read(path: &Path, len: u64, scan: &Scan, between: impl FnOnce()) -> Worker {
+        let count = len.div_ceil(scan.chunk_size as u64);
+        let mut w = Worker {
+            part: Part::new(scan),
+            chunker: Chunker::new(scan.chunk_size, scan.max_line),
+            file: None,
+        };
+        let progress = AtomicU64::new(0);
+        let mut between = Some(between);
+        for index in 0..count {
+            let range = Range {
+                source: 0,
+                path,
+                index,
+                last: index + 1 == count,
+            };
+            w.read(&range, scan, &progress);
+            if let Some(f) = between.take() {
+                f();
+            }
+        }
+        w
+    }
+
+    /// Whether the worker read through a map, and whether that map faulted.
+    fn mapped(w: &Worker) -> (bool, bool) {
+        let map = w.file.as_ref().and_then(|o| o.map.as_ref());
+        (map.is_some(), map.is_some_and(Mapped::faulted))
+    }
+
+    /// Everything a report is made of that a shrinking file could get wrong.
+    fn summary(s: &Stats) -> String {
+        let mut codes: Vec<(&str, u64)> = s
+            .codes
+            .iter()
+            .map(|(c, g)| (&**c, g.values().map(|c| c.count).sum()))
+            .collect();
+        codes.sort();
+        let malformed: Vec<(u64, Malformed)> = s
+            .malformed
+            .iter()
+            .map(|(p, why)| (s.line_number(*p), *why))
+            .collect();
+        let buckets: Vec<(Millis, u64, u64)> = s
+            .buckets()
+            .map(|(at, b)| (at, b.responses, b.errors))
+            .collect();
+        format!("{:?}\n{codes:?}\n{malformed:?}\n{buckets:?}", s.totals)
+    }
+
+    fn log(bytes: u64) -> Vec<u8> {
+        let mut data = Vec::new();
+        let opts = Options {
+            seed: 5,
+            bytes,
+            ..Options::default()
+        };
+        generate(&opts, &mut data).unwrap();
+        data
+    }
+
+    #[test]
+    fn a_file_read_through_its_map_reads_as_by_position() {
+        let data = log(600_000);
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(&data).unwrap();
+        let scan = scan(64 << 10);
+        let w = read(f.path(), data.len() as u64, &scan, || {});
+        assert_eq!(mapped(&w), (true, false));
+        let worker = &w.part.stats;
+        let mut plain = Stats::new(scan.shape);
+        let chunk = Chunk {
+            offset: 0,
+            len: data.len(),
+            data: data.clone(),
+            start: 0,
+            too_long: false,
+        };
+        let _ = scan_chunk(&chunk, 0, 0, u64::MAX, &scan, &mut plain);
+        assert_eq!(summary(worker), summary(&plain));
+        assert!(worker.totals.lines > 2_000, "{:?}", worker.totals);
+    }
+
+    #[test]
+    fn a_file_cut_while_read_through_its_map_ends_where_it_now_ends() {
+        let data = log(600_000);
+        // Cuts inside a line and on a line's end, past the first range, in a page and on a
+        // page's edge.
+        for cut in [200_001usize, 300_000, 4096 * 70, 4096 * 70 + 1, 599_000] {
+            let cut = cut.min(data.len() - 1);
+            let file = tempfile::NamedTempFile::new().unwrap();
+            file.as_file().write_all(&data).unwrap();
+            let scan = scan(64 << 10);
+            let handle = file.as_file().try_clone().unwrap();
+            let w = read(file.path(), data.len() as u64, &scan, move || {
+                handle.set_len(cut as u64).unwrap();
+            });
+            // A page past the one holding the new end was read, and faulted.
+            let past = cut / 4096 + 1 < data.len().div_ceil(4096);
+            assert_eq!(mapped(&w), (true, past), "cut at {cut}");
+            let part = w.part;
+            assert!(part.errors.is_empty(), "{:?}", part.errors);
+            // What reading the cut file from its start gives.
+            let mut expected = Stats::new(scan.shape);
+            let chunk = Chunk {
+                offset: 0,
+                len: cut,
+                data: data[..cut].to_vec(),
+                start: 0,
+                too_long: false,
+            };
+            let _ = scan_chunk(&chunk, 0, 0, u64::MAX, &scan, &mut expected);
+            assert_eq!(summary(&part.stats), summary(&expected), "cut at {cut}");
+        }
     }
 }

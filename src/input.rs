@@ -6,12 +6,17 @@
 //! run). Compression is told by magic bytes: `1f 8b` gzip (multi-member), `28 b5 2f fd`
 //! zstd. `Chunker` turns any reader into chunks that end at a newline, so workers never see
 //! half a line; a line longer than `max_line` is dropped while it is read (memory stays
-//! bounded by `chunk_size + max_line`) and reported as its own chunk.
+//! bounded by `chunk_size + max_line`) and reported as its own chunk. A plain file of
+//! more than one range can also be read through a guarded memory map (`Mapped`).
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+
+mod mapped;
+
+pub use self::mapped::Mapped;
 
 /// Where lines come from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -366,3 +366,44 @@ fn bad_lines_ledger_lists_every_malformed_line_in_order() {
     assert_eq!(deep.len(), 200);
     assert!(deep.starts_with("{\"deep\":[[["));
 }
+
+/// A log cut while errstat reads it (logrotate's `copytruncate`, here at a few moments into
+/// the run) ends the run early with a report, never kills it: its ranges are read through a
+/// map, and a page past a shrunk file's end would otherwise raise SIGBUS.
+#[test]
+fn a_log_cut_while_read_gives_a_report_of_what_was_there() {
+    let data = many_lines().repeat(20);
+    let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    for delay_ms in [0u64, 20, 60, 150] {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        file.as_file().write_all(&data).unwrap();
+        let child = Command::new(assert_cmd::cargo::cargo_bin("errstat"))
+            .args([
+                "-q",
+                "--format",
+                "json",
+                "--chunk-size",
+                "64K",
+                "--threads",
+                "2",
+            ])
+            .arg(file.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        file.as_file().set_len(data.len() as u64 / 3 + 7).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{:?}: {stderr}", out.status);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let read = report["totals"]["lines"].as_u64().unwrap();
+        assert!(read <= lines, "{read} lines of {lines}");
+        // Each line counted is one the file held: a valid response, or the one cut line.
+        assert!(
+            report["totals"]["malformed"].as_u64().unwrap() <= 1,
+            "{report}"
+        );
+    }
+}
