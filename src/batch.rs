@@ -311,9 +311,11 @@ impl Worker {
 /// (sub-chunk 0 of the range). Each line is copied out, and read only if its `\n` still
 /// reads as one after the copy and the map has not faulted (the guard in `input::mapped`:
 /// then the file shrank, and zeros stand past its end); the first line that is not, that
-/// does not end inside the
-/// map, or that is too long, is left to the positioned read, with all after it. The pages
-/// read are let go of at the end, so what is resident stays about a range per worker.
+/// does not end inside the map, or that is too long, is left to the positioned read, with
+/// all after it. The pages read are let go of at the end, so what is resident stays about a
+/// range per worker. (Copying each line is cheaper than copying the range whole and folding
+/// it as a chunk: 108 against 120 ms on 2 threads, 182 against 205 on 1, 200 MB log; the
+/// whole copy no longer fits in the cache beside its reading.)
 fn read_mapped(
     map: &Mapped,
     range: &Range<'_>,
@@ -732,7 +734,9 @@ mod tests {
         let data = log(600_000);
         // Cuts inside a line and on a line's end, past the first range, in a page and on a
         // page's edge.
-        for cut in [200_001usize, 300_000, 4096 * 70, 4096 * 70 + 1, 599_000] {
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap();
+        for cut in [200_001usize, 300_000, page * 70, page * 70 + 1, 599_000] {
             let cut = cut.min(data.len() - 1);
             let file = tempfile::NamedTempFile::new().unwrap();
             file.as_file().write_all(&data).unwrap();
@@ -742,7 +746,7 @@ mod tests {
                 handle.set_len(cut as u64).unwrap();
             });
             // A page past the one holding the new end was read, and faulted.
-            let past = cut / 4096 + 1 < data.len().div_ceil(4096);
+            let past = cut / page + 1 < data.len().div_ceil(page);
             assert_eq!(mapped(&w), (true, past), "cut at {cut}");
             let part = w.part;
             assert!(part.errors.is_empty(), "{:?}", part.errors);

@@ -255,7 +255,8 @@ mod tests {
 
     #[test]
     fn a_file_cut_while_mapped_reads_as_zeros_past_its_end() {
-        let page = 4096;
+        assert!(guard_installed());
+        let page = PAGE.load(Ordering::Relaxed);
         let mut f = tempfile::tempfile().unwrap();
         let text: Vec<u8> = (0..page * 4).map(|i| b'a' + (i % 26) as u8).collect();
         f.write_all(&text).unwrap();
