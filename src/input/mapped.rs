@@ -26,6 +26,7 @@
 //! memory that has since been reused. There are `SLOTS` registrations at a time; past that,
 //! and on systems other than Linux, `Mapped::new` says no and the caller reads by position.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering, compiler_fence};
@@ -37,6 +38,9 @@ const SLOTS: usize = 64;
 
 /// How far past the pages it reads a fault may have mapped others (`release`).
 const FAULT_AROUND: usize = 2 << 20;
+
+/// How wide what a mapping's owner has read grows before its pages are let go of (`read`).
+const RELEASE_SPAN: usize = 4 << 20;
 
 const FREE: u8 = 0;
 const TAKEN: u8 = 1;
@@ -70,6 +74,8 @@ static PREVIOUS: OnceLock<Option<libc::sigaction>> = OnceLock::new();
 pub struct Mapped {
     map: Mmap,
     slot: &'static Slot,
+    /// What has been read since pages were last let go of (`read`).
+    unreleased: Cell<Option<(usize, usize)>>,
 }
 
 impl Mapped {
@@ -103,7 +109,11 @@ impl Mapped {
         slot.end.store(start + len, Ordering::Relaxed);
         slot.faulted.store(false, Ordering::Relaxed);
         slot.state.store(ACTIVE, Ordering::Release);
-        Some(Mapped { map, slot })
+        Some(Mapped {
+            map,
+            slot,
+            unreleased: Cell::new(None),
+        })
     }
 
     /// The mapped bytes: the file as long as it was when mapped.
@@ -129,12 +139,30 @@ impl Mapped {
         self.slot.faulted.load(Ordering::Relaxed)
     }
 
+    /// Notes that the bytes `from..to` have been read. Their pages are let go of together
+    /// with those read before, once what has been read spans `RELEASE_SPAN`, or when the
+    /// map is dropped. Each `release` on a process with more than one thread interrupts the
+    /// others to flush their TLBs: one per 1 MiB range cost 2 workers 3.5 ms of 109 on a
+    /// 200 MB log, and what is resident grows by about 2 spans a worker.
+    pub fn read(&self, from: usize, to: usize) {
+        let (from, to) = match self.unreleased.get() {
+            Some((a, b)) => (a.min(from), b.max(to)),
+            None => (from, to),
+        };
+        if to - from >= RELEASE_SPAN {
+            self.release(from, to);
+            self.unreleased.set(None);
+        } else {
+            self.unreleased.set(Some((from, to)));
+        }
+    }
+
     /// Lets go of the pages of `from..to` (they are read again from the page cache if
-    /// touched), so that a worker's resident memory stays about one range, not the file.
+    /// touched), so that a worker's resident memory stays a few ranges, not the file.
     /// A fault maps the pages around it too, as much as a whole large folio of the page
     /// cache (up to 2 MiB), so pages up to `FAULT_AROUND` either side go as well: without
     /// that margin, 2 workers reading a 1 GB log in 1 MiB ranges kept 600 MB resident.
-    pub fn release(&self, from: usize, to: usize) {
+    fn release(&self, from: usize, to: usize) {
         let page = PAGE.load(Ordering::Relaxed).max(1);
         let from = from.saturating_sub(FAULT_AROUND) / page * page;
         let to = to.saturating_add(FAULT_AROUND).min(self.map.len());
@@ -286,6 +314,47 @@ mod tests {
             let m = Mapped::new(&f).expect("a slot is free again");
             assert_eq!(m.bytes(), b"{}\n");
         }
+    }
+
+    /// The resident size of the mapping at `start`, from /proc/self/smaps.
+    fn resident(start: usize) -> usize {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let head = format!("{start:x}-");
+        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&head));
+        let rss = lines
+            .find_map(|l| l.strip_prefix("Rss:"))
+            .expect("the mapping is listed");
+        let kb: usize = rss.trim().trim_end_matches("kB").trim().parse().unwrap();
+        kb << 10
+    }
+
+    #[test]
+    fn pages_read_are_let_go_of_once_they_span_the_release_span() {
+        let page = PAGE.load(Ordering::Relaxed).max(1);
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&vec![b'x'; RELEASE_SPAN * 4]).unwrap();
+        let m = Mapped::new(&f).expect("mapped");
+        let start = m.bytes().as_ptr() as usize;
+        let touch = |from: usize, to: usize| {
+            (from..to)
+                .step_by(page)
+                .map(|i| m.byte_at(i).unwrap() as usize)
+                .sum::<usize>()
+        };
+        let first = RELEASE_SPAN / 4;
+        assert!(touch(0, first) > 0);
+        m.read(0, first);
+        assert!(
+            resident(start) >= first,
+            "what spans less than RELEASE_SPAN is kept"
+        );
+        assert!(touch(first, RELEASE_SPAN + page) > 0);
+        m.read(first, RELEASE_SPAN + page);
+        assert!(
+            resident(start) < first,
+            "{} bytes still resident after the release",
+            resident(start)
+        );
     }
 
     #[test]
