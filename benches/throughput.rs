@@ -173,9 +173,10 @@ fn scan(c: &mut Criterion) {
             bad_lines: false,
         };
         let progress = Arc::new(AtomicU64::new(0));
+        let pool = scan.pool().unwrap();
         group.bench_function(BenchmarkId::new("threads", threads), |b| {
             b.iter(|| {
-                batch::run(&sources, &scan, &progress)
+                batch::run(&pool, &sources, &scan, &progress)
                     .unwrap()
                     .stats
                     .totals

@@ -56,18 +56,29 @@ pub struct Outcome {
     pub ledger: Option<Ledger>,
 }
 
-/// Reads every source and aggregates it. `progress` counts the raw bytes read.
+impl Scan {
+    /// The pool a run reads on (`threads` threads); the report is built on it too.
+    pub fn pool(&self) -> io::Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .map_err(io::Error::other)
+    }
+}
+
+/// Reads every source on `pool` and aggregates it. `progress` counts the raw bytes read.
 ///
 /// First every source is looked at (opened, its first bytes sniffed). Then all plain files
 /// are cut into ranges and the ranges of all files go to the pool together, so many small
 /// files are read in parallel as well as one big one; then the streams are read, several
 /// at a time, each decoding on its own thread. With `stop_on_error`, nothing after the
 /// first source that cannot be opened is read.
-pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Result<Outcome> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(scan.threads)
-        .build()
-        .map_err(io::Error::other)?;
+pub fn run(
+    pool: &rayon::ThreadPool,
+    sources: &[Source],
+    scan: &Scan,
+    progress: &Arc<AtomicU64>,
+) -> io::Result<Outcome> {
     let mut failed: Vec<(u32, io::Error)> = Vec::new();
     let mut ranges: Vec<Range<'_>> = Vec::new();
     let mut streams: Vec<(u32, &Source)> = Vec::new();
@@ -93,7 +104,7 @@ pub fn run(sources: &[Source], scan: &Scan, progress: &Arc<AtomicU64>) -> io::Re
             (Ok(_), _) => streams.push((index, source)),
         }
     }
-    let from_ranges = scan_ranges(&pool, &ranges, scan, progress);
+    let from_ranges = scan_ranges(pool, &ranges, scan, progress);
     let from_streams = pool.install(|| {
         streams
             .par_iter()
@@ -410,7 +421,8 @@ fn read_mapped(
 /// beside a full pool made one thread more than there are cores, and the three took turns
 /// evicting each other's caches.
 fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Part {
-    let helpers = scan.threads.saturating_sub(1);
+    // Called on the pool: its other threads help.
+    let helpers = rayon::current_num_threads().saturating_sub(1);
     let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(1);
     // Read buffers come back to the reader once scanned, so it never zeroes a new one.
     let (back_tx, back_rx) = mpsc::sync_channel::<Vec<u8>>(helpers + 2);

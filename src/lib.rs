@@ -100,9 +100,15 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     } else {
         &sources
     };
-    let outcome = batch::run(to_read, &c.scan, progress.counter());
+    let outcome = c.scan.pool().and_then(|pool| {
+        Ok((
+            batch::run(&pool, to_read, &c.scan, progress.counter())?,
+            pool,
+        ))
+    });
     progress.finish();
-    let outcome = outcome.map_err(|e| Error::Input {
+    // The pool is kept to build the report on.
+    let (outcome, pool) = outcome.map_err(|e| Error::Input {
         input: "errstat".into(),
         error: e,
     })?;
@@ -128,14 +134,16 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             error: f.error.to_string(),
         })
         .collect();
-    let report = Report::build(
-        stats,
-        &outcome.sources,
-        failed_inputs,
-        &c.catalog,
-        c.lang,
-        c.group_by,
-    );
+    let report = pool.install(|| {
+        Report::build(
+            stats,
+            &outcome.sources,
+            failed_inputs,
+            &c.catalog,
+            c.lang,
+            c.group_by,
+        )
+    });
     if !c.quiet {
         for m in &report.malformed {
             eprintln!(
@@ -165,6 +173,11 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             }
         }
     }
+    // The aggregate is freed on the pool, off the way to the exit (0.8 ms of a 200 MB
+    // log's run); the process may well end first.
+    drop(report);
+    let aggregate = outcome.stats;
+    pool.spawn(move || drop(aggregate));
     Ok(if !failed.is_empty() {
         Exit::Trouble
     } else if alert {

@@ -52,12 +52,17 @@ impl Render for Json {
                 })
                 .collect(),
         };
+        // serde writes a pretty document a few bytes at a time: into a buffer of its own
+        // type, not one call through `dyn Write` each (1.86 MB with 1 m buckets: 2.2 ->
+        // 1.6 ms).
+        let mut text = io::BufWriter::with_capacity(1 << 16, out);
         if self.compact {
-            serde_json::to_writer(&mut *out, &doc)?;
+            serde_json::to_writer(&mut text, &doc)?;
         } else {
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            serde_json::to_writer_pretty(&mut text, &doc)?;
         }
-        writeln!(out)
+        writeln!(text)?;
+        text.flush()
     }
 }
 
