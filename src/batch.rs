@@ -323,10 +323,10 @@ impl Worker {
 /// reads as one after the copy and the map has not faulted (the guard in `input::mapped`:
 /// then the file shrank, and zeros stand past its end); the first line that is not, that
 /// does not end inside the map, or that is too long, is left to the positioned read, with
-/// all after it. The map is told what was read (`Mapped::read`), so that what is resident
-/// stays a few ranges per worker. (Copying each line is cheaper than copying the range whole and folding
-/// it as a chunk: 108 against 120 ms on 2 threads, 182 against 205 on 1, 200 MB log; the
-/// whole copy no longer fits in the cache beside its reading.)
+/// all after it. The map is told what was read (`Mapped::done_with`), so that what is
+/// resident stays a few ranges per worker. (Copying each line is cheaper than copying the
+/// range whole and folding it as a chunk: 108 against 120 ms on 2 threads, 182 against 205
+/// on 1, 200 MB log; the whole copy no longer fits in the cache beside its reading.)
 fn read_mapped(
     map: &Mapped,
     range: &Range<'_>,
@@ -350,7 +350,7 @@ fn read_mapped(
         match memchr::memchr(b'\n', &data[start - 1..limit]) {
             Some(i) => start + i,
             None => {
-                map.read(start, limit);
+                map.done_with(start, limit);
                 // The line that crosses the range is a range's before; none starts in it.
                 return if map.faulted() {
                     Rest::Whole
@@ -366,7 +366,7 @@ fn read_mapped(
     let mut lines = 0u64;
     let mut at = first;
     let mut rest = Rest::Done;
-    // The furthest byte read, for `Mapped::read`.
+    // The furthest byte read, for `Mapped::done_with`.
     let mut reached = at;
     while at < limit {
         // A line longer than `max_line` is left to the positioned read, which drops it
@@ -409,7 +409,7 @@ fn read_mapped(
     }
     stats.add_chunk(range.source, chunk, lines);
     progress.fetch_add((at - first) as u64, Ordering::Relaxed);
-    map.read(start, reached);
+    map.done_with(start, reached);
     rest
 }
 

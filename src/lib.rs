@@ -94,24 +94,21 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             Source::Stdin => None,
         })
         .sum();
+    let input_error = |error| Error::Input {
+        input: "errstat".into(),
+        error,
+    };
+    // The report is built on the pool the sources are read on.
+    let pool = c.scan.pool().map_err(input_error)?;
     let progress = progress::Progress::start(total, c.progress);
     let to_read: &[Source] = if c.scan.stop_on_error && !failed.is_empty() {
         &[]
     } else {
         &sources
     };
-    let outcome = c.scan.pool().and_then(|pool| {
-        Ok((
-            batch::run(&pool, to_read, &c.scan, progress.counter())?,
-            pool,
-        ))
-    });
+    let outcome = batch::run(&pool, to_read, &c.scan, progress.counter());
     progress.finish();
-    // The pool is kept to build the report on.
-    let (outcome, pool) = outcome.map_err(|e| Error::Input {
-        input: "errstat".into(),
-        error: e,
-    })?;
+    let outcome = outcome.map_err(input_error)?;
     failed.extend(outcome.errors);
     if let (Some(path), Some(ledger)) = (&c.bad_lines, outcome.ledger) {
         let output = |error| Error::Output {

@@ -52,10 +52,7 @@ impl Render for Json {
                 })
                 .collect(),
         };
-        // serde writes a pretty document a few bytes at a time: into a buffer of its own
-        // type, not one call through `dyn Write` each (1.86 MB with 1 m buckets: 2.2 ->
-        // 1.6 ms).
-        let mut text = io::BufWriter::with_capacity(1 << 16, out);
+        let mut text = buffered(out);
         if self.compact {
             serde_json::to_writer(&mut text, &doc)?;
         } else {
@@ -68,6 +65,7 @@ impl Render for Json {
 
 impl Render for Ndjson {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let out = &mut buffered(out);
         let totals = TotalsLine {
             totals: Totals::of(r),
             span: Span::of(r),
@@ -86,12 +84,19 @@ impl Render for Ndjson {
         for m in &r.malformed {
             line(out, "malformed", Malformed::of(m))?;
         }
-        Ok(())
+        out.flush()
     }
 }
 
+/// A buffer of its own type in front of `out`: serde writes a document a few bytes at a
+/// time, and through `dyn Write` each is a call (the JSON of a 200 MB log with 1 m buckets,
+/// 1.86 MB: 2.2 -> 1.6 ms).
+fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+    io::BufWriter::with_capacity(1 << 16, out)
+}
+
 /// Writes one NDJSON line: `schema`, `type`, then the body's fields.
-fn line<T: Serialize>(out: &mut dyn Write, kind: &str, body: T) -> io::Result<()> {
+fn line<T: Serialize>(out: &mut impl Write, kind: &str, body: T) -> io::Result<()> {
     let tagged = Tagged {
         schema: SCHEMA,
         kind,
