@@ -4,12 +4,18 @@
 //! value from 0.001 ms to a day. (3 digits would cost eight times the memory per code and
 //! per worker, and make every merge eight times slower, for a precision no latency report
 //! needs.) The histogram is allocated on the first value (many codes in many logs carry no
-//! latency at all) and sized for values up to about a second, 14 KB; it grows, by the
-//! same bucket layout, when a longer one comes. Sized for a day from the start it took
-//! 31 KB, and zeroing, merging and caching the part that API latencies never reach was most
-//! of a merge's cost.
+//! latency at all) and sized for values up to about a second, 7 KB; it grows, by the same
+//! bucket layout, when a longer one comes. Sized for a day from the start it took more than
+//! twice that, and zeroing, merging and caching the part that API latencies never reach was
+//! most of a merge's cost.
+//!
+//! Its counts are 32-bit while the histogram holds at most 2^32 - 1 values, so no count can
+//! overflow (a count is at most the total); it is widened to 64-bit counts, by the same
+//! layout, before the total would pass that. 64-bit counts from the start took twice the
+//! memory (14 KB a histogram for values up to a second), and with a histogram per code,
+//! per group and per worker that was most of a split report's peak memory.
 
-use hdrhistogram::Histogram;
+use hdrhistogram::{Counter, Histogram};
 
 /// Highest value tracked: one day in microseconds; longer latencies are clamped.
 const MAX_MICROS: u64 = 86_400_000_000;
@@ -18,6 +24,9 @@ const SIGNIFICANT_DIGITS: u8 = 2;
 
 /// Highest value a new histogram holds without growing: 2^20 µs, about a second.
 const FIRST_MAX_MICROS: u64 = 1 << 20;
+
+/// The most values narrow counts hold: no count of theirs can pass `u32::MAX` then.
+const NARROW_MAX: u64 = u32::MAX as u64;
 
 /// The percentiles a report prints, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,12 +37,64 @@ pub struct Percentiles {
     pub max: f64,
 }
 
+/// A histogram's counts: narrow until it holds `NARROW_MAX` values, then wide.
+#[derive(Debug, Clone)]
+enum Counts {
+    Narrow(Box<Histogram<u32>>),
+    Wide(Box<Histogram<u64>>),
+}
+
 /// A mergeable latency distribution.
 #[derive(Debug, Clone, Default)]
 pub struct Latency {
-    hist: Option<Box<Histogram<u64>>>,
+    hist: Option<Counts>,
     /// The exact largest value, in microseconds (the histogram only knows its bucket).
     max: u64,
+}
+
+/// An empty histogram of the layout every latency histogram has, growing as values come.
+fn empty<T: Counter>() -> Histogram<T> {
+    // Bounds are constants that hdrhistogram accepts; this cannot fail.
+    let mut h =
+        Histogram::new_with_bounds(1, FIRST_MAX_MICROS, SIGNIFICANT_DIGITS).expect("valid bounds");
+    h.auto(true);
+    h
+}
+
+/// The same values with 64-bit counts.
+fn widen(narrow: &Histogram<u32>) -> Box<Histogram<u64>> {
+    let mut wide = Box::new(empty::<u64>());
+    add_narrow(&mut wide, narrow);
+    wide
+}
+
+/// Adds 32-bit counts to a wide histogram. Each bucket's highest value is recorded with its
+/// count, and lands in the same bucket, the layouts being the same.
+fn add_narrow(wide: &mut Histogram<u64>, narrow: &Histogram<u32>) {
+    for v in narrow.iter_recorded() {
+        // At most a day, which the counts' index type holds on any target (see `record`).
+        let _ = wide.record_n(v.value_iterated_to(), u64::from(v.count_at_value()));
+    }
+}
+
+impl Counts {
+    fn len(&self) -> u64 {
+        match self {
+            Counts::Narrow(h) => h.len(),
+            Counts::Wide(h) => h.len(),
+        }
+    }
+
+    /// The histogram with 64-bit counts (widened if need be).
+    fn wide(&mut self) -> &mut Histogram<u64> {
+        if let Counts::Narrow(h) = self {
+            *self = Counts::Wide(widen(h));
+        }
+        match self {
+            Counts::Wide(h) => h,
+            Counts::Narrow(_) => unreachable!("widened above"),
+        }
+    }
 }
 
 impl Latency {
@@ -43,36 +104,46 @@ impl Latency {
             return;
         }
         let micros = micros_of(ms);
-        let hist = self.hist.get_or_insert_with(|| {
-            // Bounds are constants that hdrhistogram accepts; this cannot fail.
-            let mut h = Histogram::new_with_bounds(1, FIRST_MAX_MICROS, SIGNIFICANT_DIGITS)
-                .expect("valid bounds");
-            h.auto(true);
-            Box::new(h)
-        });
+        let counts = self
+            .hist
+            .get_or_insert_with(|| Counts::Narrow(Box::new(empty())));
         // `micros` is at most a day, which the counts' index type holds on any target, so
         // growing cannot fail (`saturating_record` would clamp at the first bound instead
         // of growing).
-        let _ = hist.record(micros);
+        match counts {
+            Counts::Narrow(h) if h.len() < NARROW_MAX => {
+                let _ = h.record(micros);
+            }
+            _ => {
+                let _ = counts.wide().record(micros);
+            }
+        }
         self.max = self.max.max(micros);
     }
 
     /// Adds another distribution to this one (taking its histogram when this has none).
     pub fn merge(&mut self, other: Latency) {
         self.max = self.max.max(other.max);
-        match (&mut self.hist, other.hist) {
-            (_, None) => {}
-            (None, Some(h)) => self.hist = Some(h),
-            (Some(a), Some(b)) => {
-                // Both grow to hold what they are given (at most a day), so `add` cannot fail.
-                a.add(&*b).expect("same bounds");
+        let Some(theirs) = other.hist else {
+            return;
+        };
+        let Some(ours) = &mut self.hist else {
+            self.hist = Some(theirs);
+            return;
+        };
+        // Both grow to hold what they are given (at most a day), so `add` cannot fail.
+        match (ours, theirs) {
+            (Counts::Narrow(a), Counts::Narrow(b)) if a.len() + b.len() <= NARROW_MAX => {
+                a.add(&*b).expect("same layout");
             }
+            (ours, Counts::Narrow(b)) => add_narrow(ours.wide(), &b),
+            (ours, Counts::Wide(b)) => ours.wide().add(&*b).expect("same layout"),
         }
     }
 
     /// Counts the recorded values.
     pub fn len(&self) -> u64 {
-        self.hist.as_ref().map_or(0, |h| h.len())
+        self.hist.as_ref().map_or(0, Counts::len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -81,17 +152,27 @@ impl Latency {
 
     /// Returns p50/p90/p99/max in milliseconds, or `None` when nothing was recorded.
     pub fn percentiles(&self) -> Option<Percentiles> {
-        let h = self.hist.as_ref().filter(|h| !h.is_empty())?;
-        let ms = |micros: u64| micros as f64 / 1000.0;
-        // The middle of the value's bucket, never above the exact maximum.
-        let at = |q: f64| ms(h.median_equivalent(h.value_at_quantile(q)).min(self.max));
-        Some(Percentiles {
-            p50: at(0.50),
-            p90: at(0.90),
-            p99: at(0.99),
-            max: ms(self.max),
-        })
+        match self.hist.as_ref()? {
+            Counts::Narrow(h) => percentiles(h, self.max),
+            Counts::Wide(h) => percentiles(h, self.max),
+        }
     }
+}
+
+/// A histogram's percentiles, none above the exact maximum `max` (µs).
+fn percentiles<T: Counter>(h: &Histogram<T>, max: u64) -> Option<Percentiles> {
+    if h.is_empty() {
+        return None;
+    }
+    let ms = |micros: u64| micros as f64 / 1000.0;
+    // The middle of the value's bucket, never above the exact maximum.
+    let at = |q: f64| ms(h.median_equivalent(h.value_at_quantile(q)).min(max));
+    Some(Percentiles {
+        p50: at(0.50),
+        p90: at(0.90),
+        p99: at(0.99),
+        max: ms(max),
+    })
 }
 
 /// Rounds a latency (finite, not negative) to whole microseconds, half away from zero, at
@@ -173,6 +254,68 @@ mod tests {
         assert!((p.p90 - 90.0).abs() <= 0.9, "{p:?}");
         assert!((p.p99 - 99.0).abs() <= 1.0, "{p:?}");
         assert!((p.max - 100.0).abs() <= 1.0, "{p:?}");
+    }
+
+    /// A latency with narrow counts: `count` values of each of `micros`.
+    fn narrow(values: &[(u64, u32)]) -> Latency {
+        let mut h = empty::<u32>();
+        for &(micros, count) in values {
+            h.record_n(micros, count).unwrap();
+        }
+        let max = values.iter().map(|&(micros, _)| micros).max().unwrap_or(0);
+        Latency {
+            hist: Some(Counts::Narrow(Box::new(h))),
+            max,
+        }
+    }
+
+    fn is_wide(l: &Latency) -> bool {
+        matches!(l.hist, Some(Counts::Wide(_)))
+    }
+
+    #[test]
+    fn narrow_counts_are_widened_before_one_could_overflow() {
+        let max = u32::MAX;
+        let mut l = narrow(&[(5_000, max - 1)]);
+        l.record(5.0);
+        // u32::MAX values of 5 ms: the count is full, not past it.
+        assert!(!is_wide(&l));
+        l.record(5.0);
+        l.record(9.0);
+        assert!(is_wide(&l));
+        assert_eq!(l.len(), u64::from(max) + 2);
+        let mut reference = empty::<u64>();
+        reference.record_n(5_000, u64::from(max) + 1).unwrap();
+        reference.record(9_000).unwrap();
+        assert_eq!(l.percentiles(), percentiles(&reference, 9_000));
+    }
+
+    #[test]
+    fn merged_counts_past_u32_are_kept_whole() {
+        // 5 ms twice u32::MAX - 9 times and 9 ms 1.25 times that: had the 5 ms count stopped
+        // at u32::MAX, 9 ms would be the median.
+        let n = u32::MAX - 9;
+        let mut all = narrow(&[(5_000, n)]);
+        all.merge(narrow(&[(5_000, n)]));
+        assert!(is_wide(&all));
+        all.merge(narrow(&[(9_000, n)]));
+        let mut late = narrow(&[(9_000, n / 4)]);
+        // A wide one merged into a narrow one widens it too.
+        late.merge(all);
+        let total = 2 * u64::from(n) + u64::from(n) + u64::from(n / 4);
+        assert_eq!(late.len(), total);
+        let p = late.percentiles().unwrap();
+        // Each the middle of its value's bucket: within 1%.
+        assert!(
+            (p.p50 - 5.0).abs() < 0.05 && (p.p90 - 9.0).abs() < 0.05,
+            "{p:?}"
+        );
+        let mut reference = empty::<u64>();
+        reference.record_n(5_000, 2 * u64::from(n)).unwrap();
+        reference
+            .record_n(9_000, u64::from(n) + u64::from(n / 4))
+            .unwrap();
+        assert_eq!(Some(p), percentiles(&reference, 9_000));
     }
 
     #[test]
