@@ -425,13 +425,17 @@ impl Fast {
         if matches!(path, Path::Any | Path::Shaped)
             && let Some((plan, text)) = self.shapes.read(json)
         {
-            return self.resolve_plan(
-                self.shapes.plan(plan),
-                self.shapes.holes(),
-                text,
-                prefix,
-                out,
-            );
+            // SAFETY: the holes are of the line `read` just read, as ranges of the `text` it
+            // gave, which is what `Shapes::holes` promises to be at char boundaries.
+            return unsafe {
+                self.resolve_plan(
+                    self.shapes.plan(plan),
+                    self.shapes.holes(),
+                    text,
+                    prefix,
+                    out,
+                )
+            };
         }
         if path != Path::Scanned {
             match self.indexed(path, json, prefix, out) {
@@ -690,7 +694,14 @@ impl Fast {
     /// Builds the record in `out` by a shape's plan, from the values in `holes` (ranges of
     /// `text`): what `resolve` builds for a line of that shape. `false` where only the exact
     /// path can.
-    pub(super) fn resolve_plan<'a>(
+    ///
+    /// # Safety
+    ///
+    /// Each range in `holes` that lies within `text` starts and ends at char boundaries of
+    /// it, as `Shapes::holes` are for the text `Shapes::read` gives. (Slicing each value
+    /// without checking its boundaries again is 3% of a run's instructions: callgrind, 40 MB
+    /// log, 451 -> 437 M.)
+    pub(super) unsafe fn resolve_plan<'a>(
         &self,
         plan: &Plan,
         holes: &[(u32, u32)],
@@ -699,8 +710,19 @@ impl Fast {
         out: &mut Line<'a>,
     ) -> bool {
         let s = |h: u16| -> &'a str {
-            let (a, z) = holes.get(h as usize).copied().unwrap_or_default();
-            text.get(a as usize..z as usize).unwrap_or_default()
+            let Some(&(a, z)) = holes.get(h as usize) else {
+                return "";
+            };
+            let (a, z) = (a as usize, z as usize);
+            match text.as_bytes().get(a..z) {
+                Some(bytes) => {
+                    debug_assert!(text.is_char_boundary(a) && text.is_char_boundary(z));
+                    // SAFETY: `a..z` is in `text`, at its char boundaries (the caller's
+                    // promise), so the bytes are UTF-8.
+                    unsafe { std::str::from_utf8_unchecked(bytes) }
+                }
+                None => "",
+            }
         };
         let get = |h: Option<u16>| h.map(|h| Cow::Borrowed(s(h)));
         let record = match plan.line {

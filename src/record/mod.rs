@@ -133,7 +133,12 @@ pub enum Parts<'a> {
 /// Cuts a line where its JSON starts. Strips a trailing `\r`.
 pub fn split_line(line: &[u8]) -> Parts<'_> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    match memchr::memchr(b'{', line) {
+    // Most lines are JSON from their first byte: no search for those.
+    let brace = match line.first() {
+        Some(b'{') => Some(0),
+        _ => memchr::memchr(b'{', line),
+    };
+    match brace {
         Some(i) => Parts::Json {
             prefix: &line[..i],
             json: &line[i..],

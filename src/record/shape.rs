@@ -122,7 +122,11 @@ impl Shapes {
         &self.leaves[leaf as usize]
     }
 
-    /// The values of the line `read` last read, as ranges of its text, by hole.
+    /// The values of the line `read` last read, as ranges of its text, by hole. Each starts
+    /// and ends at a char boundary of that text: a string's contents start after a quote and
+    /// end at one, and a scalar is ASCII, so each end of a range is at an ASCII byte, just
+    /// after one, or at the text's end, and in UTF-8 such a byte starts a char.
+    /// (`fast::resolve_plan` slices them unchecked.)
     pub(super) fn holes(&self) -> &[(u32, u32)] {
         &self.holes
     }
