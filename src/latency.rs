@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn merged_counts_past_u32_are_kept_whole() {
-        // 5 ms twice u32::MAX - 9 times and 9 ms 1.25 times that: had the 5 ms count stopped
+        // 5 ms 2n times and 9 ms 1.25n times, n = u32::MAX - 9: had the 5 ms count stopped
         // at u32::MAX, 9 ms would be the median.
         let n = u32::MAX - 9;
         let mut all = narrow(&[(5_000, n)]);
