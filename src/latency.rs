@@ -4,15 +4,15 @@
 //! value from 0.001 ms to a day. (3 digits would cost eight times the memory per code and
 //! per worker, and make every merge eight times slower, for a precision no latency report
 //! needs.) The histogram is allocated on the first value (many codes in many logs carry no
-//! latency at all) and sized for values up to about a second, 7 KB; it grows, by the same
-//! bucket layout, when a longer one comes. Sized for a day from the start it took more than
+//! latency at all) and sized for values up to about a second, 7.5 KB; it grows, by the same
+//! bucket layout, when a longer one comes. Sized for a day from the start it took about
 //! twice that, and zeroing, merging and caching the part that API latencies never reach was
 //! most of a merge's cost.
 //!
 //! Its counts are 32-bit while the histogram holds at most 2^32 - 1 values, so no count can
 //! overflow (a count is at most the total); it is widened to 64-bit counts, by the same
 //! layout, before the total would pass that. 64-bit counts from the start took twice the
-//! memory (14 KB a histogram for values up to a second), and with a histogram per code,
+//! memory (15 KB a histogram for values up to a second), and with a histogram per code,
 //! per group and per worker that was most of a split report's peak memory.
 
 use hdrhistogram::{Counter, Histogram};
@@ -344,14 +344,7 @@ mod growth {
         for &m in micros {
             h.saturating_record(m);
         }
-        let ms = |m: u64| m as f64 / 1000.0;
-        let at = |q: f64| ms(h.median_equivalent(h.value_at_quantile(q)).min(max));
-        Percentiles {
-            p50: at(0.50),
-            p90: at(0.90),
-            p99: at(0.99),
-            max: ms(max),
-        }
+        percentiles(&h, max).expect("values recorded")
     }
 
     proptest::proptest! {
