@@ -693,7 +693,7 @@ mod tests {
         let mut codes: Vec<(&str, u64)> = s
             .codes
             .iter()
-            .map(|(c, g)| (&**c, g.values().map(|c| c.count).sum()))
+            .map(|(c, known)| (&**c, known.groups.values().map(|c| c.count).sum()))
             .collect();
         codes.sort();
         let malformed: Vec<(u64, Malformed)> = s

@@ -578,8 +578,8 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         .stats
         .codes
         .iter()
-        .map(|(code, groups)| {
-            let total = groups.values().map(|c| c.count).sum();
+        .map(|(code, known)| {
+            let total = known.groups.values().map(|c| c.count).sum();
             Row {
                 code: code.to_string(),
                 window: window_codes.get(&**code).copied().unwrap_or(0),

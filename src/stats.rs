@@ -82,12 +82,23 @@ pub struct CodeStats {
     pub latency: Latency,
 }
 
+/// Everything known of one code: its number (see `Stats::names`) and its groups.
+#[derive(Debug, Clone, Default)]
+pub struct Code {
+    id: u32,
+    /// group (`""` without a split) → stats.
+    pub groups: HashMap<Box<str>, CodeStats>,
+}
+
 /// One time bucket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bucket {
     pub responses: u64,
     pub errors: u64,
-    pub codes: HashMap<Box<str>, u64>,
+    /// Errors by code, the code by its number (`Stats::bucket_codes` names them): a bucket
+    /// counted by name hashed each code's text once more per error, and allocated its
+    /// name again in every bucket it came to.
+    codes: HashMap<u32, u64>,
 }
 
 /// The mergeable aggregate of a run.
@@ -98,8 +109,11 @@ pub struct Stats {
     /// First and last time of any response.
     pub span: Option<(Millis, Millis)>,
     pub latency: Latency,
-    /// code → group (`""` without a split) → stats.
-    pub codes: HashMap<Box<str>, HashMap<Box<str>, CodeStats>>,
+    /// code → its number and groups.
+    pub codes: HashMap<Box<str>, Code>,
+    /// Each code by its number, in the order this aggregate first saw them (numbers are
+    /// this aggregate's own: a merge renumbers the other's).
+    names: Vec<Box<str>>,
     /// Time buckets by start, but for `current`.
     buckets: BTreeMap<Millis, Bucket>,
     /// A bucket kept out of `buckets` while in use, once two responses in a row went to
@@ -123,6 +137,7 @@ impl Stats {
             span: None,
             latency: Latency::default(),
             codes: HashMap::default(),
+            names: Vec::new(),
             buckets: BTreeMap::new(),
             current: None,
             last_bucket: None,
@@ -177,9 +192,18 @@ impl Stats {
             return;
         };
         self.totals.errors += 1;
+        let known = match self.codes.get_mut(code) {
+            Some(known) => known,
+            None => {
+                let id = u32::try_from(self.names.len()).expect("fewer than 2^32 codes");
+                self.names.push(code.into());
+                let groups = HashMap::default();
+                self.codes.entry(code.into()).or_insert(Code { id, groups })
+            }
+        };
         if let Some(b) = bucket {
             b.errors += 1;
-            bump(&mut b.codes, code, 1);
+            *b.codes.entry(known.id).or_default() += 1;
         }
         let group = match self.shape.split {
             Split::None => None,
@@ -187,11 +211,10 @@ impl Stats {
             Split::Region => r.region.as_deref(),
             Split::Service => r.service.as_deref(),
         };
-        let groups = entry(&mut self.codes, code);
         let c = match self.shape.split {
             // Without a split each code has one group, `""`: no need to look it up.
-            Split::None => only(groups),
-            _ => entry(groups, group.unwrap_or("")),
+            Split::None => only(&mut known.groups),
+            _ => entry(&mut known.groups, group.unwrap_or("")),
         };
         c.count += 1;
         if let Some(t) = r.time {
@@ -230,6 +253,13 @@ impl Stats {
             .map(|(at, b)| (*at, b))
     }
 
+    /// A bucket's errors by code (in no order).
+    pub fn bucket_codes<'s>(&'s self, b: &'s Bucket) -> impl Iterator<Item = (&'s str, u64)> {
+        b.codes
+            .iter()
+            .map(|(&id, &n)| (&*self.names[id as usize], n))
+    }
+
     /// Puts the current bucket back with the others.
     fn settle(&mut self) {
         if let Some((at, b)) = self.current.take() {
@@ -261,16 +291,22 @@ impl Stats {
             (x, y) => x.or(y),
         };
         self.latency.merge(other.latency);
-        // What only `other` has is moved over whole.
-        for (code, groups) in other.codes {
+        // What only `other` has is moved over whole. `ids` renumbers its codes as ours.
+        let mut ids = vec![0; other.names.len()];
+        for (code, theirs) in other.codes {
             let mine = match self.codes.entry(code) {
                 Entry::Vacant(v) => {
-                    v.insert(groups);
+                    let id = u32::try_from(self.names.len()).expect("fewer than 2^32 codes");
+                    ids[theirs.id as usize] = id;
+                    self.names.push(v.key().clone());
+                    v.insert(Code { id, ..theirs });
                     continue;
                 }
                 Entry::Occupied(o) => o.into_mut(),
             };
-            for (group, theirs) in groups {
+            ids[theirs.id as usize] = mine.id;
+            for (group, theirs) in theirs.groups {
+                let mine = &mut mine.groups;
                 match mine.entry(group) {
                     Entry::Vacant(v) => {
                         v.insert(theirs);
@@ -279,9 +315,14 @@ impl Stats {
                 }
             }
         }
-        for (start, theirs) in other.buckets {
+        for (start, mut theirs) in other.buckets {
             let b = match self.buckets.entry(start) {
                 btree_map::Entry::Vacant(v) => {
+                    theirs.codes = theirs
+                        .codes
+                        .into_iter()
+                        .map(|(id, n)| (ids[id as usize], n))
+                        .collect();
                     v.insert(theirs);
                     continue;
                 }
@@ -289,8 +330,8 @@ impl Stats {
             };
             b.responses += theirs.responses;
             b.errors += theirs.errors;
-            for (code, n) in theirs.codes {
-                *b.codes.entry(code).or_default() += n;
+            for (id, n) in theirs.codes {
+                *b.codes.entry(ids[id as usize]).or_default() += n;
             }
         }
         for m in other.malformed {
@@ -380,15 +421,6 @@ fn only<V: Default>(map: &mut HashMap<Box<str>, V>) -> &mut V {
     }
     // Not empty: filled just above if it was.
     map.values_mut().next().expect("one value")
-}
-
-fn bump(map: &mut HashMap<Box<str>, u64>, key: &str, n: u64) {
-    match map.get_mut(key) {
-        Some(count) => *count += n,
-        None => {
-            map.insert(key.into(), n);
-        }
-    }
 }
 
 /// Keeps `v` sorted and at most `cap` long, holding the smallest items seen.
@@ -485,8 +517,8 @@ mod tests {
             s.span,
             s.latency.percentiles()
         );
-        for (code, groups) in codes {
-            let c = &groups[""];
+        for (code, known) in codes {
+            let c = &known.groups[""];
             out += &format!(
                 "{code} {} {:?} {:?} {:?} {:?} {:?}\n",
                 c.count,
@@ -498,7 +530,7 @@ mod tests {
             );
         }
         for (start, b) in s.buckets() {
-            let mut codes: Vec<_> = b.codes.iter().collect();
+            let mut codes: Vec<_> = s.bucket_codes(b).collect();
             codes.sort();
             out += &format!("{start} {} {} {codes:?}\n", b.responses, b.errors);
         }
@@ -534,7 +566,10 @@ mod tests {
         };
         let rows = |s: &Stats| -> Vec<(Millis, u64, u64)> {
             s.buckets()
-                .map(|(at, b)| (at, b.responses, b.codes["A"]))
+                .map(|(at, b)| {
+                    let a = s.bucket_codes(b).find(|&(code, _)| code == "A");
+                    (at, b.responses, a.map_or(0, |(_, n)| n))
+                })
                 .collect()
         };
         assert_eq!(rows(&direct), rows(&merged));
@@ -544,7 +579,7 @@ mod tests {
     #[test]
     fn samples_are_first_in_input_order() {
         let s = fold(50, 3, |i| (2 - i % 3) as usize);
-        let a = &s.codes["A"][""];
+        let a = &s.codes["A"].groups[""];
         let ids: Vec<&str> = a.request_ids.iter().map(|(_, id)| &**id).collect();
         assert_eq!(ids, ["r0", "r3"]);
     }

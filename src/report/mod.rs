@@ -270,7 +270,7 @@ fn code_rows(
     let codes: Vec<_> = stats.codes.iter().collect();
     codes
         .par_iter()
-        .flat_map_iter(|&(code, groups)| {
+        .flat_map_iter(|&(code, known)| {
             let category = catalog::category_of(code).to_string();
             let class = catalog.class_of(code).as_str();
             let fault = catalog::fault_of(code).as_str();
@@ -278,7 +278,7 @@ fn code_rows(
                 .get(code)
                 .and_then(|e| e.description(lang))
                 .map(str::to_string);
-            groups.iter().map(move |(group, c)| {
+            known.groups.iter().map(move |(group, c)| {
                 let group = group_by.map(|g| match g {
                     GroupBy::Action | GroupBy::Region | GroupBy::Service if group.is_empty() => {
                         "-".to_string()
@@ -321,7 +321,7 @@ fn bucket_rows(stats: &Stats) -> Option<(Millis, Vec<BucketRow<'_>>)> {
         .par_iter()
         .with_min_len(64)
         .map(|&(start, b)| {
-            let mut codes: Vec<(&str, u64)> = b.codes.iter().map(|(c, n)| (&**c, *n)).collect();
+            let mut codes: Vec<(&str, u64)> = stats.bucket_codes(b).collect();
             codes.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             BucketRow {
                 start,
