@@ -176,17 +176,16 @@ impl Shapes {
     #[inline]
     fn segment_at(&self, b: &[u8], pos: usize, n: &Node) -> bool {
         let (from, len) = (n.from as usize, n.len as usize);
-        let (Some(line), Some(seg)) = (b.get(pos..pos + len), self.text.get(from..from + len))
-        else {
-            return false;
-        };
-        match (b.get(pos..pos + 16), self.text.get(from..from + 16)) {
-            (Some(line16), Some(seg16)) if (1..=16).contains(&len) => {
-                let word = |s: &[u8]| u128::from_le_bytes(s.try_into().unwrap_or([0; 16]));
-                let mask = u128::MAX >> (128 - 8 * len as u32);
-                (word(line16) ^ word(seg16)) & mask == 0
-            }
-            _ => equal(line, seg),
+        if len <= 16
+            && let (Some(line16), Some(seg16)) =
+                (b.get(pos..pos + 16), self.text.get(from..from + 16))
+        {
+            let want = (1u32 << len) - 1;
+            return equal16(line16, seg16) & want == want;
+        }
+        match (b.get(pos..pos + len), self.text.get(from..from + len)) {
+            (Some(line), Some(seg)) => equal(line, seg),
+            _ => false,
         }
     }
 
@@ -408,6 +407,27 @@ fn specials16(chunk: &[u8]) -> (u32, u32) {
     }
 }
 
+/// A bit for each of the first 16 bytes of `a` and `b`: set where they are equal.
+fn equal16(a: &[u8], b: &[u8]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
+        assert!(a.len() >= 16 && b.len() >= 16);
+        // SAFETY: SSE2 is part of every x86-64 CPU, and both have the 16 bytes read.
+        unsafe {
+            let (a, b) = (
+                _mm_loadu_si128(a.as_ptr().cast::<__m128i>()),
+                _mm_loadu_si128(b.as_ptr().cast::<__m128i>()),
+            );
+            _mm_movemask_epi8(_mm_cmpeq_epi8(a, b)) as u32
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        (0..16).fold(0, |m, i| m | (u32::from(a[i] == b[i]) << i))
+    }
+}
+
 /// Compares two byte strings, 16 bytes at a time (segments are short).
 fn equal(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
@@ -417,15 +437,15 @@ fn equal(a: &[u8], b: &[u8]) -> bool {
     if n <= 16 {
         return same(a, b);
     }
-    let word = |s: &[u8], i: usize| u128::from_le_bytes(s[i..i + 16].try_into().unwrap_or([0; 16]));
+    let all = |i: usize| equal16(&a[i..], &b[i..]) == 0xffff;
     let mut i = 0;
     while i + 16 < n {
-        if word(a, i) != word(b, i) {
+        if !all(i) {
             return false;
         }
         i += 16;
     }
-    word(a, n - 16) == word(b, n - 16)
+    all(n - 16)
 }
 
 #[cfg(test)]
@@ -505,6 +525,44 @@ mod tests {
                     }
                     s.push(b'"');
                     assert_eq!(string_end(&s, 0), string_end_bytes(&s, 0), "{len} {at} {c}");
+                }
+            }
+        }
+    }
+
+    /// A segment of every length up to 40, at the line's end or followed by up to 20 bytes
+    /// (so both the 16-byte step and the plain comparison are taken), found where it is and
+    /// not found with any one of its bytes changed or one byte short.
+    #[test]
+    fn segments_are_compared_byte_for_byte() {
+        for len in 0..40usize {
+            let seg: Vec<u8> = (0..len as u8).map(|i| b'a' + i % 26).collect();
+            let shapes = Shapes {
+                text: [seg.as_slice(), &[0; 16]].concat(),
+                ..Shapes::default()
+            };
+            let node = Node {
+                from: 0,
+                len: len as u32,
+                kind: Kind::End,
+                high: false,
+                child: NONE,
+                sibling: NONE,
+                leaf: 0,
+            };
+            for after in 0..20 {
+                let line = [b"{\"x\":".as_slice(), &seg, &vec![b'z'; after]].concat();
+                assert!(shapes.segment_at(&line, 5, &node), "{len} {after}");
+                for at in 0..len {
+                    let mut other = line.clone();
+                    other[5 + at] ^= 0x20;
+                    assert!(!shapes.segment_at(&other, 5, &node), "{len} {after} {at}");
+                }
+                if after == 0 && len > 0 {
+                    assert!(
+                        !shapes.segment_at(&line[..line.len() - 1], 5, &node),
+                        "{len}"
+                    );
                 }
             }
         }
