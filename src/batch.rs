@@ -589,14 +589,38 @@ pub fn scan_chunk_with(
             flow = ControlFlow::Break(());
             break;
         }
-        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        let line = &data[start..end];
-        scan_line(line, pos(lines), scan, extractor, stats, sink, &mut slot);
+        let len = scan_next(
+            &data[start..],
+            pos(lines),
+            scan,
+            extractor,
+            stats,
+            sink,
+            &mut slot,
+        );
         lines += 1;
-        start = end + 1;
+        start += len + 1;
     }
     stats.add_chunk(source, index, lines);
     flow
+}
+
+/// Folds the line at the start of `data` into `stats`, classifying it in `slot`; more lines
+/// may follow it in `data` (`Extractor::classify_next`, which finds where a line read by a
+/// kept shape ends without searching for its `\n` first). Returns the line's length, without
+/// its `\n`.
+fn scan_next<'a>(
+    data: &'a [u8],
+    pos: Pos,
+    scan: &Scan,
+    extractor: &mut Extractor,
+    stats: &mut Stats,
+    sink: &mut impl Sink,
+    slot: &mut Line<'a>,
+) -> usize {
+    let len = extractor.classify_next(data, scan.max_line, &scan.keys, slot);
+    fold(&data[..len], pos, scan, stats, sink, slot);
+    len
 }
 
 /// Folds one line (without its `\n`) into `stats`, classifying it in `slot`.
@@ -610,11 +634,23 @@ fn scan_line<'a>(
     slot: &mut Line<'a>,
 ) {
     if line.len() > scan.max_line {
-        stats.add_malformed(pos, Malformed::TooLong);
-        sink.malformed(pos, Malformed::TooLong, line);
-        return;
+        *slot = Line::Malformed(Malformed::TooLong);
+    } else {
+        extractor.classify_into(line, &scan.keys, slot);
     }
-    extractor.classify_into(line, &scan.keys, slot);
+    fold(line, pos, scan, stats, sink, slot);
+}
+
+/// Folds a classified line into `stats`.
+#[inline]
+fn fold(
+    line: &[u8],
+    pos: Pos,
+    scan: &Scan,
+    stats: &mut Stats,
+    sink: &mut impl Sink,
+    slot: &mut Line<'_>,
+) {
     match slot {
         Line::Blank => stats.totals.blank += 1,
         Line::Skipped => stats.totals.skipped += 1,

@@ -506,6 +506,54 @@ proptest! {
         }
     }
 
+    /// Lines of one layout (valid values, then others of any kind) one after another in a
+    /// buffer, each ended by `\n` or `\r\n` with or without more bytes before it, read with
+    /// `classify_next`, which reads a line by a kept shape without searching for its end
+    /// first: each must end where its `\n` is and read as the exact path reads it alone,
+    /// and a line longer than the limit must be too long.
+    #[test]
+    fn lines_read_from_a_buffer_end_at_their_newline_and_agree(
+        layout in layout(3),
+        first in prop::collection::vec(valid_value(), 12),
+        fills in prop::collection::vec(prop::collection::vec(sibling_value(), 12), 1..4),
+        ends in prop::collection::vec(
+            prop::sample::select(vec!["", " ", "\r", "\r\r", " \r", "x", "}", "\t", "\r ", "{}"]),
+            8,
+        ),
+        crlf in prop::collection::vec(any::<bool>(), 8),
+        max_line in prop_oneof![Just(usize::MAX), 0..300usize],
+    ) {
+        let keys = Keys::default();
+        let mut ex = Extractor::new(&keys);
+        let mut lines: Vec<String> = Vec::new();
+        for (i, values) in std::iter::once(&first).chain(&fills).chain(&fills).enumerate() {
+            let mut line = fill(&layout, values, false);
+            line += ends[i % ends.len()];
+            if crlf[i % crlf.len()] {
+                line += "\r";
+            }
+            lines.push(line.clone());
+            // The same line again with a plain end, so that the next is read by its shape.
+            lines.push(fill(&layout, values, false));
+        }
+        lines.push(String::new());
+        let buffer = lines.join("\n");
+        let data = buffer.as_bytes();
+        let mut at = 0;
+        for line in &lines {
+            let mut slot = Line::Blank;
+            let len = ex.classify_next(&data[at..], max_line, &keys, &mut slot);
+            prop_assert_eq!(len, line.len(), "{:?}", line);
+            let want = if len > max_line {
+                Line::Malformed(errstat::record::Malformed::TooLong)
+            } else {
+                classify(line.as_bytes(), &keys)
+            };
+            prop_assert_eq!(slot, want, "{:?}", line);
+            at += len + 1;
+        }
+    }
+
     #[test]
     fn arbitrary_bytes_agree(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let mut line = b"{".to_vec();

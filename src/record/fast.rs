@@ -437,6 +437,42 @@ impl Fast {
                 )
             };
         }
+        self.extract_unshaped_into(path, prefix, json, out)
+    }
+
+    /// Whether `extract_into` and `shaped_line_into` take lines from `data` at all.
+    pub fn takes(&self, data: &[u8]) -> bool {
+        self.enabled && data.len() <= MAX_TEXT
+    }
+
+    /// Classifies by a kept shape the line at the start of `data`, whose JSON starts at its
+    /// first byte, where more lines may follow (`Shapes::read_line`): the line's length
+    /// (without its `\n`), its JSON's (without a `\r` at its end), and whether the plan
+    /// answered (as `extract_into`: where it did not, `out` holds nothing of use). `None`
+    /// where no kept shape is the line's, the line then tried against them
+    /// (`extract_unshaped_into` is what is left). For `data` that `takes` takes.
+    pub fn shaped_line_into<'a>(
+        &mut self,
+        data: &'a [u8],
+        out: &mut Line<'a>,
+    ) -> Option<(usize, usize, bool)> {
+        debug_assert!(self.takes(data));
+        let (plan, text, line) = self.shapes.read_line(data)?;
+        // SAFETY: as in `extract_into`: the holes are of the `text` `read_line` gave.
+        let answered = unsafe {
+            self.resolve_plan(self.shapes.plan(plan), self.shapes.holes(), text, b"", out)
+        };
+        Some((line, text.len(), answered))
+    }
+
+    /// `extract_into` without trying the kept shapes (for JSON that `takes` takes).
+    pub fn extract_unshaped_into<'a>(
+        &mut self,
+        path: Path,
+        prefix: &[u8],
+        json: &'a [u8],
+        out: &mut Line<'a>,
+    ) -> bool {
         if path != Path::Scanned {
             match self.indexed(path, json, prefix, out) {
                 Ok(answered) => return answered,
@@ -701,6 +737,7 @@ impl Fast {
     /// it, as `Shapes::holes` are for the text `Shapes::read` gives. (Checking each value's
     /// boundaries again cost 3% of a run's instructions: callgrind, 40 MB log, 451 M with
     /// the checks, 437 M without.)
+    #[inline(always)]
     pub(super) unsafe fn resolve_plan<'a>(
         &self,
         plan: &Plan,

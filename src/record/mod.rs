@@ -193,6 +193,48 @@ impl Extractor {
         }
     }
 
+    /// Classifies the line at the start of `data` into `out`, where more lines may follow:
+    /// the line ends at its first `\n`, or at the end of `data`. Returns the line's length
+    /// (without its `\n`). The same answers as `classify_into` given the line, but a line
+    /// longer than `max_line` is `Malformed::TooLong`, and a line read by a kept shape is
+    /// not searched for its end first (`Shapes::read_line`).
+    pub fn classify_next<'a>(
+        &mut self,
+        data: &'a [u8],
+        max_line: usize,
+        keys: &Keys,
+        out: &mut Line<'a>,
+    ) -> usize {
+        let open = data.first() == Some(&b'{') && self.fast.takes(data);
+        if open && let Some((line, json, answered)) = self.fast.shaped_line_into(data, out) {
+            if line > max_line {
+                *out = Line::Malformed(Malformed::TooLong);
+            } else if !answered {
+                *out = exact(b"", &data[..json], keys);
+            }
+            return line;
+        }
+        let len = memchr::memchr(b'\n', data).unwrap_or(data.len());
+        let line = &data[..len];
+        if len > max_line {
+            *out = Line::Malformed(Malformed::TooLong);
+            return len;
+        }
+        match split_line(line) {
+            // Tried against the kept shapes above: what is left of `extract_into`.
+            Parts::Json { prefix, json } if open => {
+                if !self
+                    .fast
+                    .extract_unshaped_into(Path::Any, prefix, json, out)
+                {
+                    *out = exact(prefix, json, keys);
+                }
+            }
+            _ => self.classify_into(line, keys, out),
+        }
+        len
+    }
+
     /// Classifies with the fast path alone, along `path`; `None` where it would hand over
     /// (for tests).
     pub fn fast_by<'a>(&mut self, path: Path, line: &'a [u8]) -> Option<Line<'a>> {

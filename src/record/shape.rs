@@ -96,17 +96,34 @@ impl Shapes {
     /// values' ranges in `holes`, and the text as a `str`. `None` if no kept shape is the
     /// line's.
     pub(super) fn read<'a>(&mut self, b: &'a [u8]) -> Option<(u32, &'a str)> {
+        self.read_by::<false>(b).map(|(leaf, text, _)| (leaf, text))
+    }
+
+    /// Reads by a kept shape the line at the start of `data`, whose JSON starts at its
+    /// first byte, where more lines may follow in `data`: the line ends at its first `\n`
+    /// (a `\r` before it not in its JSON), or at the end of `data`. `read`'s answer for
+    /// the line's JSON, and the line's length (without its `\n`). The line is not searched
+    /// for its end first: a shape's text and values never hold a `\n` (the text is a
+    /// line's, strings stop at control bytes, scalars at what is not theirs), so the shape
+    /// follows the line to its end and sees there what ends it.
+    pub(super) fn read_line<'a>(&mut self, data: &'a [u8]) -> Option<(u32, &'a str, usize)> {
+        self.read_by::<true>(data)
+    }
+
+    /// `read` (`OPEN` false: `b` is the JSON alone) or `read_line` (`OPEN`).
+    fn read_by<'a, const OPEN: bool>(&mut self, b: &'a [u8]) -> Option<(u32, &'a str, usize)> {
         self.since_learned = self.since_learned.saturating_add(1);
         if self.misses > READ_BACKOFF && !self.misses.is_multiple_of(64) {
             self.misses = self.misses.wrapping_add(1);
             return None;
         }
-        let read = self.matching_leaf(b);
+        let read = self.matching_leaf::<OPEN>(b);
         match read {
             Some(_) => self.misses = 0,
             None => self.misses = self.misses.wrapping_add(1),
         }
-        let (leaf, high) = read?;
+        let (leaf, high, json, line) = read?;
+        let b = &b[..json];
         let text = if high {
             utf8(b)?
         } else {
@@ -114,7 +131,7 @@ impl Shapes {
             // byte past ASCII (scalars are ASCII by their grammar), and ASCII is UTF-8.
             unsafe { std::str::from_utf8_unchecked(b) }
         };
-        Some((leaf, text))
+        Some((leaf, text, line))
     }
 
     /// How lines of shape `leaf` become records.
@@ -131,9 +148,10 @@ impl Shapes {
         &self.holes
     }
 
-    /// Follows the trie along `b`, filling `holes`: the leaf reached at the line's end, and
-    /// whether any byte past ASCII was seen.
-    fn matching_leaf(&mut self, b: &[u8]) -> Option<(u32, bool)> {
+    /// Follows the trie along `b`, filling `holes`: the leaf reached at the line's end,
+    /// whether any byte past ASCII was seen, and where the JSON and the line end. Without
+    /// `OPEN` both are the end of `b`; with it, a shape ends where the line does (`read_line`).
+    fn matching_leaf<const OPEN: bool>(&mut self, b: &[u8]) -> Option<(u32, bool, usize, usize)> {
         self.holes.clear();
         let (mut pos, mut high) = (0usize, false);
         let mut next = self.nodes.first()?.child;
@@ -145,8 +163,10 @@ impl Shapes {
                 continue;
             }
             let end = match n.kind {
-                Kind::End if start == b.len() => return Some((n.leaf, high || n.high)),
-                Kind::End => continue,
+                Kind::End => match line_end::<OPEN>(b, start) {
+                    Some(line) => return Some((n.leaf, high || n.high, start, line)),
+                    None => continue,
+                },
                 Kind::String => match string_end(b, start) {
                     Some((end, h)) => {
                         high |= h;
@@ -296,6 +316,21 @@ impl Shapes {
                 }
             };
         }
+    }
+}
+
+/// Where the line ends when its JSON ends at `json`: the end of `b`, or with `OPEN` also
+/// at a `\n` (or a `\r` and a `\n`, or a `\r` at the end of `b`) there, as `split_line` cuts lines.
+#[inline]
+fn line_end<const OPEN: bool>(b: &[u8], json: usize) -> Option<usize> {
+    if !OPEN {
+        return (json == b.len()).then_some(json);
+    }
+    match b.get(json..) {
+        Some([]) => Some(json),
+        Some([b'\n', ..]) => Some(json),
+        Some([b'\r'] | [b'\r', b'\n', ..]) => Some(json + 1),
+        _ => None,
     }
 }
 
