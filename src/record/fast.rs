@@ -418,8 +418,7 @@ impl Fast {
         json: &'a [u8],
         out: &mut Line<'a>,
     ) -> bool {
-        // Both walks rely on these: offsets that fit a `Raw` (`MAX_TEXT`), and UTF-8 text.
-        if !self.enabled || json.len() > MAX_TEXT {
+        if !self.takes(json) {
             return false;
         }
         if matches!(path, Path::Any | Path::Shaped)
@@ -440,7 +439,8 @@ impl Fast {
         self.extract_unshaped_into(path, prefix, json, out)
     }
 
-    /// Whether `extract_into` and `shaped_line_into` take lines from `data` at all.
+    /// Whether `extract_into` and `shaped_line_into` take lines from `data` at all. Both
+    /// walks rely on this: offsets that fit a `Raw` (`MAX_TEXT`).
     pub fn takes(&self, data: &[u8]) -> bool {
         self.enabled && data.len() <= MAX_TEXT
     }

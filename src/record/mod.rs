@@ -182,9 +182,28 @@ impl Extractor {
     /// Classifies one line (without its `\n`) into `out`, a slot the caller keeps from
     /// line to line: the record is built in it, never moved.
     pub fn classify_into<'a>(&mut self, line: &'a [u8], keys: &Keys, out: &mut Line<'a>) {
+        self.classify_line(line, keys, out, false);
+    }
+
+    /// `classify_into`, the kept shapes left out when `shapes_tried` (the caller tried them
+    /// on this line already: `classify_next`).
+    #[inline]
+    fn classify_line<'a>(
+        &mut self,
+        line: &'a [u8],
+        keys: &Keys,
+        out: &mut Line<'a>,
+        shapes_tried: bool,
+    ) {
         match split_line(line) {
             Parts::Json { prefix, json } => {
-                if !self.fast.extract_into(Path::Any, prefix, json, out) {
+                let answered = if shapes_tried {
+                    self.fast
+                        .extract_unshaped_into(Path::Any, prefix, json, out)
+                } else {
+                    self.fast.extract_into(Path::Any, prefix, json, out)
+                };
+                if !answered {
                     *out = exact(prefix, json, keys);
                 }
             }
@@ -220,18 +239,8 @@ impl Extractor {
             *out = Line::Malformed(Malformed::TooLong);
             return len;
         }
-        match split_line(line) {
-            // Tried against the kept shapes above: what is left of `extract_into`.
-            Parts::Json { prefix, json } if open => {
-                if !self
-                    .fast
-                    .extract_unshaped_into(Path::Any, prefix, json, out)
-                {
-                    *out = exact(prefix, json, keys);
-                }
-            }
-            _ => self.classify_into(line, keys, out),
-        }
+        // An open line was tried against the kept shapes above.
+        self.classify_line(line, keys, out, open);
         len
     }
 

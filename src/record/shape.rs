@@ -320,7 +320,8 @@ impl Shapes {
 }
 
 /// Where the line ends when its JSON ends at `json`: the end of `b`, or with `OPEN` also
-/// at a `\n` (or a `\r` and a `\n`, or a `\r` at the end of `b`) there, as `split_line` cuts lines.
+/// at a `\n` there (or a `\r` and a `\n`, or a `\r` at the end of `b`), as `split_line`
+/// cuts lines.
 #[inline]
 fn line_end<const OPEN: bool>(b: &[u8], json: usize) -> Option<usize> {
     if !OPEN {
