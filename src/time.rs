@@ -132,18 +132,32 @@ fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
 /// (seconds, milliseconds, offset in minutes). `None` to let jiff decide (a leap second,
 /// an unusual form), `Some(None)` for a second past 59.
 fn tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
-    // The form most logs use, `:SS.mmmZ`, read at once.
-    if let [b':', s1, s2, b'.', m1, m2, m3, b'Z'] = *b {
-        let d = [s1, s2, m1, m2, m3].map(|c| c.wrapping_sub(b'0') as i64);
-        if d.iter().all(|d| (0..10).contains(d)) {
-            let second = d[0] * 10 + d[1];
+    // The form most logs use, `:SS.mmmZ`, read at once: its fixed bytes compared and its
+    // digits checked in one u64 (57 -> about 20 instructions a call).
+    if let Ok(&bytes) = <&[u8; 8]>::try_from(b) {
+        const FORM: u64 = u64::from_le_bytes(*b":00.000Z");
+        const FIXED: u64 = u64::from_le_bytes([0xff, 0, 0, 0xff, 0, 0, 0, 0xff]);
+        // Each digit's byte less '0' (by xor: '0'..='9' and only they give 0..=9) plus
+        // 0x76 reaches 0x80 when it is 10 or more; a byte of 0x80 or more has it set
+        // already. A carry out of a byte comes only from a byte that is not a digit.
+        const TENS: u64 = u64::from_le_bytes([0, 0x76, 0x76, 0, 0x76, 0x76, 0x76, 0]);
+        const HIGH: u64 = u64::from_le_bytes([0, 0x80, 0x80, 0, 0x80, 0x80, 0x80, 0]);
+        let x = u64::from_le_bytes(bytes) ^ FORM;
+        if x & FIXED == 0 && (x | x.wrapping_add(TENS)) & HIGH == 0 {
+            let d = |i: u32| ((x >> (8 * i)) & 0xff) as i64;
+            let second = d(1) * 10 + d(2);
             return match second {
                 60 => None,
                 61.. => Some(None),
-                _ => Some(Some((second, d[2] * 100 + d[3] * 10 + d[4], 0))),
+                _ => Some(Some((second, d(4) * 100 + d(5) * 10 + d(6), 0))),
             };
         }
     }
+    any_tail(b)
+}
+
+/// `tail` for any form, `:SS.mmmZ` included.
+fn any_tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
     if b.len() < 3 || b[0] != b':' {
         return None;
     }
@@ -401,6 +415,29 @@ mod tests {
                 proptest::prop_assert_eq!(clock.parse_str(&s), parse_with_jiff(&s), "{}", s);
             }
         }
+    }
+
+    #[test]
+    fn the_common_tail_reads_as_any_tail_does() {
+        // Every byte at every place of `:SS.mmmZ`, for a few seconds and fractions.
+        for base in [
+            *b":00.000Z",
+            *b":59.999Z",
+            *b":60.000Z",
+            *b":07.123Z",
+            *b":61.500Z",
+        ] {
+            assert_eq!(tail(&base), any_tail(&base), "{:?}", base.escape_ascii());
+            for at in 0..8 {
+                for byte in 0..=255u8 {
+                    let mut b = base;
+                    b[at] = byte;
+                    assert_eq!(tail(&b), any_tail(&b), "{}", b.escape_ascii());
+                }
+            }
+        }
+        assert_eq!(tail(b":07.123Z"), Some(Some((7, 123, 0))));
+        assert_eq!(tail(b":0/.123Z"), None);
     }
 
     #[test]
