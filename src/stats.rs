@@ -260,6 +260,30 @@ impl Stats {
             .map(|(&id, &n)| (&*self.names[id as usize], n))
     }
 
+    /// Each code number's place in the order of the codes' names (for `by_count`).
+    pub fn name_order(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.names.len() as u32).collect();
+        ids.sort_unstable_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
+        let mut order = vec![0; ids.len()];
+        for (place, id) in (0..).zip(ids) {
+            order[id as usize] = place;
+        }
+        order
+    }
+
+    /// A bucket's errors by code, most first, then by code (`order` from `name_order`):
+    /// `bucket_codes` sorted so, with the names' places compared rather than the names
+    /// (they are unique, so the order is the same; comparing the names of a bucket's many
+    /// codes with the same small count was most of building a report's bucket rows).
+    pub fn by_count<'s>(&'s self, b: &'s Bucket, order: &[u32]) -> Vec<(&'s str, u64)> {
+        let mut codes: Vec<(u32, u64)> = b.codes.iter().map(|(&id, &n)| (id, n)).collect();
+        codes.sort_unstable_by_key(|&(id, n)| (std::cmp::Reverse(n), order[id as usize]));
+        codes
+            .into_iter()
+            .map(|(id, n)| (&*self.names[id as usize], n))
+            .collect()
+    }
+
     /// Puts the current bucket back with the others.
     fn settle(&mut self) {
         if let Some((at, b)) = self.current.take() {
@@ -535,6 +559,38 @@ mod tests {
             out += &format!("{start} {} {} {codes:?}\n", b.responses, b.errors);
         }
         out
+    }
+
+    #[test]
+    fn by_count_sorts_as_counts_then_names_do() {
+        // Many codes with the same few counts, seen in an order unlike their names', and
+        // merged (which renumbers one side's codes).
+        let names: Vec<String> = (0..60u64)
+            .map(|i| {
+                format!(
+                    "{}{}",
+                    ["B", "a", "Ä", "", "B.x"][(i % 5) as usize],
+                    i * 7919 % 61
+                )
+            })
+            .collect();
+        let mut all = [Stats::new(shape()), Stats::new(shape())];
+        for i in 0..3000u64 {
+            let code = &names[((i * 37) ^ (i / 5)) as usize % 60];
+            let r = err(code, "r", "m", 1_000 * (i as i64 * 13 % 600));
+            all[(i % 3 == 0) as usize].add_response(pos(i), &r);
+        }
+        let [mut s, other] = all;
+        s.merge(other);
+        let order = s.name_order();
+        let mut ties = 0;
+        for (_, b) in s.buckets() {
+            let mut expected: Vec<(&str, u64)> = s.bucket_codes(b).collect();
+            expected.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            ties += expected.windows(2).filter(|w| w[0].1 == w[1].1).count();
+            assert_eq!(s.by_count(b, &order), expected);
+        }
+        assert!(ties > 100, "{ties}");
     }
 
     #[test]

@@ -317,18 +317,15 @@ fn code_rows(
 fn bucket_rows(stats: &Stats) -> Option<(Millis, Vec<BucketRow<'_>>)> {
     let width = stats.shape.bucket?;
     let buckets: Vec<(Millis, &Bucket)> = stats.buckets().collect();
+    let order = stats.name_order();
     let rows = buckets
         .par_iter()
         .with_min_len(64)
-        .map(|&(start, b)| {
-            let mut codes: Vec<(&str, u64)> = stats.bucket_codes(b).collect();
-            codes.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            BucketRow {
-                start,
-                responses: b.responses,
-                errors: b.errors,
-                codes,
-            }
+        .map(|&(start, b)| BucketRow {
+            start,
+            responses: b.responses,
+            errors: b.errors,
+            codes: stats.by_count(b, &order),
         })
         .collect();
     Some((width, rows))
