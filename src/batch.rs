@@ -168,8 +168,18 @@ impl Part {
     }
 
     /// Adds what another worker read.
-    fn merge(mut self, other: Part) -> Part {
-        self.stats.merge(other.stats);
+    fn merge(self, other: Part) -> Part {
+        self.merge_by(other, Stats::merge)
+    }
+
+    /// `merge`, the two workers' latency histograms added on the current pool
+    /// (`Stats::merge_in_pool`).
+    fn merge_in_pool(self, other: Part) -> Part {
+        self.merge_by(other, Stats::merge_in_pool)
+    }
+
+    fn merge_by(mut self, other: Part, stats: impl FnOnce(&mut Stats, Stats)) -> Part {
+        stats(&mut self.stats, other.stats);
         self.errors.extend(other.errors);
         if let (Some(a), Some(b)) = (self.ledger.as_mut(), other.ledger) {
             a.merge(b);
@@ -256,9 +266,7 @@ fn scan_ranges(
         }
         w.part
     });
-    workers
-        .into_iter()
-        .reduce(Part::merge)
+    pool.install(|| workers.into_iter().reduce(Part::merge_in_pool))
         .unwrap_or_else(|| Part::new(scan))
 }
 

@@ -123,21 +123,32 @@ impl Latency {
 
     /// Adds another distribution to this one (taking its histogram when this has none).
     pub fn merge(&mut self, other: Latency) {
+        if self.hist.is_none() {
+            self.max = self.max.max(other.max);
+            self.hist = other.hist;
+        } else {
+            self.add(&other);
+        }
+    }
+
+    /// Adds another distribution's values to this one's, leaving it as it is (its memory is
+    /// freed where it is dropped: `Stats::merge_in_pool`).
+    pub fn add(&mut self, other: &Latency) {
         self.max = self.max.max(other.max);
-        let Some(theirs) = other.hist else {
+        let Some(theirs) = &other.hist else {
             return;
         };
         let Some(ours) = &mut self.hist else {
-            self.hist = Some(theirs);
+            self.hist = Some(theirs.clone());
             return;
         };
         // Both grow to hold what they are given (at most a day), so `add` cannot fail.
         match (ours, theirs) {
             (Counts::Narrow(a), Counts::Narrow(b)) if a.len() + b.len() <= NARROW_MAX => {
-                a.add(&*b).expect("same layout");
+                a.add(&**b).expect("same layout");
             }
-            (ours, Counts::Narrow(b)) => add_narrow(ours.wide(), &b),
-            (ours, Counts::Wide(b)) => ours.wide().add(&*b).expect("same layout"),
+            (ours, Counts::Narrow(b)) => add_narrow(ours.wide(), b),
+            (ours, Counts::Wide(b)) => ours.wide().add(&**b).expect("same layout"),
         }
     }
 
