@@ -158,7 +158,7 @@ fn write_document<W: Write>(out: &mut W, layout: Layout, d: &Document<'_>) -> io
         // Buckets in an array in the document: their counts two levels further in.
         let mut keys = Keys::new(inner.inner().inner());
         let out = o.key(b"\"buckets\"")?;
-        open(out, b"[")?;
+        out.write_all(b"[")?;
         for (i, b) in buckets.iter().enumerate() {
             element(out, inner, i == 0)?;
             let mut o = Object::open(out, inner.inner())?;
@@ -185,7 +185,7 @@ fn bucket_members<W: Write>(
     o.key(b"\"errors\"")?
         .write_all(n.format(b.errors).as_bytes())?;
     let out = o.key(b"\"codes\"")?;
-    open(out, b"{")?;
+    out.write_all(b"{")?;
     for (i, &(code, count)) in b.codes.0.iter().enumerate() {
         let member = keys.member(code);
         // The first member has no comma before it.
@@ -242,10 +242,7 @@ impl Keys {
                 // Writes into a Vec cannot fail.
                 let _ = element(&mut m, layout, false);
                 let _ = serde_json::to_writer(&mut m, code);
-                m.extend_from_slice(match layout {
-                    Layout::Compact => b":",
-                    Layout::Pretty(_) => b": ",
-                });
+                m.extend_from_slice(colon(layout).as_bytes());
                 m
             })
     }
@@ -260,7 +257,7 @@ struct Object<'w, W> {
 
 impl<'w, W: Write> Object<'w, W> {
     fn open(out: &'w mut W, layout: Layout) -> io::Result<Self> {
-        open(out, b"{")?;
+        out.write_all(b"{")?;
         Ok(Object {
             out,
             layout,
@@ -271,21 +268,24 @@ impl<'w, W: Write> Object<'w, W> {
     /// Writes the next member's key (a JSON string, quotes included) and what comes
     /// between it and its value; the value is for the caller to write.
     fn key(&mut self, key: &[u8]) -> io::Result<&mut W> {
-        element(self.out, self.layout, self.empty)?;
-        self.empty = false;
+        self.next()?;
         self.out.write_all(key)?;
-        self.out.write_all(match self.layout {
-            Layout::Compact => b":",
-            Layout::Pretty(_) => b": ",
-        })?;
+        self.out.write_all(colon(self.layout).as_bytes())?;
         Ok(self.out)
     }
 
     /// Writes a member whose key needs no escaping, its value by serde.
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
-        let inner = self.layout.inner();
-        let out = self.key(format!("\"{key}\"").as_bytes())?;
-        serialize(out, inner, value)
+        self.next()?;
+        write!(self.out, "\"{key}\"{}", colon(self.layout))?;
+        serialize(self.out, self.layout.inner(), value)
+    }
+
+    /// Writes what comes before the next member.
+    fn next(&mut self) -> io::Result<()> {
+        element(self.out, self.layout, self.empty)?;
+        self.empty = false;
+        Ok(())
     }
 
     fn close(self) -> io::Result<()> {
@@ -293,8 +293,12 @@ impl<'w, W: Write> Object<'w, W> {
     }
 }
 
-fn open(out: &mut impl Write, bracket: &[u8]) -> io::Result<()> {
-    out.write_all(bracket)
+/// What is between a member's key and its value.
+fn colon(layout: Layout) -> &'static str {
+    match layout {
+        Layout::Compact => ":",
+        Layout::Pretty(_) => ": ",
+    }
 }
 
 /// What comes before an element of an array or object whose own layout is `layout`.
