@@ -11,12 +11,12 @@
 //! (`Mapped::faulted`); the load is then retried and reads zeros. Any other SIGBUS goes to the
 //! handler there was before (Rust's own, which tells a stack overflow), or kills as it would
 //! have. So bytes past a shrunk file's end read as zeros, never as a newline, and the page
-//! holding the new end is zeroed past it by the kernel. The reader (`batch`) copies each
-//! line out of the map, and reads the copy only if the line's `\n` still reads as one after
-//! it (`byte_at`, a real load each time) and the mapping is not marked: nothing it reads
-//! changes under it (a record borrows its strings, and the aggregate hashes them twice), and
-//! a line cut by the shrinking is read again by position, as the file now is, with all
-//! after it. (A cut that lands between copying a line and re-reading its `\n`, in the same
+//! holding the new end is zeroed past it by the kernel. The reader (`batch`) copies the
+//! map out a block at a time, and reads a line of the copy only if the line's `\n` still
+//! reads as one in the map after the copy (`byte_at`, a real load each time) and the
+//! mapping is not marked: nothing it reads changes under it (a record borrows its strings,
+//! and the aggregate hashes them twice), and a line cut by the shrinking is read again by
+//! position, as the file now is, with all after it. (A cut that lands between copying a line and re-reading its `\n`, in the same
 //! page, would leave zeros in that one copy: a malformed line where there was a cut one.)
 //!
 //! Each mapping belongs to one thread (a batch worker): only its owner touches it, so a
