@@ -82,8 +82,12 @@ pub(super) struct Shapes {
     /// Each shape's plan, by the number its `End` node holds.
     leaves: Vec<Plan>,
     /// Scratch space: the holes of the line being read, as ranges of its text (a
-    /// number's range is its text, without the spaces after it).
+    /// number's range is its text, without the spaces after it), the first `filled` of
+    /// them. It has room for `MAX_TOKENS` (more than a learned shape has holes) once a
+    /// shape is learned, and is written by index: pushed, each hole stored the vector's
+    /// length back to memory (`vec` was 6.4 M of callgrind's 188 M on the first 20 MB).
     holes: Vec<(u32, u32)>,
+    filled: usize,
     /// Lines without a matching shape since one last matched: learning backs off when
     /// shapes stop repeating (see `learn`).
     misses: u32,
@@ -145,39 +149,47 @@ impl Shapes {
     /// after one, or at the text's end, and in UTF-8 such a byte starts a char.
     /// (`fast::resolve_plan` slices them unchecked.)
     pub(super) fn holes(&self) -> &[(u32, u32)] {
-        &self.holes
+        &self.holes[..self.filled]
     }
 
     /// Follows the trie along `b`, filling `holes`: the leaf reached at the line's end,
     /// whether any byte past ASCII was seen, and where the JSON and the line end. Without
     /// `OPEN` both are the end of `b`; with it, a shape ends where the line does (`read_line`).
     fn matching_leaf<const OPEN: bool>(&mut self, b: &[u8]) -> Option<(u32, bool, usize, usize)> {
-        self.holes.clear();
+        self.filled = 0;
         let (mut pos, mut high) = (0usize, false);
         let mut next = self.nodes.first()?.child;
+        // The holes filled so far on the way down (a branch that fails is left before its
+        // hole is, and nothing is walked back up).
+        let mut filled = 0;
         loop {
             let n = self.nodes.get(next as usize)?;
             next = n.sibling;
             let start = pos + n.len as usize;
-            if !self.segment_at(b, pos, n) {
+            if !segment_at(&self.text, b, pos, n) {
                 continue;
             }
             let end = match n.kind {
                 Kind::End => match line_end::<OPEN>(b, start) {
-                    Some(line) => return Some((n.leaf, high || n.high, start, line)),
+                    Some(line) => {
+                        self.filled = filled;
+                        return Some((n.leaf, high || n.high, start, line));
+                    }
                     None => continue,
                 },
                 Kind::String => match string_end(b, start) {
                     Some((end, h)) => {
                         high |= h;
-                        self.holes.push((start as u32, end as u32));
+                        *self.holes.get_mut(filled)? = (start as u32, end as u32);
+                        filled += 1;
                         end
                     }
                     None => continue,
                 },
                 Kind::Number | Kind::Literal => match scalar_prefix(b, start) {
                     Some((raw, end)) if raw.is_num() == (n.kind == Kind::Number) => {
-                        self.holes.push((start as u32, end as u32));
+                        *self.holes.get_mut(filled)? = (start as u32, end as u32);
+                        filled += 1;
                         let spaces = b[end..].iter().take_while(|&&c| c == b' ').count();
                         end + spaces
                     }
@@ -187,25 +199,6 @@ impl Shapes {
             high |= n.high;
             pos = end;
             next = n.child;
-        }
-    }
-
-    /// Says whether node `n`'s segment is in `b` at `pos`. `text` has 16 spare bytes at
-    /// its end, so a short segment is compared in one 16-byte step, its bytes past the
-    /// segment masked off.
-    #[inline]
-    fn segment_at(&self, b: &[u8], pos: usize, n: &Node) -> bool {
-        let (from, len) = (n.from as usize, n.len as usize);
-        if len <= 16
-            && let (Some(line16), Some(seg16)) =
-                (b.get(pos..pos + 16), self.text.get(from..from + 16))
-        {
-            let want = (1u32 << len) - 1;
-            return equal16(line16, seg16) & want == want;
-        }
-        match (b.get(pos..pos + len), self.text.get(from..from + len)) {
-            (Some(line), Some(seg)) => equal(line, seg),
-            _ => false,
         }
     }
 
@@ -245,6 +238,9 @@ impl Shapes {
             self.leaves.clear();
         }
         self.insert(&path, &plan);
+        if self.holes.len() < MAX_TOKENS {
+            self.holes.resize(MAX_TOKENS, (0, 0));
+        }
     }
 
     /// Adds a skeleton's path to the trie, its leaf with `plan`.
@@ -316,6 +312,24 @@ impl Shapes {
                 }
             };
         }
+    }
+}
+
+/// Says whether node `n`'s segment is in `b` at `pos` (`text`: the trie's). `text` has 16
+/// spare bytes at its end, so a short segment is compared in one 16-byte step, its bytes
+/// past the segment masked off.
+#[inline]
+fn segment_at(text: &[u8], b: &[u8], pos: usize, n: &Node) -> bool {
+    let (from, len) = (n.from as usize, n.len as usize);
+    if len <= 16
+        && let (Some(line16), Some(seg16)) = (b.get(pos..pos + 16), text.get(from..from + 16))
+    {
+        let want = (1u32 << len) - 1;
+        return equal16(line16, seg16) & want == want;
+    }
+    match (b.get(pos..pos + len), text.get(from..from + len)) {
+        (Some(line), Some(seg)) => equal(line, seg),
+        _ => false,
     }
 }
 
@@ -588,15 +602,18 @@ mod tests {
             };
             for after in 0..20 {
                 let line = [b"{\"x\":".as_slice(), &seg, &vec![b'z'; after]].concat();
-                assert!(shapes.segment_at(&line, 5, &node), "{len} {after}");
+                assert!(segment_at(&shapes.text, &line, 5, &node), "{len} {after}");
                 for at in 0..len {
                     let mut other = line.clone();
                     other[5 + at] ^= 0x20;
-                    assert!(!shapes.segment_at(&other, 5, &node), "{len} {after} {at}");
+                    assert!(
+                        !segment_at(&shapes.text, &other, 5, &node),
+                        "{len} {after} {at}"
+                    );
                 }
                 if after == 0 && len > 0 {
                     assert!(
-                        !shapes.segment_at(&line[..line.len() - 1], 5, &node),
+                        !segment_at(&shapes.text, &line[..line.len() - 1], 5, &node),
                         "{len}"
                     );
                 }
