@@ -24,7 +24,7 @@
 //! `{"ts":"`), so a line is read once from the start, and a branch is chosen where its text
 //! first differs.
 
-use super::fast::{Captured, Plan, Raw, same, scalar_prefix, utf8};
+use super::fast::{Captured, Plan, Raw, number_end, same, scalar_prefix, utf8};
 
 /// What a hole holds, or `End`: the text to the line's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,15 +186,21 @@ impl Shapes {
                     }
                     None => continue,
                 },
-                Kind::Number | Kind::Literal => match scalar_prefix(b, start) {
-                    Some((raw, end)) if raw.is_num() == (n.kind == Kind::Number) => {
-                        *self.holes.get_mut(filled)? = (start as u32, end as u32);
-                        filled += 1;
-                        let spaces = b[end..].iter().take_while(|&&c| c == b' ').count();
-                        end + spaces
-                    }
-                    _ => continue,
-                },
+                Kind::Number | Kind::Literal => {
+                    let end = if n.kind == Kind::Number {
+                        number_end(b, start)
+                    } else {
+                        scalar_prefix(b, start)
+                            .and_then(|(raw, end)| (!raw.is_num()).then_some(end))
+                    };
+                    let Some(end) = end else {
+                        continue;
+                    };
+                    *self.holes.get_mut(filled)? = (start as u32, end as u32);
+                    filled += 1;
+                    let spaces = b[end..].iter().take_while(|&&c| c == b' ').count();
+                    end + spaces
+                }
             };
             high |= n.high;
             pos = end;
