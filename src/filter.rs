@@ -22,8 +22,19 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Says whether a response is counted.
+    /// Says whether a response is counted. Without a filter, every one is, said inline:
+    /// the call took 27 instructions a line (callgrind, first 20 MB of the 200 MB log).
+    #[inline]
     pub fn keeps(&self, r: &Record<'_>) -> bool {
+        let none = self.code.is_none()
+            && self.action.is_none()
+            && self.region.is_none()
+            && self.since.is_none()
+            && self.until.is_none();
+        none || self.keeps_filtered(r)
+    }
+
+    fn keeps_filtered(&self, r: &Record<'_>) -> bool {
         fn matches(re: &Option<Regex>, value: Option<&str>) -> bool {
             re.as_ref()
                 .is_none_or(|re| value.is_some_and(|v| re.is_match(v)))

@@ -99,6 +99,7 @@ impl Counts {
 
 impl Latency {
     /// Records one latency in milliseconds (negative and non-finite values are ignored).
+    #[inline]
     pub fn record(&mut self, ms: f64) {
         if !(ms.is_finite() && ms >= 0.0) {
             return;
