@@ -877,24 +877,28 @@ mod tests {
 
     #[test]
     fn a_file_read_through_its_map_reads_as_by_position() {
-        let data = log(600_000);
+        let (worker, plain) = mapped_and_plain(&log(600_000), &scan(64 << 10));
+        assert_eq!(summary(&worker), summary(&plain));
+        assert!(worker.totals.lines > 2_000, "{:?}", worker.totals);
+    }
+
+    /// Reads `data` as a file through its map (which must not fault), and as one chunk by
+    /// position: the worker's aggregate, and the one read by position.
+    fn mapped_and_plain(data: &[u8], scan: &Scan) -> (Stats, Stats) {
         let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(&data).unwrap();
-        let scan = scan(64 << 10);
-        let w = read(f.path(), data.len() as u64, &scan, || {});
+        f.write_all(data).unwrap();
+        let w = read(f.path(), data.len() as u64, scan, || {});
         assert_eq!(mapped(&w), (true, false));
-        let worker = &w.part.stats;
         let mut plain = Stats::new(scan.shape);
         let chunk = Chunk {
             offset: 0,
             len: data.len(),
-            data: data.clone(),
+            data: data.to_vec(),
             start: 0,
             too_long: false,
         };
-        let _ = scan_chunk(&chunk, 0, 0, u64::MAX, &scan, &mut plain);
-        assert_eq!(summary(worker), summary(&plain));
-        assert!(worker.totals.lines > 2_000, "{:?}", worker.totals);
+        let _ = scan_chunk(&chunk, 0, 0, u64::MAX, scan, &mut plain);
+        (w.part.stats, plain)
     }
 
     /// Ranges of several blocks, with lines that cross a block's end, lines longer than a
@@ -923,25 +927,12 @@ mod tests {
         }
         data.extend_from_slice(b"{\"Response\":{\"RequestId\":\"last\"}}");
         for max_line in [1 << 20, 4000] {
-            let mut f = tempfile::NamedTempFile::new().unwrap();
-            f.write_all(&data).unwrap();
             let scan = Scan {
                 max_line,
                 ..scan(256 << 10)
             };
-            let w = read(f.path(), data.len() as u64, &scan, || {});
-            assert_eq!(mapped(&w), (true, false));
-            let mut plain = Stats::new(scan.shape);
-            let chunk = Chunk {
-                offset: 0,
-                len: data.len(),
-                data: data.clone(),
-                start: 0,
-                too_long: false,
-            };
-            let _ = scan_chunk(&chunk, 0, 0, u64::MAX, &scan, &mut plain);
-            let worker = &w.part.stats;
-            assert_eq!(summary(worker), summary(&plain), "max_line {max_line}");
+            let (worker, plain) = mapped_and_plain(&data, &scan);
+            assert_eq!(summary(&worker), summary(&plain), "max_line {max_line}");
             assert!(worker.totals.lines > 6_000, "{:?}", worker.totals);
             assert!(!worker.malformed.is_empty());
         }

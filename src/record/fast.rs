@@ -1293,25 +1293,11 @@ fn number(s: &str) -> Option<f64> {
     // latency in callgrind, these two 109.)
     let mut mantissa = 0u64;
     let mut i = 0;
-    while let Some(d) = body
-        .get(i)
-        .map(|c| c.wrapping_sub(b'0'))
-        .filter(|&d| d <= 9)
-    {
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        i += 1;
-    }
+    read_digits(body, &mut i, &mut mantissa);
     let whole = i;
     if body.get(i) == Some(&b'.') {
         i += 1;
-        while let Some(d) = body
-            .get(i)
-            .map(|c| c.wrapping_sub(b'0'))
-            .filter(|&d| d <= 9)
-        {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            i += 1;
-        }
+        read_digits(body, &mut i, &mut mantissa);
     }
     // The digits after the point (none without one).
     let scale = i - whole - usize::from(i > whole);
@@ -1321,6 +1307,16 @@ fn number(s: &str) -> Option<f64> {
     }
     let v = mantissa as f64 / POWERS_OF_TEN[scale];
     Some(if negative { -v } else { v })
+}
+
+/// Reads the digits of `b` from `*i` on into `mantissa` (wrapping: `number` uses it only up
+/// to 15 digits), leaving `*i` at the first byte that is not one.
+#[inline(always)]
+fn read_digits(b: &[u8], i: &mut usize, mantissa: &mut u64) {
+    while let Some(d) = b.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        *i += 1;
+    }
 }
 
 #[cfg(test)]
