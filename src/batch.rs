@@ -419,14 +419,17 @@ fn read_mapped(
         line,
     };
     'blocks: while at < limit {
-        let copied = data.len().min(at.saturating_add(BLOCK));
+        // Not past the range's end: the line that crosses it is copied alone below, and
+        // ranges smaller than a block (`--chunk-size`) copy no more than themselves.
+        let copied = limit.min(at.saturating_add(BLOCK));
         block.clear();
         block.extend_from_slice(&data[at..copied]);
         reached = reached.max(copied);
         let Some(last) = memchr::memrchr(b'\n', &block) else {
-            // No `\n` in a block: a line longer than one, read alone. One longer than
-            // `max_line` is left to the positioned read, which drops it while reading:
-            // searched to its end here, all its pages would be resident at once.
+            // No `\n` in a block: a line longer than one, or the one that crosses the
+            // range's end, read alone. One longer than `max_line` is left to the positioned
+            // read, which drops it while reading: searched to its end here, all its pages
+            // would be resident at once.
             let reach = data
                 .len()
                 .min(at.saturating_add(scan.max_line).saturating_add(1));
@@ -904,7 +907,7 @@ mod tests {
     /// Ranges of several blocks, with lines that cross a block's end, lines longer than a
     /// block, lines longer than `max_line` (shorter and longer than a block), a line that
     /// ends the file without a `\n`, and malformed lines: read through the map as by
-    /// position, for two `max_line`s.
+    /// position, for two `max_line`s, and with ranges smaller than a block.
     #[test]
     fn lines_of_any_length_read_through_the_map_as_by_position() {
         let mut data = Vec::new();
@@ -926,13 +929,13 @@ mod tests {
             }
         }
         data.extend_from_slice(b"{\"Response\":{\"RequestId\":\"last\"}}");
-        for max_line in [1 << 20, 4000] {
+        for (max_line, range) in [(1 << 20, 256 << 10), (4000, 256 << 10), (1 << 20, 4 << 10)] {
             let scan = Scan {
                 max_line,
-                ..scan(256 << 10)
+                ..scan(range)
             };
             let (worker, plain) = mapped_and_plain(&data, &scan);
-            assert_eq!(summary(&worker), summary(&plain), "max_line {max_line}");
+            assert_eq!(summary(&worker), summary(&plain), "{max_line} {range}");
             assert!(worker.totals.lines > 6_000, "{:?}", worker.totals);
             assert!(!worker.malformed.is_empty());
         }
