@@ -363,14 +363,18 @@ impl Worker {
 /// Folds the lines of a range that is not its file's last from the file's map, as one chunk
 /// (sub-chunk 0 of the range). The map is copied out a block (`BLOCK`) at a time, and the
 /// lines that end in a block are read from the copy as a chunk's are (a line read by a kept
-/// shape needs no search for its `\n`); a line longer than a block is copied out alone.
+/// shape needs no search for its `\n`); a line longer than a block, and the one that crosses
+/// the range's end, is copied out alone. Lines are read from a copy, never from the map:
+/// bytes that a shrinking file turns to zeros under a record that borrows them would break
+/// what the aggregate assumes of its keys (a code that hashes one way on insert and another
+/// on lookup).
 /// A line is folded only if its `\n` still reads as one in the map after the copy and the
 /// map has not faulted (the guard in `input::mapped`: then the file shrank, and zeros stand
 /// past its end); the first line that is not, that does not end inside the map, or that is
 /// too long, is left to the positioned read, with all after it. The map is told what was
 /// read (`Mapped::done_with`), so that what is resident stays a few ranges per worker.
 /// (Copying blocks rather than each line after searching for its end: callgrind, first
-/// 20 MB, 1 thread, 206.1 -> 187.8 M instructions outside memcpy, whose `rep movsb` valgrind
+/// 20 MB, 1 thread, 206.1 -> 187.6 M instructions outside memcpy, whose `rep movsb` valgrind
 /// counts a byte at a time.)
 fn read_mapped(
     map: &Mapped,

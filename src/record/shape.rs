@@ -13,7 +13,8 @@
 //! each hole filled by
 //! - for a string: bytes that are not a quote, a backslash or a control byte (and valid
 //!   UTF-8), up to the closing quote, which is the skeleton's;
-//! - for a number or a literal: a valid one (the walk's own scalar reader decides), of the
+//! - for a number or a literal: a valid one (the walk's own scalar reader decides; a number
+//!   hole is read by `number_end`, which a test holds to that reader's numbers), of the
 //!   same kind, then spaces.
 //!
 //! Such a line has the same tokens, in the same classes, with the same keys, as the line the
