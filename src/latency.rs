@@ -450,21 +450,24 @@ mod tests {
         matches!(l.hist, Some(Counts::Wide(_)))
     }
 
+    /// Narrow and flat counts alike.
     #[test]
-    fn narrow_counts_are_widened_before_one_could_overflow() {
+    fn counts_are_widened_before_one_could_overflow() {
         let max = u32::MAX;
-        let mut l = narrow(&[(5_000, max - 1)]);
-        l.record(5.0);
-        // u32::MAX values of 5 ms: the count is full, not past it.
-        assert!(!is_wide(&l));
-        l.record(5.0);
-        l.record(9.0);
-        assert!(is_wide(&l));
-        assert_eq!(l.len(), u64::from(max) + 2);
-        let mut reference = empty::<u64>();
-        reference.record_n(5_000, u64::from(max) + 1).unwrap();
-        reference.record(9_000).unwrap();
-        assert_eq!(l.percentiles(), percentiles(&reference, 9_000));
+        for mut l in [narrow(&[(5_000, max - 1)]), flat(&[(5_000, max - 1)])] {
+            let kind = l.hist.as_ref().map(std::mem::discriminant);
+            l.record(5.0);
+            // u32::MAX values of 5 ms: the count is full, not past it.
+            assert_eq!(l.hist.as_ref().map(std::mem::discriminant), kind);
+            l.record(5.0);
+            l.record(9.0);
+            assert!(is_wide(&l));
+            assert_eq!(l.len(), u64::from(max) + 2);
+            let mut reference = empty::<u64>();
+            reference.record_n(5_000, u64::from(max) + 1).unwrap();
+            reference.record(9_000).unwrap();
+            assert_eq!(l.percentiles(), percentiles(&reference, 9_000));
+        }
     }
 
     #[test]
@@ -546,20 +549,7 @@ mod tests {
     }
 
     #[test]
-    fn flat_counts_become_wide_before_one_could_overflow() {
-        let max = u32::MAX;
-        let mut l = flat(&[(5_000, max - 1)]);
-        l.record(5.0);
-        assert!(matches!(l.hist, Some(Counts::Flat(_))));
-        l.record(5.0);
-        l.record(9.0);
-        assert!(is_wide(&l));
-        assert_eq!(l.len(), u64::from(max) + 2);
-        let mut reference = empty::<u64>();
-        reference.record_n(5_000, u64::from(max) + 1).unwrap();
-        reference.record(9_000).unwrap();
-        assert_eq!(l.percentiles(), percentiles(&reference, 9_000));
-        // Merged flat counts past u32 are kept whole too.
+    fn merged_flat_counts_past_u32_are_kept_whole() {
         let n = u32::MAX - 9;
         let mut all = flat(&[(5_000, n)]);
         all.merge(flat(&[(9_000, n)]));
