@@ -429,39 +429,26 @@ fn read_mapped(
         block.clear();
         block.extend_from_slice(&data[at..copied]);
         reached = reached.max(copied);
-        let Some(last) = memchr::memrchr(b'\n', &block) else {
-            // No `\n` in a block: a line longer than one, or the one that crosses the
-            // range's end, read alone. One longer than `max_line` is left to the positioned
-            // read, which drops it while reading: searched to its end here, all its pages
-            // would be resident at once.
-            let reach = data
-                .len()
-                .min(at.saturating_add(scan.max_line).saturating_add(1));
-            let Some(end) = memchr::memchr(b'\n', &data[at..reach]).map(|i| at + i) else {
-                reached = reached.max(reach);
-                rest = Rest::From(at as u64);
-                break;
-            };
-            reached = reached.max(end + 1);
-            block.clear();
-            block.extend_from_slice(&data[at..end]);
-            if map.byte_at(end) != Some(b'\n') || map.faulted() {
-                rest = Rest::From(at as u64);
-                break;
+        let last = match memchr::memrchr(b'\n', &block) {
+            Some(last) => last,
+            None => {
+                // No `\n` in a block: a line longer than one, or the one that crosses the
+                // range's end, copied whole instead. One longer than `max_line` is left to
+                // the positioned read, which drops it while reading: searched to its end
+                // here, all its pages would be resident at once.
+                let reach = data
+                    .len()
+                    .min(at.saturating_add(scan.max_line).saturating_add(1));
+                let Some(end) = memchr::memchr(b'\n', &data[at..reach]).map(|i| at + i) else {
+                    reached = reached.max(reach);
+                    rest = Rest::From(at as u64);
+                    break;
+                };
+                reached = reached.max(end + 1);
+                block.clear();
+                block.extend_from_slice(&data[at..=end]);
+                end - at
             }
-            let mut slot = Line::Blank;
-            scan_line(
-                &block,
-                pos(lines),
-                scan,
-                extractor,
-                stats,
-                &mut part.ledger,
-                &mut slot,
-            );
-            lines += 1;
-            at = end + 1;
-            continue;
         };
         // The lines that end in the block, each with its `\n`.
         let whole = &block[..=last];
@@ -701,24 +688,6 @@ fn scan_next<'a>(
     let len = extractor.classify_next(data, scan.max_line, &scan.keys, slot);
     fold(&data[..len], pos, scan, stats, sink, slot);
     len
-}
-
-/// Folds one line (without its `\n`) into `stats`, classifying it in `slot`.
-fn scan_line<'a>(
-    line: &'a [u8],
-    pos: Pos,
-    scan: &Scan,
-    extractor: &mut Extractor,
-    stats: &mut Stats,
-    sink: &mut impl Sink,
-    slot: &mut Line<'a>,
-) {
-    if line.len() > scan.max_line {
-        *slot = Line::Malformed(Malformed::TooLong);
-    } else {
-        extractor.classify_into(line, &scan.keys, slot);
-    }
-    fold(line, pos, scan, stats, sink, slot);
 }
 
 /// Folds a classified line into `stats`.

@@ -7,8 +7,8 @@
 //! latency at all). Below about 4 s they are a flat array in the histogram's own bucket
 //! layout (8 KB), where recording is an increment (`Flat`); past that, or past
 //! `NARROW_MAX` values, they become the histogram, sized for values up to about a second,
-//! 7.5 KB, which grows, by the same bucket layout, when a longer one comes. Sized for a day from the start it took about
-//! twice that, and zeroing, merging and caching the part that API latencies never reach was
+//! 7.5 KB, which grows, by the same bucket layout, when a longer one comes. Sized for a day
+//! from the start it took about twice that, and zeroing, merging and caching the part that API latencies never reach was
 //! most of a merge's cost.
 //!
 //! Its counts are 32-bit while the histogram holds at most 2^32 - 1 values, so no count can
@@ -52,9 +52,10 @@ enum Counts {
 /// (`flat_index`), so that recording one is an increment: through hdrhistogram's `record`
 /// it took about 136 instructions a value (callgrind, first 20 MB of the 200 MB log),
 /// most of a run's cost after the reading. It becomes a histogram, each count recorded
-/// at its bucket's lowest value (`to_narrow`), for anything else: a larger value, a
-/// merge with a histogram, the percentiles (which are read by bucket, so they are the
-/// same as had the values gone to the histogram one by one).
+/// at its bucket's lowest value (`to_narrow`), for a larger value, for `NARROW_MAX`
+/// values, and for a merge with a histogram; its percentiles are read off it
+/// (`Flat::percentiles`). The histogram's percentiles are read by bucket, so both are
+/// what the values recorded one by one would give.
 #[derive(Debug, Clone)]
 struct Flat {
     counts: Box<[u32; FLAT_LEN]>,
@@ -83,22 +84,25 @@ fn flat_index(micros: u64) -> usize {
     ((bucket as usize + 1) << 7) + (micros >> bucket) as usize - 128
 }
 
-/// The lowest value of the bucket at `index`: `flat_index`'s inverse.
-fn flat_value(index: usize) -> u64 {
+/// The lowest value of the bucket at `index` (`flat_index`'s inverse), and the bucket's
+/// width: 1 below index 256, then 2^bucket.
+fn flat_range(index: usize) -> (u64, u64) {
     match (index >> 7).checked_sub(1) {
-        None => index as u64,
-        Some(bucket) => (((index & 127) + 128) as u64) << bucket,
+        None => (index as u64, 1),
+        Some(bucket) => ((((index & 127) + 128) as u64) << bucket, 1 << bucket),
     }
 }
 
+/// The lowest value of the bucket at `index`.
+fn flat_value(index: usize) -> u64 {
+    flat_range(index).0
+}
+
 /// The middle of the bucket at `index`, as hdrhistogram's `median_equivalent` gives it for
-/// a value there: its lowest value plus half its width (1 below index 256, then 2^bucket).
+/// a value there: its lowest value plus half its width.
 fn flat_median(index: usize) -> u64 {
-    let width = match (index >> 7).checked_sub(1) {
-        None => 1,
-        Some(bucket) => 1u64 << bucket,
-    };
-    flat_value(index) + (width >> 1)
+    let (lowest, width) = flat_range(index);
+    lowest + (width >> 1)
 }
 
 impl Flat {
@@ -119,7 +123,6 @@ impl Flat {
         if self.len == 0 {
             return None;
         }
-        const QUANTILES: [f64; 3] = [0.50, 0.90, 0.99];
         let wanted = QUANTILES.map(|q| ((q * self.len as f64).ceil() as u64).max(1));
         let mut found = [0u64; 3];
         let (mut k, mut total) = (0, 0u64);
@@ -142,13 +145,7 @@ impl Flat {
                 break;
             }
         }
-        let ms = |micros: u64| micros.min(max) as f64 / 1000.0;
-        Some(Percentiles {
-            p50: ms(found[0]),
-            p90: ms(found[1]),
-            p99: ms(found[2]),
-            max: max as f64 / 1000.0,
-        })
+        Some(Percentiles::of(found, max))
     }
 
     /// The same values in a histogram.
@@ -334,20 +331,29 @@ fn record_in_histogram(counts: &mut Counts, micros: u64) {
     }
 }
 
-/// A histogram's percentiles, none above the exact maximum `max` (µs).
+/// The quantiles a report prints (`Percentiles`' p50, p90, p99).
+const QUANTILES: [f64; 3] = [0.50, 0.90, 0.99];
+
+impl Percentiles {
+    /// From the values (µs) at `QUANTILES`, none above the exact maximum `max` (µs).
+    fn of(at: [u64; 3], max: u64) -> Percentiles {
+        let ms = |micros: u64| micros.min(max) as f64 / 1000.0;
+        Percentiles {
+            p50: ms(at[0]),
+            p90: ms(at[1]),
+            p99: ms(at[2]),
+            max: ms(max),
+        }
+    }
+}
+
+/// A histogram's percentiles: the middle of each quantile's value's bucket.
 fn percentiles<T: Counter>(h: &Histogram<T>, max: u64) -> Option<Percentiles> {
     if h.is_empty() {
         return None;
     }
-    let ms = |micros: u64| micros as f64 / 1000.0;
-    // The middle of the value's bucket, never above the exact maximum.
-    let at = |q: f64| ms(h.median_equivalent(h.value_at_quantile(q)).min(max));
-    Some(Percentiles {
-        p50: at(0.50),
-        p90: at(0.90),
-        p99: at(0.99),
-        max: ms(max),
-    })
+    let at = QUANTILES.map(|q| h.median_equivalent(h.value_at_quantile(q)));
+    Some(Percentiles::of(at, max))
 }
 
 /// Rounds a latency (finite, not negative) to whole microseconds, half away from zero, at

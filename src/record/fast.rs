@@ -1159,47 +1159,22 @@ impl<'a> Cursor<'a> for Parser<'a> {
 /// Reads the number or literal that starts at `b[start]`, and says where it ends. Numbers
 /// with an exponent or more than `MAX_NUMBER` bytes are the exact path's.
 pub(super) fn scalar_prefix(b: &[u8], start: usize) -> Option<(Raw, usize)> {
-    // The byte at `i`, or 0 past the end (which no rule below accepts).
-    let at = |i: usize| b.get(i).copied().unwrap_or(0);
-    let digits = |mut i: usize| {
-        while at(i).is_ascii_digit() {
-            i += 1;
-        }
-        i
-    };
     let word = |w: &[u8]| {
         let end = start + w.len();
         (b.get(start..end)? == w).then_some((Raw::OTHER, end))
     };
-    let mut i = start;
-    match at(i) {
-        b't' => return word(b"true"),
-        b'f' => return word(b"false"),
-        b'n' => return word(b"null"),
-        b'-' => i += 1,
-        _ => {}
+    match b.get(start)? {
+        b't' => word(b"true"),
+        b'f' => word(b"false"),
+        b'n' => word(b"null"),
+        _ => number_end(b, start).map(|end| (Raw::num(start as u32, end as u32), end)),
     }
-    i = match at(i) {
-        b'0' => i + 1,
-        b'1'..=b'9' => digits(i + 1),
-        _ => return None,
-    };
-    if at(i) == b'.' {
-        if !at(i + 1).is_ascii_digit() {
-            return None;
-        }
-        i = digits(i + 2);
-    }
-    if matches!(at(i), b'e' | b'E') || i - start > MAX_NUMBER {
-        return None;
-    }
-    Some((Raw::num(start as u32, i as u32), i))
 }
 
-/// Where the number that starts at `b[start]` ends, where `scalar_prefix` reads a number
-/// there (and `None` where it does not: a literal, an exponent, too long, not a number). For
-/// a kept shape's number holes, read inline: `scalar_prefix` as a call took 72 instructions
-/// a hole in callgrind.
+/// Where the JSON number that starts at `b[start]` ends; `None` where none does, or where it
+/// is the exact path's (an exponent, more than `MAX_NUMBER` bytes). A kept shape's number
+/// holes read it inline (`scalar_prefix` as a call took 72 instructions a hole in
+/// callgrind), and `scalar_prefix` reads numbers with it.
 #[inline(always)]
 pub(super) fn number_end(b: &[u8], start: usize) -> Option<usize> {
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
@@ -1372,15 +1347,56 @@ mod tests {
         }
     }
 
-    /// `number_end` against `scalar_prefix`: every byte after a digit run of every length
-    /// up to 26 (past `MAX_NUMBER`), after each start a number has, at the text's end and
-    /// not, from the first three offsets.
+    /// `scalar_prefix` as it was before it read numbers with `number_end`: the grammar byte
+    /// by byte, the reference for both.
+    fn scalar_prefix_bytes(b: &[u8], start: usize) -> Option<(Raw, usize)> {
+        let at = |i: usize| b.get(i).copied().unwrap_or(0);
+        let digits = |mut i: usize| {
+            while at(i).is_ascii_digit() {
+                i += 1;
+            }
+            i
+        };
+        let word = |w: &[u8]| {
+            let end = start + w.len();
+            (b.get(start..end)? == w).then_some((Raw::OTHER, end))
+        };
+        let mut i = start;
+        match at(i) {
+            b't' => return word(b"true"),
+            b'f' => return word(b"false"),
+            b'n' => return word(b"null"),
+            b'-' => i += 1,
+            _ => {}
+        }
+        i = match at(i) {
+            b'0' => i + 1,
+            b'1'..=b'9' => digits(i + 1),
+            _ => return None,
+        };
+        if at(i) == b'.' {
+            if !at(i + 1).is_ascii_digit() {
+                return None;
+            }
+            i = digits(i + 2);
+        }
+        if matches!(at(i), b'e' | b'E') || i - start > MAX_NUMBER {
+            return None;
+        }
+        Some((Raw::num(start as u32, i as u32), i))
+    }
+
+    /// `scalar_prefix` and `number_end` against the byte-by-byte reader: every byte after
+    /// a digit run of every length up to 26 (past `MAX_NUMBER`), after each start a number
+    /// or literal has, at the text's end and not, from the first three offsets.
     #[test]
-    fn numbers_end_where_scalar_prefix_ends_them() {
+    fn scalars_end_where_the_byte_reader_ends_them() {
         let mut seen = 0;
         for run in 0..26 {
             for after in 0..=255u8 {
-                for prefix in ["", "-", "1", "1.", "-0.", "12.", "0", "-0", "t", "n"] {
+                for prefix in [
+                    "", "-", "1", "1.", "-0.", "12.", "0", "-0", "t", "n", "tru", "fals",
+                ] {
                     let mut b = prefix.as_bytes().to_vec();
                     b.extend(std::iter::repeat_n(b'7', run));
                     b.push(after);
@@ -1388,12 +1404,12 @@ mod tests {
                     for end in [b.len(), b.len() - 2, b.len() - 3] {
                         let line = &b[..end];
                         for start in 0..line.len().min(3) {
-                            let want = match scalar_prefix(line, start) {
-                                Some((raw, end)) if raw.is_num() => Some(end),
-                                _ => None,
-                            };
+                            let reference = scalar_prefix_bytes(line, start);
+                            assert_eq!(scalar_prefix(line, start), reference, "{line:?} {start}");
+                            let want = reference.filter(|(raw, _)| raw.is_num());
                             seen += usize::from(want.is_some());
-                            assert_eq!(number_end(line, start), want, "{line:?} from {start}");
+                            let end = number_end(line, start);
+                            assert_eq!(end, want.map(|(_, e)| e), "{line:?} from {start}");
                         }
                     }
                 }
@@ -1401,9 +1417,12 @@ mod tests {
         }
         assert!(seen > 10_000, "{seen}");
         for s in [
-            "true", "null", "-", "", "1e5", "1.e", "-x", "01", "1.5E3", "0.0",
+            "true", "false", "null", "tru", "nul", "truex", "-", "", "1e5", "1.e", "-x", "01",
+            "1.5E3", "0.0",
         ] {
-            let want = scalar_prefix(s.as_bytes(), 0).filter(|(r, _)| r.is_num());
+            let reference = scalar_prefix_bytes(s.as_bytes(), 0);
+            assert_eq!(scalar_prefix(s.as_bytes(), 0), reference, "{s}");
+            let want = reference.filter(|(r, _)| r.is_num());
             assert_eq!(number_end(s.as_bytes(), 0), want.map(|(_, e)| e), "{s}");
         }
     }
