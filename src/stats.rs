@@ -273,10 +273,10 @@ impl Stats {
         order
     }
 
-    /// A bucket's errors by code, most first, then by code (`order` from `name_order`):
-    /// sorted so with the names' places compared rather than the names
-    /// (they are unique, so the order is the same; comparing the names of a bucket's many
-    /// codes with the same small count was most of building a report's bucket rows).
+    /// A bucket's errors by code, most first, then by code: ties broken by the names'
+    /// places in `order` (from `name_order`) rather than by comparing the names (they are
+    /// unique, so the order is the same; comparing the names of a bucket's many codes with
+    /// the same small count was most of building a report's bucket rows).
     pub fn by_count<'s>(&'s self, b: &'s Bucket, order: &[u32]) -> Vec<(&'s str, u64)> {
         let mut codes: Vec<(u32, u64)> = b.codes.iter().map(|(&id, &n)| (id, n)).collect();
         codes.sort_unstable_by_key(|&(id, n)| (std::cmp::Reverse(n), order[id as usize]));
@@ -306,7 +306,8 @@ impl Stats {
 
     /// `merge`, with the latency histograms of the (code, group)s both hold added side by
     /// side on the current rayon pool first (adding them was 3.1 of the merge's 4.2 M
-    /// instructions on the 200 MB log). The other's added ones are freed afterwards on this
+    /// instructions on the 200 MB log, with hdrhistogram's histograms: flat counts, added
+    /// as arrays, were not timed in the merge). The other's added ones are freed afterwards on this
     /// thread, not on the pool's threads (an earlier parallel merge's frees of the other
     /// worker's memory waited on glibc's arena locks).
     pub fn merge_in_pool(&mut self, mut other: Stats) {
