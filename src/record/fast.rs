@@ -762,6 +762,8 @@ impl Fast {
             }
         };
         let get = |h: Option<u16>| h.map(|h| Cow::Borrowed(s(h)));
+        // A number hole's value from the digits the shape kept, or its text by `number`.
+        let num = |h: u16| self.shapes.number(h).or_else(|| number(s(h)));
         let record = match plan.line {
             PlanLine::Skipped => {
                 *out = Line::Skipped;
@@ -795,23 +797,32 @@ impl Fast {
             record.message = get(plan.message);
         }
         record.request_id = get(plan.request_id);
-        record.time = plan
-            .time
-            .iter()
-            .find_map(|&src| match src {
+        // Loops rather than `find_map`, which the compiler kept out of line (a call a
+        // line for each).
+        let mut time = None;
+        for &src in &plan.time {
+            time = match src {
                 Src::Str(h) => self.clock.parse_str(s(h)),
-                Src::Num(h) => number(s(h)).and_then(time::from_epoch_number),
+                Src::Num(h) => num(h).and_then(time::from_epoch_number),
                 Src::None => None,
-            })
-            .or_else(|| self.clock.parse_prefix(prefix));
+            };
+            if time.is_some() {
+                break;
+            }
+        }
+        record.time = time.or_else(|| self.clock.parse_prefix(prefix));
         let [action, service, region] = plan.fields;
         record.action = get(action);
         record.service = get(service);
         record.region = get(region);
-        record.latency_ms = plan.latency.iter().find_map(|&src| match src {
-            Src::Num(h) => number(s(h)).filter(|v| v.is_finite() && *v >= 0.0),
-            _ => None,
-        });
+        for &src in &plan.latency {
+            if let Src::Num(h) = src
+                && let Some(v) = num(h).filter(|v| v.is_finite() && *v >= 0.0)
+            {
+                record.latency_ms = Some(v);
+                break;
+            }
+        }
         true
     }
 }
@@ -1167,38 +1178,77 @@ pub(super) fn scalar_prefix(b: &[u8], start: usize) -> Option<(Raw, usize)> {
         b't' => word(b"true"),
         b'f' => word(b"false"),
         b'n' => word(b"null"),
-        _ => number_end(b, start).map(|end| (Raw::num(start as u32, end as u32), end)),
+        _ => number_end(b, start).map(|(end, _)| (Raw::num(start as u32, end as u32), end)),
     }
 }
 
-/// Where the JSON number that starts at `b[start]` ends; `None` where none does, or where it
-/// is the exact path's (an exponent, more than `MAX_NUMBER` bytes). A kept shape's number
-/// holes read it inline (`scalar_prefix` as a call took 72 instructions a hole in
-/// callgrind), and `scalar_prefix` reads numbers with it.
+/// Where the JSON number that starts at `b[start]` ends, and its digits; `None` where none
+/// does, or where it is the exact path's (an exponent, more than `MAX_NUMBER` bytes). A kept
+/// shape's number holes read it inline (`scalar_prefix` as a call took 72 instructions a
+/// hole in callgrind) and keep the digits, so that a latency is not read twice; `number`
+/// and `scalar_prefix` read numbers with it too.
 #[inline(always)]
-pub(super) fn number_end(b: &[u8], start: usize) -> Option<usize> {
-    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    let mut i = start + usize::from(b.get(start) == Some(&b'-'));
+pub(super) fn number_end(b: &[u8], start: usize) -> Option<(usize, Decimal)> {
+    let negative = b.get(start) == Some(&b'-');
+    let mut i = start + usize::from(negative);
+    let mut mantissa = 0u64;
     match b.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            i += 1;
-            while digit(i) {
-                i += 1;
-            }
-        }
+        Some(b'1'..=b'9') => read_digits(b, &mut i, &mut mantissa),
         _ => return None,
     }
+    let whole = i - start - usize::from(negative);
+    let mut scale = 0;
     if b.get(i) == Some(&b'.') {
-        if !digit(i + 1) {
+        let from = i + 1;
+        i = from;
+        read_digits(b, &mut i, &mut mantissa);
+        scale = i - from;
+        if scale == 0 {
             return None;
         }
-        i += 2;
-        while digit(i) {
-            i += 1;
-        }
     }
-    (!matches!(b.get(i), Some(b'e' | b'E')) && i - start <= MAX_NUMBER).then_some(i)
+    if matches!(b.get(i), Some(b'e' | b'E')) || i - start > MAX_NUMBER {
+        return None;
+    }
+    let digits = whole + scale;
+    // At most `MAX_NUMBER` bytes, so both fit.
+    let (digits, scale) = (digits as u8, scale as u8);
+    Some((
+        i,
+        Decimal {
+            mantissa,
+            digits,
+            scale,
+            negative,
+        },
+    ))
+}
+
+/// A JSON number without an exponent, as its digits: `mantissa` is the digits as one integer
+/// (wrapping past 19 of them), `digits` how many there are, `scale` how many of them follow
+/// the point.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Decimal {
+    mantissa: u64,
+    digits: u8,
+    scale: u8,
+    negative: bool,
+}
+
+impl Decimal {
+    /// The number as `str::parse::<f64>` reads it, where that is one division: with at most
+    /// 15 digits, the digits as an integer and the power of ten are both exact, so the
+    /// division rounds once, correctly (Clinger's fast path), which is the correctly
+    /// rounded answer `parse` gives. `None` past 15 digits (the integer may not be exact).
+    #[inline]
+    pub(super) fn value(self) -> Option<f64> {
+        if self.digits > 15 {
+            return None;
+        }
+        let v = self.mantissa as f64 / POWERS_OF_TEN[usize::from(self.scale)];
+        Some(if self.negative { -v } else { v })
+    }
 }
 
 /// Reads the number or literal that spans exactly `b[start..end]` (for the token cursor,
@@ -1252,40 +1302,20 @@ const POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];
 
-/// Reads a JSON number as `str::parse::<f64>` does. Latencies and epoch times are short
-/// decimals (`196.9`): with at most 15 digits and no exponent, the digits as an integer
-/// and the power of ten are both exact, so one division rounds once, correctly (Clinger's
-/// fast path), which is the correctly rounded answer `parse` gives. Other numbers go to
-/// `parse`.
+/// Reads a JSON number as `str::parse::<f64>` does: by its digits where `Decimal::value`
+/// can (latencies and epoch times are short decimals, `196.9`), by `parse` otherwise. Not
+/// inlined: a kept shape reads its numbers' digits as it goes, and calls this only past
+/// 15 digits; inlined there, it kept the plan's loops from being inlined in turn.
+#[inline(never)]
 fn number(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    let (negative, body) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, b),
-    };
-    // The digits before the point, then those after it, into one integer. (One loop over
-    // all the bytes that counted digits and looked for the point took 124 instructions a
-    // latency in callgrind, these two 109.)
-    let mut mantissa = 0u64;
-    let mut i = 0;
-    read_digits(body, &mut i, &mut mantissa);
-    let whole = i;
-    if body.get(i) == Some(&b'.') {
-        i += 1;
-        read_digits(body, &mut i, &mut mantissa);
+    match number_end(s.as_bytes(), 0) {
+        Some((end, digits)) if end == s.len() => digits.value().or_else(|| s.parse().ok()),
+        _ => s.parse().ok(),
     }
-    // The digits after the point (none without one).
-    let scale = i - whole - usize::from(i > whole);
-    // Past 15 digits the integer may not be exact (nor, past 19, even right).
-    if i != body.len() || whole == 0 || (i > whole && scale == 0) || whole + scale > 15 {
-        return s.parse().ok();
-    }
-    let v = mantissa as f64 / POWERS_OF_TEN[scale];
-    Some(if negative { -v } else { v })
 }
 
-/// Reads the digits of `b` from `*i` on into `mantissa` (wrapping: `number` uses it only up
-/// to 15 digits), leaving `*i` at the first byte that is not one.
+/// Reads the digits of `b` from `*i` on into `mantissa` (wrapping: `Decimal::value` uses it
+/// only up to 15 digits).
 #[inline(always)]
 fn read_digits(b: &[u8], i: &mut usize, mantissa: &mut u64) {
     while let Some(d) = b.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
@@ -1297,6 +1327,49 @@ fn read_digits(b: &[u8], i: &mut usize, mantissa: &mut u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digits a kept shape keeps of a number hole give `str::parse`'s value, bit for bit,
+    /// wherever `Decimal::value` gives one, which it does up to 15 digits: every split of
+    /// 1 to 20 digits by a point, signed and not, zeros leading the fraction included.
+    #[test]
+    fn kept_digits_are_the_numbers_parse_reads() {
+        let mut valued = 0;
+        for len in 1..=20usize {
+            // Four runs of each length; the third starts with a zero.
+            for k in 0..4 {
+                let mut run: String = (0..len)
+                    .map(|i| (b'1' + (i * 7 + k) as u8 % 9) as char)
+                    .collect();
+                if k == 2 {
+                    run = format!("0{}", &run[1..]);
+                }
+                for point in 0..len {
+                    for sign in ["", "-"] {
+                        let s = if point == 0 {
+                            format!("{sign}{run}")
+                        } else {
+                            format!("{sign}{}.{}", &run[..point], &run[point..])
+                        };
+                        let (end, kept) = number_end(s.as_bytes(), 0).expect("a number");
+                        if end != s.len() {
+                            // A whole part with a leading zero ends after the zero.
+                            assert!(run.starts_with('0') && point != 1, "{s}");
+                            continue;
+                        }
+                        let parsed = s.parse::<f64>().map(f64::to_bits).ok();
+                        match kept.value() {
+                            Some(v) => {
+                                valued += 1;
+                                assert_eq!(Some(v.to_bits()), parsed, "{s}");
+                            }
+                            None => assert!(len > 15, "{s}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(valued > 500, "{valued}");
+    }
 
     /// `number` against `str::parse`, bit for bit (signed zeros included).
     fn number_as_parse(s: &str) {
@@ -1408,7 +1481,7 @@ mod tests {
                             assert_eq!(scalar_prefix(line, start), reference, "{line:?} {start}");
                             let want = reference.filter(|(raw, _)| raw.is_num());
                             seen += usize::from(want.is_some());
-                            let end = number_end(line, start);
+                            let end = number_end(line, start).map(|(e, _)| e);
                             assert_eq!(end, want.map(|(_, e)| e), "{line:?} from {start}");
                         }
                     }
@@ -1423,7 +1496,11 @@ mod tests {
             let reference = scalar_prefix_bytes(s.as_bytes(), 0);
             assert_eq!(scalar_prefix(s.as_bytes(), 0), reference, "{s}");
             let want = reference.filter(|(r, _)| r.is_num());
-            assert_eq!(number_end(s.as_bytes(), 0), want.map(|(_, e)| e), "{s}");
+            assert_eq!(
+                number_end(s.as_bytes(), 0).map(|(e, _)| e),
+                want.map(|(_, e)| e),
+                "{s}"
+            );
         }
     }
 

@@ -25,7 +25,7 @@
 //! `{"ts":"`), so a line is read once from the start, and a branch is chosen where its text
 //! first differs.
 
-use super::fast::{Captured, Plan, Raw, number_end, same, scalar_prefix, utf8};
+use super::fast::{Captured, Decimal, Plan, Raw, number_end, same, scalar_prefix, utf8};
 
 /// What a hole holds, or `End`: the text to the line's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,9 @@ pub(super) struct Shapes {
     /// length back to memory (`vec` was 6.4 M of callgrind's 188 M on the first 20 MB).
     holes: Vec<(u32, u32)>,
     filled: usize,
+    /// The digits of each number hole of that line, by hole (as `holes`; what is at a
+    /// string's or a literal's place is stale), so that a latency is read once.
+    numbers: Vec<Decimal>,
     /// Lines without a matching shape since one last matched: learning backs off when
     /// shapes stop repeating (see `learn`).
     misses: u32,
@@ -153,6 +156,12 @@ impl Shapes {
         &self.holes[..self.filled]
     }
 
+    /// The value of hole `h` of the line `read` last read, which the shape has as a number,
+    /// where `Decimal::value` gives it.
+    pub(super) fn number(&self, h: u16) -> Option<f64> {
+        self.numbers[..self.filled].get(usize::from(h))?.value()
+    }
+
     /// Follows the trie along `b`, filling `holes`: the leaf reached at the line's end,
     /// whether any byte past ASCII was seen, and where the JSON and the line end. Without
     /// `OPEN` both are the end of `b`; with it, a shape ends where the line does (`read_line`).
@@ -187,20 +196,23 @@ impl Shapes {
                     }
                     None => continue,
                 },
-                Kind::Number | Kind::Literal => {
-                    let end = if n.kind == Kind::Number {
-                        number_end(b, start)
-                    } else {
-                        scalar_prefix(b, start)
-                            .and_then(|(raw, end)| (!raw.is_num()).then_some(end))
+                Kind::Number => {
+                    let Some((end, digits)) = number_end(b, start) else {
+                        continue;
                     };
-                    let Some(end) = end else {
+                    *self.holes.get_mut(filled)? = (start as u32, end as u32);
+                    *self.numbers.get_mut(filled)? = digits;
+                    filled += 1;
+                    end + spaces(b, end)
+                }
+                Kind::Literal => {
+                    let Some((_, end)) = scalar_prefix(b, start).filter(|(raw, _)| !raw.is_num())
+                    else {
                         continue;
                     };
                     *self.holes.get_mut(filled)? = (start as u32, end as u32);
                     filled += 1;
-                    let spaces = b[end..].iter().take_while(|&&c| c == b' ').count();
-                    end + spaces
+                    end + spaces(b, end)
                 }
             };
             high |= n.high;
@@ -247,6 +259,7 @@ impl Shapes {
         self.insert(&path, &plan);
         if self.holes.len() < MAX_TOKENS {
             self.holes.resize(MAX_TOKENS, (0, 0));
+            self.numbers.resize(MAX_TOKENS, Decimal::default());
         }
     }
 
@@ -354,6 +367,11 @@ fn line_end<const OPEN: bool>(b: &[u8], json: usize) -> Option<usize> {
         Some([b'\r'] | [b'\r', b'\n', ..]) => Some(json + 1),
         _ => None,
     }
+}
+
+/// How many spaces follow a scalar that ends at `end`.
+fn spaces(b: &[u8], end: usize) -> usize {
+    b[end..].iter().take_while(|&&c| c == b' ').count()
 }
 
 /// The class of a token by its first byte: a quote, a structural character, or anything
