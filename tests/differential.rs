@@ -404,6 +404,11 @@ fn valid_value() -> impl Strategy<Value = &'static str> {
         "1.5",
         "9003",
         "1764151200",
+        "1764151200123",
+        "-12.5",
+        "0.001",
+        // 17 digits: more than a kept shape's digits give (its value is read from the text).
+        "12345678.901234567",
         "true",
         "false",
         "null",
