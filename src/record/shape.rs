@@ -44,7 +44,9 @@ struct Node {
     from: u32,
     len: u32,
     kind: Kind,
-    /// Whether the segment has a byte past ASCII.
+    /// For `End`: whether a segment on the way to it, its own among them, has a byte past
+    /// ASCII (the way to a node is one: the trie is a tree), so that the walk need not
+    /// ask each node.
     high: bool,
     /// The first node after the hole (`NONE` for `End`), and the next node after the
     /// same parent's hole (`NONE` for the last): a node's children are a chain.
@@ -215,7 +217,6 @@ impl Shapes {
                     end + spaces(b, end)
                 }
             };
-            high |= n.high;
             pos = end;
             next = n.child;
         }
@@ -276,6 +277,7 @@ impl Shapes {
                 leaf: 0,
             });
         }
+        let path_high = path.iter().any(|(seg, _)| !seg.is_ascii());
         let mut node = 0;
         for &(seg, kind) in path {
             let mut found = None;
@@ -319,7 +321,7 @@ impl Shapes {
                         from,
                         len: seg.len() as u32,
                         kind,
-                        high: !seg.is_ascii(),
+                        high: kind == Kind::End && path_high,
                         child: NONE,
                         sibling: NONE,
                         leaf,
