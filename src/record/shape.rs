@@ -46,7 +46,9 @@ struct Node {
     kind: Kind,
     /// For `End`: whether a segment on the way to it, its own among them, has a byte past
     /// ASCII (the way to a node is one: the trie is a tree), so that the walk need not
-    /// ask each node.
+    /// ask each node. Belt and braces: segments are cut at ASCII bytes from a line that was
+    /// valid UTF-8, so each is UTF-8 alone and only string holes can need the check; no
+    /// test fails without this flag.
     high: bool,
     /// The first node after the hole (`NONE` for `End`), and the next node after the
     /// same parent's hole (`NONE` for the last): a node's children are a chain.
