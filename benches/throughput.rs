@@ -165,6 +165,7 @@ fn scan(c: &mut Criterion) {
                 bucket: Some(60_000),
                 samples: 3,
                 split: Split::None,
+                max_codes: 10_000,
             },
             chunk_size: 1 << 20,
             max_line: 16 << 20,

@@ -125,11 +125,12 @@ pub fn run(
             .reduce(|| Part::new(scan), Part::merge)
     });
     let Part {
-        stats,
+        mut stats,
         errors,
         ledger,
         ..
     } = from_ranges.merge(from_streams);
+    stats.finish();
     failed.extend(errors);
     // One message per source, in source order, whatever the threads did.
     failed.sort_by_key(|(i, _)| *i);
@@ -709,6 +710,11 @@ fn fold(
         }
         Line::Response(r) if scan.filter.keeps(r) => {
             r.time = r.time.or_else(|| sink.arrival());
+            if !scan.filter.counts_code(r) {
+                // Still a response, so rates stay over all of them; not an error here.
+                r.code = None;
+                stats.totals.other_errors += 1;
+            }
             stats.add_response(pos, r);
             sink.response(r);
         }
@@ -779,6 +785,7 @@ mod tests {
                 bucket: Some(60_000),
                 samples: 3,
                 split: Split::None,
+                max_codes: 10_000,
             },
             chunk_size,
             max_line: 1 << 20,

@@ -79,9 +79,18 @@ pub struct ScanArgs {
     /// Count only responses before TIME.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// RequestIds kept per code, the first in input order.
+    /// RequestIds kept per code: the first K in input order and the latest K by time.
     #[arg(long, value_name = "K", default_value_t = 3)]
     pub samples: usize,
+    /// Distinct codes (and distinct groups) counted one by one; the rest count as
+    /// `(other)`, so memory stays bounded whatever the log holds.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_codes: usize,
+    /// Which rows a CSV report holds: codes (one per code), buckets (one per time
+    /// bucket) or bucket-codes (one per bucket and code) [default: buckets with
+    /// --bucket, else codes].
+    #[arg(long, value_name = "ROWS")]
+    pub csv_rows: Option<String>,
     /// Exit 1 when this condition holds, e.g. 'error_rate>0.05', 'count(AuthFailure)>0'
     /// (repeatable; see the README for the grammar).
     #[arg(long, value_name = "EXPR")]

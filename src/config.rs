@@ -14,7 +14,7 @@ use crate::failon::Condition;
 use crate::filter::Filter;
 use crate::live::LiveConfig;
 use crate::record::Keys;
-use crate::report::{Format, GroupBy};
+use crate::report::{CsvRows, Format, GroupBy};
 use crate::stats::{Shape, Split};
 use crate::time;
 
@@ -26,6 +26,8 @@ pub struct Output {
     pub path: Option<PathBuf>,
     /// Columns the table fits in.
     pub width: Option<u16>,
+    /// Which rows a CSV report holds.
+    pub csv_rows: CsvRows,
 }
 
 /// What to do.
@@ -74,7 +76,7 @@ impl Config {
                 code: code.as_deref().map(|c| regex("--code", c)).transpose()?,
             });
         }
-        let (output, catalog, lang) = common_settings(&cli.common, &env)?;
+        let (mut output, catalog, lang) = common_settings(&cli.common, &env)?;
         let a = cli.scan;
         let group_by = a
             .group_by
@@ -104,6 +106,21 @@ impl Config {
                 })
             })
             .transpose()?;
+        output.csv_rows = match a.csv_rows.as_deref() {
+            None if bucket.is_some() => CsvRows::Buckets,
+            None => CsvRows::Codes,
+            Some(rows) => {
+                let parsed = CsvRows::parse(rows).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--csv-rows {rows:?}: expected codes, buckets or bucket-codes"
+                    ))
+                })?;
+                if parsed != CsvRows::Codes && bucket.is_none() {
+                    return Err(Error::Usage(format!("--csv-rows {rows} needs --bucket")));
+                }
+                parsed
+            }
+        };
         let fail_on = a
             .fail_on
             .iter()
@@ -121,6 +138,10 @@ impl Config {
                 bucket,
                 samples: a.samples,
                 split,
+                max_codes: match a.max_codes {
+                    0 => return Err(Error::Usage("--max-codes must be at least 1".into())),
+                    n => n,
+                },
             },
             chunk_size: size("--chunk-size", &a.chunk_size)?.max(1),
             max_line: size("--max-line", &a.max_line)?,
@@ -224,6 +245,7 @@ fn common_settings(
             format,
             path: c.output.clone(),
             width,
+            csv_rows: CsvRows::Codes,
         },
         catalog,
         lang,

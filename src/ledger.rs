@@ -195,6 +195,7 @@ mod tests {
             bucket: None,
             samples: 0,
             split: Split::None,
+            max_codes: 10_000,
         });
         stats.add_chunk(0, 0, 100_000);
         stats.add_chunk(0, 1, 100_000);

@@ -67,7 +67,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
         let report = Report::build(stats, sources, Vec::new(), &c.catalog, c.lang, c.group_by);
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
-            format => format.renderer(c.output.width),
+            format => format.renderer(c.output.width, c.output.csv_rows),
         };
         write_output(&c.output, |out| renderer.render(&report, out)).map_err(io::Error::other)
     })
@@ -156,7 +156,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             );
         }
     }
-    let renderer = c.output.format.renderer(c.output.width);
+    let renderer = c.output.format.renderer(c.output.width, c.output.csv_rows);
     write_output(&c.output, |out| renderer.render(&report, out))?;
     let mut alert = c.strict && stats.totals.malformed > 0;
     for cond in &c.fail_on {

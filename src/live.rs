@@ -285,7 +285,8 @@ pub fn run(
         io::Result::Ok(())
     })?;
     drop(screen);
-    let st = lock(&state);
+    let mut st = lock(&state);
+    st.stats.finish();
     if let Some(Err(e)) = &st.done {
         eprintln!("errstat: {}: {e}", sources.join(", "));
     }

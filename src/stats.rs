@@ -2,12 +2,13 @@
 //!
 //! Each worker folds lines into its own `Stats`; `merge` combines two of them. Merge is
 //! associative and commutative, so the result does not depend on how the input was cut or
-//! which worker saw what: every "first K" is kept by input position (`Pos`), and the capped
-//! message list keeps the messages with the smallest fixed hash, with exact counts (a
-//! bottom-k sample, which merges exactly). Nothing here knows about formats or the catalog.
+//! which worker saw what: every "first K" is kept by input position (`Pos`), every "latest
+//! K" by (time, position), and each capped set (messages of a code, distinct codes, distinct
+//! groups) keeps the members with the smallest fixed hash, with exact counts (a bottom-k
+//! sample, which merges exactly). Nothing here knows about formats or the catalog.
 
+use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, btree_map};
 use std::hash::BuildHasher;
 use std::ops::Bound;
 
@@ -22,14 +23,16 @@ use crate::time::Millis;
 /// Distinct messages kept per code (exact counts for those kept). Past this many, the kept
 /// ones are a deterministic sample: those with the smallest hash of their text.
 pub const MESSAGES_KEPT: usize = 256;
-/// Longest message or request id kept, in bytes (cut at a character boundary).
+/// Longest message, request id, code or group kept, in bytes (cut at a character boundary).
 pub const TEXT_MAX: usize = 256;
 /// Malformed lines remembered with their place.
 pub const MALFORMED_KEPT: usize = 10;
+/// The row that stands for every code (or group) past the cap.
+pub const OTHER: &str = "(other)";
 
 /// Where a line is in the input: source, chunk of that source, line within the chunk
 /// (0-based). Ordered as the input is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
     pub source: u32,
     pub chunk: u64,
@@ -51,9 +54,11 @@ pub enum Split {
 pub struct Shape {
     /// Bucket width in milliseconds.
     pub bucket: Option<Millis>,
-    /// RequestIds kept per code.
+    /// RequestIds kept per code, first and latest each.
     pub samples: usize,
     pub split: Split,
+    /// Distinct codes kept, and distinct groups; the rest count under `OTHER`.
+    pub max_codes: usize,
 }
 
 /// Line and response counts.
@@ -63,11 +68,48 @@ pub struct Totals {
     pub blank: u64,
     pub skipped: u64,
     pub malformed: u64,
-    /// Responses left out by `--action`, `--region`, `--since`, `--until` or `--code`.
+    /// Responses left out by `--action`, `--region`, `--since` or `--until`.
     pub filtered: u64,
     pub responses: u64,
     pub errors: u64,
+    /// Errors whose code `--code` did not match: counted in `responses`, not in `errors`.
+    pub other_errors: u64,
     pub empty_error: u64,
+    /// Responses without a time, and the errors among them: they fall in no bucket.
+    pub untimed: u64,
+    pub untimed_errors: u64,
+}
+
+/// One RequestId kept for support, with where and when it was seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sample {
+    pub pos: Pos,
+    pub time: Option<Millis>,
+    pub id: String,
+    pub action: String,
+    pub region: String,
+}
+
+impl Sample {
+    /// The order of "latest": by time (a response without one before any with one), then
+    /// by input position.
+    fn recency(&self) -> (Option<Millis>, Pos) {
+        (self.time, self.pos)
+    }
+
+    /// Fills this sample (its buffers reused) from a record.
+    fn set(&mut self, pos: Pos, r: &Record<'_>, id: &str) {
+        self.pos = pos;
+        self.time = r.time;
+        for (to, from) in [
+            (&mut self.id, Some(id)),
+            (&mut self.action, r.action.as_deref()),
+            (&mut self.region, r.region.as_deref()),
+        ] {
+            to.clear();
+            to.push_str(cut(from.unwrap_or("")));
+        }
+    }
 }
 
 /// Everything known of one code (in one group, with `--group-by`).
@@ -77,18 +119,21 @@ pub struct CodeStats {
     pub first_seen: Option<Millis>,
     pub last_seen: Option<Millis>,
     /// The first request ids in input order.
-    pub request_ids: Vec<(Pos, Box<str>)>,
+    pub first: Vec<Sample>,
+    /// The latest request ids, oldest first (`Sample::recency`).
+    pub latest: Vec<Sample>,
     /// (hash, text, count), sorted by hash: the `MESSAGES_KEPT` smallest hashes.
     pub messages: Vec<(u64, Box<str>, u64)>,
     pub latency: Latency,
 }
 
-/// Everything known of one code: its number (see `Stats::names`) and its groups.
+/// Everything known of one code: its number (see `Stats::names`), the hash that decides
+/// whether it is kept past the cap, and its groups by group number.
 #[derive(Debug, Clone, Default)]
 pub struct Code {
     id: u32,
-    /// group (`""` without a split) → stats.
-    pub groups: HashMap<Box<str>, CodeStats>,
+    hash: u64,
+    pub groups: HashMap<u32, CodeStats>,
 }
 
 /// One time bucket.
@@ -96,11 +141,38 @@ pub struct Code {
 pub struct Bucket {
     pub responses: u64,
     pub errors: u64,
-    /// Errors by code, the code by its number (`Stats::bucket_codes` names them): a bucket
+    /// Errors by code, the code by its number (`Stats::code_name` names them): a bucket
     /// counted by name hashed each code's text once more per error, and allocated its
     /// name again in every bucket it came to.
     codes: HashMap<u32, u64>,
+    /// The same by group number, with a split by an envelope field.
+    groups: HashMap<u32, GroupBucket>,
 }
+
+/// One group's part of a time bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupBucket {
+    pub responses: u64,
+    pub errors: u64,
+    codes: HashMap<u32, u64>,
+}
+
+/// A set of names with numbers, capped at a number of members by the smallest hash of
+/// their text; what is past the cap goes to the `OTHER` member. The cap is kept lazily:
+/// members are let in until there are twice the cap, then cut back to the cap, so a cut is
+/// paid for by as many new names as it keeps.
+#[derive(Debug, Clone)]
+struct Names {
+    /// Each member's text by number (`None` once it was cut), `OTHER` included once used.
+    names: Vec<Option<Box<str>>>,
+    /// (hash, text) of the largest member kept at the last cut: a name above it can go
+    /// straight to `OTHER`, since as many smaller ones are known already.
+    bar: Option<(u64, Box<str>)>,
+    other: Option<u32>,
+}
+
+/// Each removed number's new one, after a cut or a merge.
+type Renumber = Vec<u32>;
 
 /// The mergeable aggregate of a run.
 #[derive(Debug, Clone)]
@@ -110,11 +182,15 @@ pub struct Stats {
     /// First and last time of any response.
     pub span: Option<(Millis, Millis)>,
     pub latency: Latency,
-    /// code → its number and groups.
+    /// code → its number and groups; the codes past the cap are in `other`.
     pub codes: HashMap<Box<str>, Code>,
-    /// Each code by its number, in the order this aggregate first saw them (numbers are
-    /// this aggregate's own: a merge renumbers the other's).
-    names: Vec<Box<str>>,
+    /// The errors of the codes past the cap, under `OTHER`.
+    pub other: Option<Code>,
+    /// Each code by its number.
+    code_names: Names,
+    /// group → its number (the empty group, a record without the field, is 0).
+    group_ids: HashMap<Box<str>, (u32, u64)>,
+    group_names: Names,
     /// Time buckets by start, but for `current`.
     buckets: BTreeMap<Millis, Bucket>,
     /// A bucket kept out of `buckets` while in use, once two responses in a row went to
@@ -129,16 +205,101 @@ pub struct Stats {
     pub chunk_lines: BTreeMap<(u32, u64), u64>,
 }
 
+/// The fixed hash that orders codes, groups and messages for the caps.
+fn hash_of(text: &str) -> u64 {
+    FixedState::with_seed(0x5eed).hash_one(text)
+}
+
+impl Names {
+    fn new() -> Names {
+        Names {
+            names: Vec::new(),
+            bar: None,
+            other: None,
+        }
+    }
+
+    fn push(&mut self, name: &str) -> u32 {
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 names");
+        self.names.push(Some(name.into()));
+        id
+    }
+
+    /// Says whether a new name is past the cap already.
+    fn past_bar(&self, hash: u64, name: &str) -> bool {
+        self.bar
+            .as_ref()
+            .is_some_and(|(h, n)| (hash, name) > (*h, &**n))
+    }
+
+    /// The number of `OTHER`, made on first use.
+    fn other(&mut self) -> u32 {
+        match self.other {
+            Some(id) => id,
+            None => {
+                let id = self.push(OTHER);
+                self.other = Some(id);
+                id
+            }
+        }
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names[id as usize].as_deref().unwrap_or(OTHER)
+    }
+
+    /// Cuts the members in `live` (number, hash, name) to the `keep` smallest hashes;
+    /// returns each old number's new one (the cut ones `OTHER`'s), numbers made dense.
+    fn cut(&mut self, live: &mut [(u32, u64, Box<str>)], keep: usize) -> Renumber {
+        live.sort_unstable_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
+        if live.len() > keep && keep > 0 {
+            let (h, n) = (live[keep - 1].1, live[keep - 1].2.clone());
+            if self
+                .bar
+                .as_ref()
+                .is_none_or(|bar| (h, &n) < (bar.0, &bar.1))
+            {
+                self.bar = Some((h, n));
+            }
+        }
+        let had_other = self.other.is_some() || live.len() > keep;
+        let mut renumber = vec![u32::MAX; self.names.len()];
+        let mut names = Vec::with_capacity(keep.min(live.len()) + 1);
+        // Kept members in hash order, so the numbering does not depend on arrival.
+        for (old, _, name) in live.iter().take(keep) {
+            renumber[*old as usize] = names.len() as u32;
+            names.push(Some(name.clone()));
+        }
+        self.other = had_other.then(|| {
+            let id = names.len() as u32;
+            names.push(Some(OTHER.into()));
+            id
+        });
+        let other = self.other.unwrap_or(u32::MAX);
+        for r in renumber.iter_mut().filter(|r| **r == u32::MAX) {
+            *r = other;
+        }
+        self.names = names;
+        renumber
+    }
+}
+
 impl Stats {
     /// Makes an empty aggregate of the given shape.
     pub fn new(shape: Shape) -> Stats {
+        let mut group_names = Names::new();
+        let mut group_ids = HashMap::default();
+        group_ids.insert("".into(), (group_names.push(""), 0));
         Stats {
             shape,
             totals: Totals::default(),
             span: None,
             latency: Latency::default(),
             codes: HashMap::default(),
-            names: Vec::new(),
+            other: None,
+            code_names: Names::new(),
+            group_ids,
+            group_names,
             buckets: BTreeMap::new(),
             current: None,
             last_bucket: None,
@@ -159,85 +320,257 @@ impl Stats {
         insert_first(&mut self.malformed, MALFORMED_KEPT, (pos, why));
     }
 
+    /// The number of a group, `OTHER`'s past the cap.
+    fn group_id(&mut self, group: &str) -> u32 {
+        let group = cut(group);
+        if let Some(&(id, _)) = self.group_ids.get(group) {
+            return id;
+        }
+        let hash = hash_of(group);
+        if self.group_names.past_bar(hash, group) {
+            return self.group_names.other();
+        }
+        let id = self.group_names.push(group);
+        self.group_ids.insert(group.into(), (id, hash));
+        if self.group_ids.len() >= 2 * self.shape.max_codes.max(1) {
+            self.cut_groups();
+            // The cut may have renumbered it, or sent it to OTHER.
+            return match self.group_ids.get(group) {
+                Some(&(id, _)) => id,
+                None => self.group_names.other(),
+            };
+        }
+        id
+    }
+
     /// Folds one response into the aggregate.
     pub fn add_response(&mut self, pos: Pos, r: &Record<'_>) {
         self.totals.responses += 1;
         if r.empty_error {
             self.totals.empty_error += 1;
         }
-        if let Some(t) = r.time {
-            self.span = Some(match self.span {
-                None => (t, t),
-                Some((a, b)) => (a.min(t), b.max(t)),
-            });
+        match r.time {
+            Some(t) => {
+                self.span = Some(match self.span {
+                    None => (t, t),
+                    Some((a, b)) => (a.min(t), b.max(t)),
+                });
+            }
+            None => {
+                self.totals.untimed += 1;
+                self.totals.untimed_errors += r.code.is_some() as u64;
+            }
         }
         if let Some(ms) = r.latency_ms {
             self.latency.record(ms);
         }
-        let bucket = self
-            .shape
-            .bucket
-            .zip(r.time)
-            .map(|(width, t)| t.div_euclid(width) * width);
-        let bucket = bucket.map(|start| {
-            let b = bucket_at(
-                &mut self.buckets,
-                &mut self.current,
-                &mut self.last_bucket,
-                start,
-            );
-            b.responses += 1;
-            b
+        let split = self.shape.split;
+        let group = match split {
+            Split::None => None,
+            Split::Action => Some(r.action.as_deref()),
+            Split::Region => Some(r.region.as_deref()),
+            Split::Service => Some(r.service.as_deref()),
+        };
+        let group = group.map_or(0, |g| self.group_id(g.unwrap_or("")));
+        let samples = self.shape.samples;
+        let code_id = r.code.as_deref().map(|code| {
+            self.totals.errors += 1;
+            let code = cut(code);
+            match self.codes.get_mut(code) {
+                Some(known) => {
+                    add_error(known, split, group, pos, r, samples);
+                    known.id
+                }
+                None => {
+                    let id = self.admit(code);
+                    let known = match self.codes.get_mut(code) {
+                        Some(known) => known,
+                        // Past the cap: `admit` made `other`.
+                        None => self.other.as_mut().expect("OTHER made"),
+                    };
+                    add_error(known, split, group, pos, r, samples);
+                    id
+                }
+            }
         });
-        let Some(code) = r.code.as_deref() else {
+        let Some((width, t)) = self.shape.bucket.zip(r.time) else {
             return;
         };
-        self.totals.errors += 1;
-        let known = match self.codes.get_mut(code) {
-            Some(known) => known,
-            None => {
-                let id = u32::try_from(self.names.len()).expect("fewer than 2^32 codes");
-                self.names.push(code.into());
-                let groups = HashMap::default();
-                self.codes.entry(code.into()).or_insert(Code { id, groups })
+        let b = bucket_at(
+            &mut self.buckets,
+            &mut self.current,
+            &mut self.last_bucket,
+            t.div_euclid(width) * width,
+        );
+        b.responses += 1;
+        if let Some(id) = code_id {
+            b.errors += 1;
+            *b.codes.entry(id).or_default() += 1;
+        }
+        if split != Split::None {
+            let g = b.groups.entry(group).or_default();
+            g.responses += 1;
+            if let Some(id) = code_id {
+                g.errors += 1;
+                *g.codes.entry(id).or_default() += 1;
+            }
+        }
+    }
+
+    /// Lets a new code in (its text cut already), or sends it to `OTHER` past the cap;
+    /// returns its number.
+    fn admit(&mut self, code: &str) -> u32 {
+        let hash = hash_of(code);
+        if self.code_names.past_bar(hash, code) {
+            return self.other_id();
+        }
+        let id = self.code_names.push(code);
+        let known = Code {
+            id,
+            hash,
+            groups: HashMap::default(),
+        };
+        self.codes.insert(code.into(), known);
+        if self.codes.len() >= 2 * self.shape.max_codes.max(1) {
+            self.cut_codes(self.shape.max_codes.max(1));
+            return match self.codes.get(code) {
+                Some(known) => known.id,
+                None => self.other_id(),
+            };
+        }
+        id
+    }
+
+    fn other_id(&mut self) -> u32 {
+        let id = self.code_names.other();
+        self.other.get_or_insert_with(|| Code {
+            id,
+            ..Code::default()
+        });
+        id
+    }
+
+    /// Keeps the `keep` codes of smallest hash and folds the others into `OTHER`.
+    fn cut_codes(&mut self, keep: usize) {
+        self.settle();
+        let mut live: Vec<(u32, u64, Box<str>)> = self
+            .codes
+            .iter()
+            .map(|(name, c)| (c.id, c.hash, name.clone()))
+            .collect();
+        let renumber = self.code_names.cut(&mut live, keep);
+        let other_old = self.other.as_ref().map(|o| o.id);
+        let other_new = self.code_names.other;
+        let samples = self.shape.samples;
+        let mut folded: Option<Code> = self.other.take();
+        let codes = std::mem::take(&mut self.codes);
+        for (name, mut c) in codes {
+            let new = renumber[c.id as usize];
+            if Some(new) == other_new {
+                let into = folded.get_or_insert_with(Code::default);
+                for (g, cs) in c.groups {
+                    merge_group(&mut into.groups, g, cs, samples);
+                }
+            } else {
+                c.id = new;
+                self.codes.insert(name, c);
+            }
+        }
+        if let (Some(mut o), Some(id)) = (folded, other_new) {
+            o.id = id;
+            self.other = Some(o);
+        }
+        let code = |id: u32| {
+            if Some(id) == other_old {
+                other_new.expect("OTHER kept")
+            } else {
+                renumber[id as usize]
             }
         };
-        if let Some(b) = bucket {
-            b.errors += 1;
-            *b.codes.entry(known.id).or_default() += 1;
+        for b in self.buckets.values_mut() {
+            b.codes = renumbered(std::mem::take(&mut b.codes), code);
+            for g in b.groups.values_mut() {
+                g.codes = renumbered(std::mem::take(&mut g.codes), code);
+            }
         }
-        let group = match self.shape.split {
-            Split::None => None,
-            Split::Action => r.action.as_deref(),
-            Split::Region => r.region.as_deref(),
-            Split::Service => r.service.as_deref(),
+    }
+
+    /// Keeps the `max_codes` groups of smallest hash (the empty group always) and folds
+    /// the others into `OTHER`.
+    fn cut_groups(&mut self) {
+        self.settle();
+        let keep = self.shape.max_codes.max(1);
+        let mut live: Vec<(u32, u64, Box<str>)> = self
+            .group_ids
+            .iter()
+            .filter(|(name, _)| !name.is_empty())
+            .map(|(name, &(id, hash))| (id, hash, name.clone()))
+            .collect();
+        let empty = self.group_ids[""].0;
+        let other_old = self.group_names.other;
+        // The empty group keeps number 0, so the others are cut around it.
+        let mut renumber = self.group_names.cut(&mut live, keep);
+        // `cut` numbered from 0: move all up by one and give 0 to the empty group.
+        for r in renumber.iter_mut() {
+            *r = r.saturating_add(1);
+        }
+        renumber[empty as usize] = 0;
+        self.group_names.names.insert(0, Some("".into()));
+        self.group_names.other = self.group_names.other.map(|o| o + 1);
+        let other_new = self.group_names.other;
+        let map = |id: u32| {
+            if Some(id) == other_old {
+                other_new.expect("OTHER kept")
+            } else {
+                renumber[id as usize]
+            }
         };
-        let c = match self.shape.split {
-            // Without a split each code has one group, `""`: no need to look it up.
-            Split::None => only(&mut known.groups),
-            _ => entry(&mut known.groups, group.unwrap_or("")),
-        };
-        c.count += 1;
-        if let Some(t) = r.time {
-            c.first_seen = Some(c.first_seen.map_or(t, |f| f.min(t)));
-            c.last_seen = Some(c.last_seen.map_or(t, |l| l.max(t)));
+        self.group_ids = self
+            .group_ids
+            .drain()
+            .filter_map(|(name, (id, hash))| {
+                let new = map(id);
+                (Some(new) != other_new || name.is_empty()).then_some((name, (new, hash)))
+            })
+            .collect();
+        self.group_ids.insert("".into(), (0, 0));
+        let samples = self.shape.samples;
+        for c in self.codes.values_mut().chain(self.other.as_mut()) {
+            let mut groups = HashMap::default();
+            for (g, cs) in std::mem::take(&mut c.groups) {
+                merge_group(&mut groups, map(g), cs, samples);
+            }
+            c.groups = groups;
         }
-        if let Some(id) = r.request_id.as_deref()
-            && (c.request_ids.len() < self.shape.samples
-                || c.request_ids.last().is_some_and(|(p, _)| *p > pos))
-        {
-            insert_first(
-                &mut c.request_ids,
-                self.shape.samples,
-                (pos, cut(id).into()),
-            );
+        for b in self.buckets.values_mut() {
+            let mut groups: HashMap<u32, GroupBucket> = HashMap::default();
+            for (g, gb) in std::mem::take(&mut b.groups) {
+                groups.entry(map(g)).or_default().add(gb);
+            }
+            b.groups = groups;
         }
-        if let Some(m) = r.message.as_deref() {
-            add_message(&mut c.messages, cut(m), 1);
+    }
+
+    /// Cuts the codes and groups to the cap, for a report: a worker lets in up to twice
+    /// as many before it cuts.
+    pub fn finish(&mut self) {
+        if self.codes.len() > self.shape.max_codes {
+            self.cut_codes(self.shape.max_codes);
         }
-        if let Some(ms) = r.latency_ms {
-            c.latency.record(ms);
+        if self.group_ids.len() > self.shape.max_codes + 1 {
+            self.cut_groups();
         }
+        self.settle();
+    }
+
+    /// The name of a code's number.
+    pub fn code_name(&self, id: u32) -> &str {
+        self.code_names.name(id)
+    }
+
+    /// The name of a group's number (`""` for the records without the field).
+    pub fn group_name(&self, id: u32) -> &str {
+        self.group_names.name(id)
     }
 
     /// The time buckets in time order.
@@ -257,15 +590,14 @@ impl Stats {
     /// A bucket's errors by code (in no order).
     #[cfg(test)]
     pub fn bucket_codes<'s>(&'s self, b: &'s Bucket) -> impl Iterator<Item = (&'s str, u64)> {
-        b.codes
-            .iter()
-            .map(|(&id, &n)| (&*self.names[id as usize], n))
+        b.codes.iter().map(|(&id, &n)| (self.code_name(id), n))
     }
 
     /// Each code number's place in the order of the codes' names (for `by_count`).
     pub fn name_order(&self) -> Vec<u32> {
-        let mut ids: Vec<u32> = (0..self.names.len() as u32).collect();
-        ids.sort_unstable_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
+        let names = &self.code_names.names;
+        let mut ids: Vec<u32> = (0..names.len() as u32).collect();
+        ids.sort_unstable_by(|&a, &b| self.code_name(a).cmp(self.code_name(b)));
         let mut order = vec![0; ids.len()];
         for (place, id) in (0..).zip(ids) {
             order[id as usize] = place;
@@ -278,12 +610,42 @@ impl Stats {
     /// unique, so the order is the same; comparing the names of a bucket's many codes with
     /// the same small count was most of building a report's bucket rows).
     pub fn by_count<'s>(&'s self, b: &'s Bucket, order: &[u32]) -> Vec<(&'s str, u64)> {
-        let mut codes: Vec<(u32, u64)> = b.codes.iter().map(|(&id, &n)| (id, n)).collect();
+        self.counts_by_count(&b.codes, order)
+    }
+
+    /// A bucket's groups (by number, in no order) with their counts.
+    pub fn bucket_groups<'s>(
+        &'s self,
+        b: &'s Bucket,
+    ) -> impl Iterator<Item = (&'s str, &'s GroupBucket)> {
+        b.groups.iter().map(|(&g, gb)| (self.group_name(g), gb))
+    }
+
+    /// A group's part of a bucket: its errors by code, as `by_count`.
+    pub fn group_by_count<'s>(&'s self, g: &GroupBucket, order: &[u32]) -> Vec<(&'s str, u64)> {
+        self.counts_by_count(&g.codes, order)
+    }
+
+    fn counts_by_count<'s>(&'s self, m: &HashMap<u32, u64>, order: &[u32]) -> Vec<(&'s str, u64)> {
+        let mut codes: Vec<(u32, u64)> = m.iter().map(|(&id, &n)| (id, n)).collect();
         codes.sort_unstable_by_key(|&(id, n)| (std::cmp::Reverse(n), order[id as usize]));
         codes
             .into_iter()
-            .map(|(id, n)| (&*self.names[id as usize], n))
+            .map(|(id, n)| (self.code_name(id), n))
             .collect()
+    }
+
+    /// Every (code, group, stats), `OTHER`'s last.
+    pub fn code_groups(&self) -> impl Iterator<Item = (&str, &str, &CodeStats)> {
+        self.codes
+            .iter()
+            .map(|(name, c)| (&**name, c))
+            .chain(self.other.as_ref().map(|c| (OTHER, c)))
+            .flat_map(move |(name, c)| {
+                c.groups
+                    .iter()
+                    .map(move |(&g, cs)| (name, self.group_name(g), cs))
+            })
     }
 
     /// Puts the current bucket back with the others.
@@ -291,6 +653,7 @@ impl Stats {
         if let Some((at, b)) = self.current.take() {
             self.buckets.insert(at, b);
         }
+        self.last_bucket = None;
     }
 
     /// Settles both, then swaps them if need be so that `self` is the larger: merging is
@@ -305,11 +668,9 @@ impl Stats {
     }
 
     /// `merge`, with the latency histograms of the (code, group)s both hold added side by
-    /// side on the current rayon pool first (adding them was 3.1 of the merge's 4.2 M
-    /// instructions on the 200 MB log, with hdrhistogram's histograms: flat counts, added
-    /// as arrays, were not timed in the merge). The other's added ones are freed afterwards on this
-    /// thread, not on the pool's threads (an earlier parallel merge's frees of the other
-    /// worker's memory waited on glibc's arena locks).
+    /// side on the current rayon pool first (adding them was most of a merge); the other's
+    /// are freed afterwards on this thread, not on the pool's threads (parallel frees of
+    /// another worker's memory waited on glibc's arena locks).
     pub fn merge_in_pool(&mut self, mut other: Stats) {
         self.larger_first(&mut other);
         let mut pairs: Vec<(&mut Latency, Latency)> = Vec::new();
@@ -318,7 +679,11 @@ impl Stats {
                 continue;
             };
             for (group, c) in &mut mine.groups {
-                if let Some(t) = theirs.groups.get_mut(group) {
+                let name = self.group_names.name(*group);
+                let Some(&(g, _)) = other.group_ids.get(name) else {
+                    continue;
+                };
+                if let Some(t) = theirs.groups.get_mut(&g) {
                     pairs.push((&mut c.latency, std::mem::take(&mut t.latency)));
                 }
             }
@@ -342,53 +707,91 @@ impl Stats {
         t.filtered += o.filtered;
         t.responses += o.responses;
         t.errors += o.errors;
+        t.other_errors += o.other_errors;
         t.empty_error += o.empty_error;
+        t.untimed += o.untimed;
+        t.untimed_errors += o.untimed_errors;
         self.span = match (self.span, other.span) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, y) => x.or(y),
         };
         self.latency.merge(other.latency);
-        // What only `other` has is moved over whole. `ids` renumbers its codes as ours.
-        let mut ids = vec![0; other.names.len()];
+        let samples = self.shape.samples;
+        // The other's groups as ours (`OTHER` to `OTHER`).
+        let mut groups = vec![0; other.group_names.names.len()];
+        for (name, &(theirs, hash)) in &other.group_ids {
+            groups[theirs as usize] = match self.group_ids.get(name) {
+                Some(&(id, _)) => id,
+                None if self.group_names.past_bar(hash, name) => self.group_names.other(),
+                None => {
+                    let id = self.group_names.push(name);
+                    self.group_ids.insert(name.clone(), (id, hash));
+                    id
+                }
+            };
+        }
+        if let Some(o) = other.group_names.other {
+            groups[o as usize] = self.group_names.other();
+        }
+        self.group_names.bar = lower_bar(self.group_names.bar.take(), other.group_names.bar);
+        // The other's codes as ours: what only `other` has is moved over whole.
+        let mut ids = vec![0; other.code_names.names.len()];
+        let regroup = |g: HashMap<u32, CodeStats>, into: &mut HashMap<u32, CodeStats>| {
+            for (group, cs) in g {
+                merge_group(into, groups[group as usize], cs, samples);
+            }
+        };
         for (code, theirs) in other.codes {
             let mine = match self.codes.entry(code) {
-                Entry::Vacant(v) => {
-                    let id = u32::try_from(self.names.len()).expect("fewer than 2^32 codes");
+                Entry::Vacant(v) if !self.code_names.past_bar(theirs.hash, v.key()) => {
+                    let id = self.code_names.push(v.key());
                     ids[theirs.id as usize] = id;
-                    self.names.push(v.key().clone());
-                    v.insert(Code { id, ..theirs });
+                    let mut mine = Code {
+                        id,
+                        hash: theirs.hash,
+                        groups: HashMap::default(),
+                    };
+                    regroup(theirs.groups, &mut mine.groups);
+                    v.insert(mine);
+                    continue;
+                }
+                Entry::Vacant(_) => {
+                    let id = self.code_names.other();
+                    ids[theirs.id as usize] = id;
+                    let mine = self.other.get_or_insert_with(|| Code {
+                        id,
+                        ..Code::default()
+                    });
+                    regroup(theirs.groups, &mut mine.groups);
                     continue;
                 }
                 Entry::Occupied(o) => o.into_mut(),
             };
             ids[theirs.id as usize] = mine.id;
-            for (group, theirs) in theirs.groups {
-                let mine = &mut mine.groups;
-                match mine.entry(group) {
-                    Entry::Vacant(v) => {
-                        v.insert(theirs);
-                    }
-                    Entry::Occupied(o) => o.into_mut().merge(theirs, self.shape.samples),
-                }
+            regroup(theirs.groups, &mut mine.groups);
+        }
+        if let Some(theirs) = other.other {
+            let id = self.other_id();
+            ids[theirs.id as usize] = id;
+            if let Some(mine) = self.other.as_mut() {
+                regroup(theirs.groups, &mut mine.groups);
             }
         }
-        for (start, mut theirs) in other.buckets {
-            let b = match self.buckets.entry(start) {
-                btree_map::Entry::Vacant(v) => {
-                    theirs.codes = theirs
-                        .codes
-                        .into_iter()
-                        .map(|(id, n)| (ids[id as usize], n))
-                        .collect();
-                    v.insert(theirs);
-                    continue;
-                }
-                btree_map::Entry::Occupied(o) => o.into_mut(),
-            };
+        self.code_names.bar = lower_bar(self.code_names.bar.take(), other.code_names.bar);
+        for (start, theirs) in other.buckets {
+            let b = self.buckets.entry(start).or_default();
             b.responses += theirs.responses;
             b.errors += theirs.errors;
             for (id, n) in theirs.codes {
                 *b.codes.entry(ids[id as usize]).or_default() += n;
+            }
+            for (g, gb) in theirs.groups {
+                let mine = b.groups.entry(groups[g as usize]).or_default();
+                mine.responses += gb.responses;
+                mine.errors += gb.errors;
+                for (id, n) in gb.codes {
+                    *mine.codes.entry(ids[id as usize]).or_default() += n;
+                }
             }
         }
         for m in other.malformed {
@@ -396,6 +799,13 @@ impl Stats {
         }
         for (k, n) in other.chunk_lines {
             *self.chunk_lines.entry(k).or_default() += n;
+        }
+        let max = self.shape.max_codes.max(1);
+        if self.codes.len() >= 2 * max {
+            self.cut_codes(max);
+        }
+        if self.group_ids.len() >= 2 * max {
+            self.cut_groups();
         }
     }
 
@@ -410,18 +820,106 @@ impl Stats {
     }
 }
 
+impl GroupBucket {
+    fn add(&mut self, other: GroupBucket) {
+        self.responses += other.responses;
+        self.errors += other.errors;
+        for (id, n) in other.codes {
+            *self.codes.entry(id).or_default() += n;
+        }
+    }
+}
+
+/// The lower of two bars: each says that many names below it were seen.
+fn lower_bar(a: Option<(u64, Box<str>)>, b: Option<(u64, Box<str>)>) -> Option<(u64, Box<str>)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A bucket's counts with their codes renumbered (several may become one).
+fn renumbered(m: HashMap<u32, u64>, new: impl Fn(u32) -> u32) -> HashMap<u32, u64> {
+    let mut out = HashMap::default();
+    for (id, n) in m {
+        *out.entry(new(id)).or_default() += n;
+    }
+    out
+}
+
+/// Counts an error in its code's group.
+#[inline]
+fn add_error(known: &mut Code, split: Split, group: u32, pos: Pos, r: &Record<'_>, samples: usize) {
+    let c = match split {
+        // Without a split each code has one group, 0: no need to look it up.
+        Split::None => only(&mut known.groups),
+        _ => known.groups.entry(group).or_default(),
+    };
+    c.count += 1;
+    if let Some(t) = r.time {
+        c.first_seen = Some(c.first_seen.map_or(t, |f| f.min(t)));
+        c.last_seen = Some(c.last_seen.map_or(t, |l| l.max(t)));
+    }
+    if let Some(id) = r.request_id.as_deref() {
+        c.add_sample(pos, r, id, samples);
+    }
+    if let Some(m) = r.message.as_deref() {
+        add_message(&mut c.messages, cut(m), 1);
+    }
+    if let Some(ms) = r.latency_ms {
+        c.latency.record(ms);
+    }
+}
+
+/// Adds a group's stats into a map of them.
+fn merge_group(into: &mut HashMap<u32, CodeStats>, group: u32, cs: CodeStats, samples: usize) {
+    match into.entry(group) {
+        Entry::Vacant(v) => {
+            v.insert(cs);
+        }
+        Entry::Occupied(o) => o.into_mut().merge(cs, samples),
+    }
+}
+
 impl CodeStats {
     fn merge(&mut self, other: CodeStats, samples: usize) {
         self.count += other.count;
         self.first_seen = min_opt(self.first_seen, other.first_seen);
         self.last_seen = self.last_seen.max(other.last_seen);
-        for id in other.request_ids {
-            insert_first(&mut self.request_ids, samples, id);
+        for s in other.first {
+            insert_by(&mut self.first, samples, s, |s| s.pos);
+        }
+        for s in other.latest {
+            insert_latest(&mut self.latest, samples, s);
         }
         for (_, text, n) in other.messages {
             add_message(&mut self.messages, &text, n);
         }
         self.latency.merge(other.latency);
+    }
+
+    /// Keeps a response's request id if it is among the first or the latest `samples`.
+    #[inline]
+    fn add_sample(&mut self, pos: Pos, r: &Record<'_>, id: &str, samples: usize) {
+        if self.first.len() < samples || self.first.last().is_some_and(|s| s.pos > pos) {
+            let mut s = Sample::default();
+            s.set(pos, r, id);
+            insert_by(&mut self.first, samples, s, |s| s.pos);
+        }
+        let key = (r.time, pos);
+        if samples == 0 || (self.latest.len() == samples && self.latest[0].recency() >= key) {
+            return;
+        }
+        // The oldest kept makes room, its buffers reused: in a log in time order every
+        // error is the latest so far.
+        let mut s = if self.latest.len() == samples {
+            self.latest.remove(0)
+        } else {
+            Sample::default()
+        };
+        s.set(pos, r, id);
+        let at = self.latest.partition_point(|x| x.recency() < key);
+        self.latest.insert(at, s);
     }
 
     /// Returns the kept messages, most frequent first (ties by text).
@@ -430,6 +928,30 @@ impl CodeStats {
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         v.truncate(n);
         v
+    }
+}
+
+/// Keeps `v` sorted by `key` and at most `cap` long, holding the smallest items seen.
+fn insert_by<T, K: Ord>(v: &mut Vec<T>, cap: usize, item: T, key: impl Fn(&T) -> K) {
+    let k = key(&item);
+    if cap == 0 || (v.len() == cap && v.last().is_some_and(|last| key(last) <= k)) {
+        return;
+    }
+    let at = v.partition_point(|x| key(x) < k);
+    v.insert(at, item);
+    v.truncate(cap);
+}
+
+/// Keeps `v` sorted by recency and at most `cap` long, holding the latest items seen.
+fn insert_latest(v: &mut Vec<Sample>, cap: usize, item: Sample) {
+    let k = item.recency();
+    if cap == 0 || (v.len() == cap && v[0].recency() >= k) {
+        return;
+    }
+    let at = v.partition_point(|x| x.recency() < k);
+    v.insert(at, item);
+    if v.len() > cap {
+        v.remove(0);
     }
 }
 
@@ -462,19 +984,10 @@ fn bucket_at<'s>(
     &mut current.get_or_insert_with(|| (start, Bucket::default())).1
 }
 
-/// Looks a key up without allocating, allocating it only on first sight.
-fn entry<'m, V: Default>(map: &'m mut HashMap<Box<str>, V>, key: &str) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.into(), V::default());
-    }
-    // Present: inserted just above if it was not already.
-    map.get_mut(key).expect("present")
-}
-
-/// The one value of a map that holds at most one, under the key `""`.
-fn only<V: Default>(map: &mut HashMap<Box<str>, V>) -> &mut V {
+/// The one value of a map that holds at most one, under the key 0 (the empty group).
+fn only<V: Default>(map: &mut HashMap<u32, V>) -> &mut V {
     if map.is_empty() {
-        map.insert("".into(), V::default());
+        map.insert(0, V::default());
     }
     // Not empty: filled just above if it was.
     map.values_mut().next().expect("one value")
@@ -527,6 +1040,7 @@ mod tests {
             bucket: Some(60_000),
             samples: 2,
             split: Split::None,
+            max_codes: 10_000,
         }
     }
 
@@ -580,13 +1094,14 @@ mod tests {
             s.latency.percentiles()
         );
         for (code, known) in codes {
-            let c = &known.groups[""];
+            let c = &known.groups[&0];
             out += &format!(
-                "{code} {} {:?} {:?} {:?} {:?} {:?}\n",
+                "{code} {} {:?} {:?} {:?} {:?} {:?} {:?}\n",
                 c.count,
                 c.first_seen,
                 c.last_seen,
-                c.request_ids,
+                c.first.iter().map(|s| &s.id).collect::<Vec<_>>(),
+                c.latest.iter().map(|s| (&s.id, s.time)).collect::<Vec<_>>(),
                 c.top_messages(5),
                 c.latency.percentiles()
             );
@@ -660,7 +1175,7 @@ mod tests {
             );
         }
         let with = fold(2000, 1, |_| 0);
-        let of_a = |s: &Stats| s.codes["A"].groups[""].latency.percentiles();
+        let of_a = |s: &Stats| s.codes["A"].groups[&0].latency.percentiles();
         let expected = of_a(&with);
         assert!(expected.is_some());
         pool.install(|| bare.merge_in_pool(with));
@@ -709,8 +1224,8 @@ mod tests {
     #[test]
     fn samples_are_first_in_input_order() {
         let s = fold(50, 3, |i| (2 - i % 3) as usize);
-        let a = &s.codes["A"].groups[""];
-        let ids: Vec<&str> = a.request_ids.iter().map(|(_, id)| &**id).collect();
+        let a = &s.codes["A"].groups[&0];
+        let ids: Vec<&str> = a.first.iter().map(|s| &*s.id).collect();
         assert_eq!(ids, ["r0", "r3"]);
     }
 
@@ -750,6 +1265,156 @@ mod tests {
             1
         );
         assert_eq!(s.totals.lines, 18);
+    }
+
+    /// Every (code, group) row and every bucket's groups, sorted, with the totals.
+    fn rows(s: &Stats) -> String {
+        let mut rows: Vec<String> = s
+            .code_groups()
+            .map(|(code, group, c)| {
+                let ids = |v: &[Sample]| v.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+                format!(
+                    "{code}/{group} {} {:?} {:?} {:?} {:?} {:?}",
+                    c.count,
+                    c.first_seen,
+                    ids(&c.first),
+                    ids(&c.latest),
+                    c.top_messages(3),
+                    c.latency.percentiles()
+                )
+            })
+            .collect();
+        rows.sort();
+        let order = s.name_order();
+        for (start, b) in s.buckets() {
+            let mut groups: Vec<_> = s
+                .bucket_groups(b)
+                .map(|(g, gb)| (g, gb.responses, gb.errors, s.group_by_count(gb, &order)))
+                .collect();
+            groups.sort_by(|a, b| a.0.cmp(b.0));
+            rows.push(format!(
+                "{start} {} {} {:?} {groups:?}",
+                b.responses,
+                b.errors,
+                s.by_count(b, &order)
+            ));
+        }
+        format!("{:?}\n{}", s.totals, rows.join("\n"))
+    }
+
+    /// `n` errors of `distinct` codes (code i seen i % 7 + 1 times as often) in `regions`
+    /// regions, folded into `parts` aggregates by `part`, merged in order.
+    fn capped(
+        n: u64,
+        distinct: u64,
+        regions: u64,
+        max: usize,
+        parts: usize,
+        part: impl Fn(u64) -> usize,
+    ) -> Stats {
+        let shape = Shape {
+            bucket: Some(60_000),
+            samples: 2,
+            split: Split::Region,
+            max_codes: max,
+        };
+        let mut all: Vec<Stats> = (0..parts).map(|_| Stats::new(shape)).collect();
+        for i in 0..n {
+            let code = format!("Code.{}", (i * 7919) % distinct);
+            let region = format!("r{}", (i * 31) % regions);
+            let r = Record {
+                region: (i % 5 != 0).then_some(Cow::Owned(region)),
+                ..err(
+                    &code,
+                    &format!("id{i}"),
+                    &format!("m{}", i % 3),
+                    1_000 * (i as i64 % 900),
+                )
+            };
+            all[part(i)].add_response(pos(i), &r);
+        }
+        let mut out = all.remove(0);
+        for s in all {
+            out.merge(s);
+        }
+        out.finish();
+        out
+    }
+
+    #[test]
+    fn codes_and_groups_past_the_cap_fold_alike_for_any_partition() {
+        let one = capped(5_000, 300, 40, 8, 1, |_| 0);
+        let expected = rows(&one);
+        for parts in [2, 3, 7] {
+            let s = capped(5_000, 300, 40, 8, parts, |i| {
+                (i * 13 % parts as u64) as usize
+            });
+            assert_eq!(rows(&s), expected, "{parts}");
+        }
+        let s = capped(5_000, 300, 40, 8, 4, |i| (i * 4 / 5_000) as usize);
+        assert_eq!(rows(&s), expected);
+        // Eight codes kept, the eight of smallest hash, each with its exact count; the
+        // rest under OTHER; nothing lost.
+        assert_eq!(one.codes.len(), 8);
+        let mut by_hash: Vec<String> = (0..300).map(|c| format!("Code.{c}")).collect();
+        by_hash.sort_by_key(|c| (hash_of(c), c.clone()));
+        let mut kept: Vec<&str> = one.codes.keys().map(|k| &**k).collect();
+        kept.sort_by_key(|c| (hash_of(c), c.to_string()));
+        assert_eq!(
+            kept,
+            by_hash[..8].iter().map(|s| s.as_str()).collect::<Vec<_>>()
+        );
+        let count = |c: &Code| c.groups.values().map(|g| g.count).sum::<u64>();
+        for (name, c) in &one.codes {
+            let expected = (0..5_000u64)
+                .filter(|i| format!("Code.{}", (i * 7919) % 300) == **name)
+                .count();
+            assert_eq!(count(c) as usize, expected, "{name}");
+        }
+        let all: u64 =
+            one.codes.values().map(count).sum::<u64>() + count(one.other.as_ref().unwrap());
+        assert_eq!(all, 5_000);
+        // Groups: 8 regions, the empty one, and OTHER.
+        let groups: std::collections::BTreeSet<&str> =
+            one.code_groups().map(|(_, g, _)| g).collect();
+        assert_eq!(groups.len(), 10, "{groups:?}");
+        assert!(groups.contains("") && groups.contains(OTHER));
+        // Memory stays flat: no more names are held than twice the cap.
+        assert!(one.code_names.names.len() <= 9 && one.group_names.names.len() <= 10);
+    }
+
+    #[test]
+    fn under_the_cap_nothing_is_folded() {
+        let s = capped(2_000, 50, 5, 50, 3, |i| (i % 3) as usize);
+        assert_eq!(s.codes.len(), 50);
+        assert!(s.other.is_none());
+        assert!(!s.code_groups().any(|(c, g, _)| c == OTHER || g == OTHER));
+    }
+
+    #[test]
+    fn latest_samples_are_the_latest_by_time() {
+        let mut s = Stats::new(shape());
+        // Times go back and forth; ids name their time.
+        for (i, t) in [5, 9, 1, 9, 7, 3].into_iter().enumerate() {
+            s.add_response(
+                pos(i as u64),
+                &err("A", &format!("t{t}-{i}"), "m", t * 1_000),
+            );
+        }
+        s.add_response(
+            pos(9),
+            &Record {
+                time: None,
+                ..err("A", "none", "m", 0)
+            },
+        );
+        let a = &s.codes["A"].groups[&0];
+        let latest: Vec<&str> = a.latest.iter().map(|s| &*s.id).collect();
+        assert_eq!(latest, ["t9-1", "t9-3"]);
+        let first: Vec<&str> = a.first.iter().map(|s| &*s.id).collect();
+        assert_eq!(first, ["t5-0", "t9-1"]);
+        assert_eq!(s.totals.untimed, 1);
+        assert_eq!(s.totals.untimed_errors, 1);
     }
 
     #[test]

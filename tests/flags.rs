@@ -105,7 +105,13 @@ fn filters_leave_out_and_count_what_they_drop() {
     };
     assert_eq!(t(&["--action", "^Describe"]), (7, 3, 3));
     assert_eq!(t(&["--region", "tokyo"]), (2, 2, 8));
-    assert_eq!(t(&["--code", "^RequestLimit"]), (7, 3, 3));
+    // --code leaves no response out: the other codes' errors stay responses, so the rate
+    // is over all of them (3 of 10), and they are counted apart.
+    assert_eq!(t(&["--code", "^RequestLimit"]), (10, 3, 0));
+    let r = report(&[&envelope(), "--code", "^RequestLimit"]);
+    assert_eq!(r["totals"]["other_errors"], 3);
+    assert_eq!(r["totals"]["error_rate"], 0.3);
+    assert_eq!(r["codes"][0]["rate"], 0.3);
     assert_eq!(
         t(&[
             "--since",

@@ -125,22 +125,51 @@ fn csv_per_code() {
 
 #[test]
 fn csv_per_bucket_and_code() {
+    let want = expected("envelope");
+    let buckets = want["buckets_1m"].as_array().unwrap();
+    // With --bucket the CSV holds one row per bucket: its totals, so every column sums.
     let out = run(&["--format", "csv", "--bucket", "1m", &envelope()], None);
     let rows = csv_rows(&out.stdout);
     assert_eq!(
         rows[0],
-        [
-            "bucket_start",
-            "code",
-            "category",
-            "count",
-            "responses",
-            "errors"
-        ]
+        ["bucket_start", "responses", "errors", "error_rate"]
     );
-    let want = expected("envelope");
+    let expect: Vec<Vec<String>> = buckets
+        .iter()
+        .map(|b| {
+            let (n, e) = (
+                b["responses"].as_u64().unwrap(),
+                b["errors"].as_u64().unwrap(),
+            );
+            let rate = ((e as f64 / n as f64) * 1e6).round() / 1e6;
+            vec![
+                b["start"].as_str().unwrap().to_string(),
+                n.to_string(),
+                e.to_string(),
+                rate.to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(rows[1..], expect[..]);
+    let errors: u64 = rows[1..].iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
+    assert_eq!(errors, 6);
+    // --csv-rows bucket-codes: one row per (bucket, code), no bucket totals repeated.
+    let out = run(
+        &[
+            "-f",
+            "csv",
+            "--bucket",
+            "1m",
+            "--csv-rows",
+            "bucket-codes",
+            &envelope(),
+        ],
+        None,
+    );
+    let rows = csv_rows(&out.stdout);
+    assert_eq!(rows[0], ["bucket_start", "code", "category", "count"]);
     let mut expect = vec![];
-    for b in want["buckets_1m"].as_array().unwrap() {
+    for b in buckets {
         let mut codes: Vec<(&String, &Value)> = b["codes"].as_object().unwrap().iter().collect();
         codes.sort_by(|a, b| b.1.as_u64().cmp(&a.1.as_u64()).then(a.0.cmp(b.0)));
         for (code, n) in codes {
@@ -149,12 +178,30 @@ fn csv_per_bucket_and_code() {
                 code.clone(),
                 code.split('.').next().unwrap().to_string(),
                 n.to_string(),
-                b["responses"].to_string(),
-                b["errors"].to_string(),
             ]);
         }
     }
     assert_eq!(rows[1..], expect[..]);
+    let counted: u64 = rows[1..].iter().map(|r| r[3].parse::<u64>().unwrap()).sum();
+    assert_eq!(counted, 6);
+    // The per-code table is still there with --bucket.
+    let out = run(
+        &[
+            "-f",
+            "csv",
+            "--bucket",
+            "1m",
+            "--csv-rows",
+            "codes",
+            &envelope(),
+        ],
+        None,
+    );
+    assert_eq!(csv_rows(&out.stdout).len(), 1 + 4);
+    // Rows of buckets need buckets.
+    let out = run(&["-f", "csv", "--csv-rows", "buckets", &envelope()], None);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("needs --bucket"), "{}", out.stderr);
 }
 
 #[test]

@@ -22,6 +22,7 @@ fn scan() -> Scan {
             bucket: Some(10_000),
             samples: 2,
             split: Split::None,
+            max_codes: 10_000,
         },
         chunk_size: 1 << 20,
         max_line: 300,

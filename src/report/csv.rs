@@ -1,97 +1,163 @@
-//! CSV reports (RFC 4180 quoting by the `csv` crate): the per-code table, or with
-//! `--bucket` one row per (bucket, code). A bucket without errors still gets one row, with an
-//! empty code and a count of 0, so its responses are not lost.
+//! CSV reports (RFC 4180 quoting by the `csv` crate). CSV has one header, so each kind of
+//! row is a report of its own (`CsvRows`): the per-code table, the time buckets' totals, or
+//! the (bucket, code) counts. No row repeats another's numbers, so every column sums.
+//! With `--group-by`, the group's column is named after the dimension (`region`, `fault`…).
 
 use std::io::{self, Write};
 
-use super::{Render, Report};
+use super::{BucketRow, CsvRows, GroupBy, Render, Report, ratio};
 use crate::time;
 
 /// The CSV renderer.
-pub struct Csv;
+pub struct Csv {
+    pub rows: CsvRows,
+}
 
 impl Render for Csv {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        match &r.buckets {
-            Some((_, rows)) => {
-                w.write_record([
-                    "bucket_start",
-                    "code",
-                    "category",
-                    "count",
-                    "responses",
-                    "errors",
-                ])?;
-                for b in rows {
-                    let start = time::format(b.start);
-                    let (responses, errors) = (b.responses.to_string(), b.errors.to_string());
-                    if b.codes.is_empty() {
-                        w.write_record([&start, "", "", "0", &responses, &errors])?;
-                    }
-                    for (code, n) in &b.codes {
-                        let category = crate::catalog::category_of(code);
-                        w.write_record([
-                            &start,
-                            *code,
-                            category,
-                            &n.to_string(),
-                            &responses,
-                            &errors,
-                        ])?;
-                    }
-                }
-            }
-            None => {
-                let mut header = vec!["code"];
-                if r.group_by.is_some() {
-                    header.push("group");
-                }
-                header.extend([
-                    "category",
-                    "class",
-                    "fault",
-                    "count",
-                    "share",
-                    "rate",
-                    "first_seen",
-                    "last_seen",
-                    "p50_ms",
-                    "p90_ms",
-                    "p99_ms",
-                    "max_ms",
-                    "request_ids",
-                    "top_message",
-                    "description",
-                ]);
-                w.write_record(&header)?;
-                for c in &r.codes {
-                    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-                    let mut row = vec![c.code.clone()];
-                    if let Some(g) = &c.group {
-                        row.push(g.clone());
-                    }
-                    row.extend([
-                        c.category.clone(),
-                        c.class.to_string(),
-                        c.fault.to_string(),
-                        c.count.to_string(),
-                        c.share.to_string(),
-                        c.rate.to_string(),
-                        c.first_seen.map(time::format).unwrap_or_default(),
-                        c.last_seen.map(time::format).unwrap_or_default(),
-                        opt(c.latency.map(|p| p.p50)),
-                        opt(c.latency.map(|p| p.p90)),
-                        opt(c.latency.map(|p| p.p99)),
-                        opt(c.latency.map(|p| p.max)),
-                        c.request_ids.join(" "),
-                        c.messages.first().map(|m| m.0.clone()).unwrap_or_default(),
-                        c.description.clone().unwrap_or_default(),
-                    ]);
-                    w.write_record(&row)?;
-                }
-            }
+        match (self.rows, &r.buckets) {
+            (CsvRows::Buckets, Some((_, rows))) => buckets(&mut w, r.group_by, rows),
+            (CsvRows::BucketCodes, Some((_, rows))) => bucket_codes(&mut w, r.group_by, rows),
+            _ => codes(&mut w, r),
         }
+        .map_err(io_error)?;
         w.flush()
     }
+}
+
+/// Keeps an I/O error's kind (a closed pipe ends the output quietly, as in every format).
+fn io_error(e: csv::Error) -> io::Error {
+    if e.is_io_error()
+        && let csv::ErrorKind::Io(e) = e.into_kind()
+    {
+        return e;
+    }
+    io::Error::other("CSV writer failed")
+}
+
+type Writer<'w> = csv::Writer<&'w mut dyn Write>;
+
+fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
+    let mut header = vec!["code"];
+    if let Some(g) = r.group_by {
+        header.push(g.as_str());
+    }
+    header.extend([
+        "category",
+        "class",
+        "fault",
+        "count",
+        "share",
+        "rate",
+        "first_seen",
+        "last_seen",
+        "p50_ms",
+        "p90_ms",
+        "p99_ms",
+        "max_ms",
+        "request_ids",
+        "latest_request_ids",
+        "top_message",
+        "description",
+    ]);
+    w.write_record(&header)?;
+    for c in &r.codes {
+        let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let ids = |s: &[super::SampleRow]| {
+            s.iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut row = vec![c.code.clone()];
+        if let Some(g) = &c.group {
+            row.push(g.clone());
+        }
+        row.extend([
+            c.category.clone(),
+            c.class.to_string(),
+            c.fault.to_string(),
+            c.count.to_string(),
+            c.share.to_string(),
+            c.rate.to_string(),
+            c.first_seen.map(time::format).unwrap_or_default(),
+            c.last_seen.map(time::format).unwrap_or_default(),
+            opt(c.latency.map(|p| p.p50)),
+            opt(c.latency.map(|p| p.p90)),
+            opt(c.latency.map(|p| p.p99)),
+            opt(c.latency.map(|p| p.max)),
+            ids(&c.first),
+            ids(&c.latest),
+            c.messages.first().map(|m| m.0.clone()).unwrap_or_default(),
+            c.description.clone().unwrap_or_default(),
+        ]);
+        w.write_record(&row)?;
+    }
+    Ok(())
+}
+
+/// One row per bucket, or per (bucket, group) of a record's field; a property of the
+/// code splits errors, not responses, so it leaves these rows whole.
+fn buckets(w: &mut Writer<'_>, group_by: Option<GroupBy>, rows: &[BucketRow]) -> csv::Result<()> {
+    let field = group_by.filter(|g| g.is_field());
+    let mut header = vec!["bucket_start"];
+    header.extend(field.map(GroupBy::as_str));
+    header.extend(["responses", "errors", "error_rate"]);
+    w.write_record(&header)?;
+    for b in rows {
+        let start = time::format(b.start);
+        let counts = |responses: u64, errors: u64| {
+            [
+                responses.to_string(),
+                errors.to_string(),
+                ratio(errors, responses).to_string(),
+            ]
+        };
+        if field.is_none() {
+            w.write_record(std::iter::once(start).chain(counts(b.responses, b.errors)))?;
+            continue;
+        }
+        for g in &b.groups {
+            let responses = g.responses.unwrap_or_default();
+            let row = [start.clone(), g.group.clone()];
+            w.write_record(row.into_iter().chain(counts(responses, g.errors)))?;
+        }
+    }
+    Ok(())
+}
+
+/// One row per (bucket, group, code) with errors.
+fn bucket_codes(
+    w: &mut Writer<'_>,
+    group_by: Option<GroupBy>,
+    rows: &[BucketRow],
+) -> csv::Result<()> {
+    let mut header = vec!["bucket_start"];
+    header.extend(group_by.map(GroupBy::as_str));
+    header.extend(["code", "category", "count"]);
+    w.write_record(&header)?;
+    let mut n = itoa::Buffer::new();
+    for b in rows {
+        let start = time::format(b.start);
+        let mut write = |group: Option<&str>, code: &str, count: u64| {
+            let category = crate::catalog::category_of(code);
+            let mut row = vec![start.as_str()];
+            row.extend(group);
+            row.extend([code, category, n.format(count)]);
+            w.write_record(&row)
+        };
+        if group_by.is_none() {
+            for &(code, count) in &b.codes {
+                write(None, code, count)?;
+            }
+            continue;
+        }
+        for g in &b.groups {
+            for &(code, count) in &g.codes {
+                write(Some(&g.group), code, count)?;
+            }
+        }
+    }
+    Ok(())
 }

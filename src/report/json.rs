@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::ser::{Formatter, PrettyFormatter};
 
-use super::{BucketRow, CodeRow, MalformedRow, Render, Report, ShareRow};
+use super::{
+    BucketRow, CodeRow, GroupBucketRow, MalformedRow, Render, Report, SampleRow, ShareRow,
+};
 use crate::latency::Percentiles;
 use crate::time;
 
@@ -58,7 +60,7 @@ impl Render for Ndjson {
         }
         let mut keys = Keys::new(Layout::Compact);
         for b in r.buckets.iter().flat_map(|(_, rows)| rows) {
-            bucket_line(out, &Bucket::of(b), &mut keys)?;
+            bucket_line(out, &Bucket::of(b, r.group_by.is_some()), &mut keys)?;
         }
         for m in &r.malformed {
             line(out, "malformed", Malformed::of(m))?;
@@ -118,10 +120,11 @@ impl<'a> Document<'a> {
             classes: Shares(&r.classes, "class"),
             faults: Shares(&r.faults, "fault"),
             bucket_ms: r.buckets.as_ref().map(|(width, _)| *width),
-            buckets: r
-                .buckets
-                .as_ref()
-                .map(|(_, rows)| rows.iter().map(Bucket::of).collect()),
+            buckets: r.buckets.as_ref().map(|(_, rows)| {
+                rows.iter()
+                    .map(|b| Bucket::of(b, r.group_by.is_some()))
+                    .collect()
+            }),
             malformed_samples: r.malformed.iter().map(Malformed::of).collect(),
             failed_inputs: r
                 .failed_inputs
@@ -192,7 +195,11 @@ fn bucket_members<W: Write>(
         out.write_all(if i == 0 { &member[1..] } else { member })?;
         out.write_all(n.format(count).as_bytes())?;
     }
-    close(out, keys.layout, b"}", b.codes.0.is_empty())
+    close(out, keys.layout, b"}", b.codes.0.is_empty())?;
+    if let Some(groups) = &b.groups {
+        o.field("groups", groups)?;
+    }
+    Ok(())
 }
 
 /// How a value is laid out: on one line, or as serde_json's pretty printer lays it out at
@@ -389,7 +396,11 @@ struct Totals {
     responses: u64,
     errors: u64,
     error_rate: f64,
+    other_errors: u64,
     empty_error: u64,
+    untimed: u64,
+    untimed_errors: u64,
+    folded_errors: u64,
 }
 
 impl Totals {
@@ -404,7 +415,11 @@ impl Totals {
             responses: t.responses,
             errors: t.errors,
             error_rate: r.error_rate,
+            other_errors: t.other_errors,
             empty_error: t.empty_error,
+            untimed: t.untimed,
+            untimed_errors: t.untimed_errors,
+            folded_errors: r.folded_errors,
         }
     }
 }
@@ -457,7 +472,8 @@ struct Code<'a> {
     rate: f64,
     first_seen: Option<String>,
     last_seen: Option<String>,
-    request_ids: &'a [String],
+    request_ids: Vec<&'a str>,
+    requests: Requests<'a>,
     messages: Vec<Message<'a>>,
     latency_ms: Option<Latency>,
 }
@@ -476,7 +492,11 @@ impl Code<'_> {
             rate: c.rate,
             first_seen: c.first_seen.map(time::format),
             last_seen: c.last_seen.map(time::format),
-            request_ids: &c.request_ids,
+            request_ids: c.first.iter().map(|s| s.id.as_str()).collect(),
+            requests: Requests {
+                first: c.first.iter().map(Request::of).collect(),
+                latest: c.latest.iter().map(Request::of).collect(),
+            },
             messages: c
                 .messages
                 .iter()
@@ -486,6 +506,32 @@ impl Code<'_> {
                 })
                 .collect(),
             latency_ms: c.latency.map(Latency::of),
+        }
+    }
+}
+
+/// The request ids kept for support: the first in input order, the latest newest first.
+#[derive(Serialize)]
+struct Requests<'a> {
+    first: Vec<Request<'a>>,
+    latest: Vec<Request<'a>>,
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    request_id: &'a str,
+    time: Option<String>,
+    action: Option<&'a str>,
+    region: Option<&'a str>,
+}
+
+impl Request<'_> {
+    fn of(s: &SampleRow) -> Request<'_> {
+        Request {
+            request_id: &s.id,
+            time: s.time.map(time::format),
+            action: s.action.as_deref(),
+            region: s.region.as_deref(),
         }
     }
 }
@@ -523,15 +569,40 @@ struct Bucket<'a> {
     responses: u64,
     errors: u64,
     codes: Counts<'a>,
+    /// With `--group-by` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<GroupBucket<'a>>>,
 }
 
 impl<'a> Bucket<'a> {
-    fn of(b: &'a BucketRow<'_>) -> Bucket<'a> {
+    fn of(b: &'a BucketRow<'_>, grouped: bool) -> Bucket<'a> {
         Bucket {
             start: time::format(b.start),
             responses: b.responses,
             errors: b.errors,
             codes: Counts(&b.codes),
+            groups: grouped.then(|| b.groups.iter().map(GroupBucket::of).collect()),
+        }
+    }
+}
+
+/// A group's part of a bucket; `responses` only for a dimension that is a record's field.
+#[derive(Serialize)]
+struct GroupBucket<'a> {
+    group: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    responses: Option<u64>,
+    errors: u64,
+    codes: Counts<'a>,
+}
+
+impl<'a> GroupBucket<'a> {
+    fn of(g: &'a GroupBucketRow<'_>) -> GroupBucket<'a> {
+        GroupBucket {
+            group: &g.group,
+            responses: g.responses,
+            errors: g.errors,
+            codes: Counts(&g.codes),
         }
     }
 }
@@ -595,6 +666,7 @@ mod tests {
             bucket,
             samples: 2,
             split: Split::None,
+            max_codes: 10_000,
         });
         for i in 0..200u64 {
             let t = 1_764_151_200_000 + (i as i64) * 7_919;
@@ -648,7 +720,7 @@ mod tests {
             let r = Report::build(&s, &["log".into()], Vec::new(), &catalog, Lang::En, None);
             let mut expected = Vec::new();
             for b in &r.buckets.as_ref().unwrap().1 {
-                line(&mut expected, "bucket", Bucket::of(b)).unwrap();
+                line(&mut expected, "bucket", Bucket::of(b, false)).unwrap();
             }
             let expected = String::from_utf8(expected).unwrap();
             let all = rendered(&r, &Ndjson);
@@ -668,6 +740,7 @@ mod tests {
             bucket: Some(60_000),
             samples: 2,
             split: Split::None,
+            max_codes: 10_000,
         });
         let r = Report::build(&s, &[], Vec::new(), &catalog, Lang::En, None);
         let doc = Document::of(&r);

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::catalog::{self, Catalog, Lang};
 use crate::latency::Percentiles;
 use crate::record::Malformed;
-use crate::stats::{Bucket, Stats, Totals};
+use crate::stats::{self, Bucket, Sample, Stats, Totals};
 use crate::time::Millis;
 
 pub use self::codes::render_codes;
@@ -50,12 +50,35 @@ impl Format {
     }
 
     /// Picks a renderer for this format.
-    pub fn renderer(self, width: Option<u16>) -> Box<dyn Render> {
+    pub fn renderer(self, width: Option<u16>, csv_rows: CsvRows) -> Box<dyn Render> {
         match self {
             Format::Table => Box::new(Table { width }),
             Format::Json => Box::new(Json { compact: false }),
-            Format::Csv => Box::new(Csv),
+            Format::Csv => Box::new(Csv { rows: csv_rows }),
             Format::Ndjson => Box::new(Ndjson),
+        }
+    }
+}
+
+/// Which rows a CSV report holds: CSV has one header, so each kind of row is its own
+/// report (tidy data: no row repeats another's numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvRows {
+    /// One row per code (and group).
+    Codes,
+    /// One row per time bucket (and group of an envelope field): its totals.
+    Buckets,
+    /// One row per (bucket, group, code) that had errors.
+    BucketCodes,
+}
+
+impl CsvRows {
+    pub fn parse(s: &str) -> Option<CsvRows> {
+        match s {
+            "codes" => Some(CsvRows::Codes),
+            "buckets" => Some(CsvRows::Buckets),
+            "bucket-codes" => Some(CsvRows::BucketCodes),
+            _ => None,
         }
     }
 }
@@ -89,6 +112,12 @@ impl GroupBy {
         }
     }
 
+    /// Says whether the dimension is a field of the record (then responses split by it
+    /// too), rather than a property of the error code.
+    pub fn is_field(self) -> bool {
+        matches!(self, GroupBy::Action | GroupBy::Region | GroupBy::Service)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             GroupBy::Action => "action",
@@ -118,9 +147,40 @@ pub struct CodeRow {
     pub rate: f64,
     pub first_seen: Option<Millis>,
     pub last_seen: Option<Millis>,
-    pub request_ids: Vec<String>,
+    /// The first request ids in input order.
+    pub first: Vec<SampleRow>,
+    /// The latest request ids, newest first.
+    pub latest: Vec<SampleRow>,
     pub messages: Vec<(String, u64)>,
     pub latency: Option<Percentiles>,
+}
+
+impl CodeRow {
+    /// Says whether this row stands for the codes past `--max-codes`.
+    pub fn is_other(&self) -> bool {
+        self.code == stats::OTHER
+    }
+}
+
+/// A request id kept for support, with when and where it was seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleRow {
+    pub id: String,
+    pub time: Option<Millis>,
+    pub action: Option<String>,
+    pub region: Option<String>,
+}
+
+impl SampleRow {
+    fn of(s: &Sample) -> SampleRow {
+        let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        SampleRow {
+            id: s.id.clone(),
+            time: s.time,
+            action: opt(&s.action),
+            region: opt(&s.region),
+        }
+    }
 }
 
 /// A count over a derived dimension (category, class, fault).
@@ -140,6 +200,19 @@ pub struct BucketRow<'a> {
     pub responses: u64,
     pub errors: u64,
     /// (code, count), by count descending then code.
+    pub codes: Vec<(&'a str, u64)>,
+    /// With `--group-by`, the bucket's part in each group, by group (`group_order`).
+    pub groups: Vec<GroupBucketRow<'a>>,
+}
+
+/// One group's part of a time bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupBucketRow<'a> {
+    pub group: String,
+    /// The group's responses, for a dimension that is a record's field; a property of the
+    /// code (category, class, fault) has no responses of its own.
+    pub responses: Option<u64>,
+    pub errors: u64,
     pub codes: Vec<(&'a str, u64)>,
 }
 
@@ -163,6 +236,8 @@ pub struct FailedInput {
 pub struct Report<'a> {
     pub totals: Totals,
     pub error_rate: f64,
+    /// Errors counted under `(other)`, past `--max-codes` distinct codes.
+    pub folded_errors: u64,
     pub span: Option<(Millis, Millis)>,
     pub latency: Option<Percentiles>,
     pub group_by: Option<GroupBy>,
@@ -174,6 +249,15 @@ pub struct Report<'a> {
     pub buckets: Option<(Millis, Vec<BucketRow<'a>>)>,
     pub malformed: Vec<MalformedRow>,
     pub failed_inputs: Vec<FailedInput>,
+}
+
+/// How groups sort: by name, then `(other)`, then `-` (records without the field).
+pub fn group_order(g: &str) -> (u8, &str) {
+    match g {
+        "-" => (2, g),
+        stats::OTHER => (1, g),
+        _ => (0, g),
+    }
 }
 
 /// Divides, giving 0 for an empty denominator, rounded to 6 decimals for stable output.
@@ -202,15 +286,14 @@ impl<'a> Report<'a> {
         // alone, for a 200 MB log's 223 codes and 1 m buckets (3.3 -> 1.7 ms inside a run).
         let (mut codes, buckets) = rayon::join(
             || code_rows(stats, catalog, lang, group_by),
-            || bucket_rows(stats),
+            || bucket_rows(stats, catalog, group_by),
         );
-        codes.sort_by(|a, b| {
-            (&a.group, std::cmp::Reverse(a.count), &a.code).cmp(&(
-                &b.group,
-                std::cmp::Reverse(b.count),
-                &b.code,
-            ))
-        });
+        // `(other)` after the codes it stands for, in its group.
+        fn key(r: &CodeRow) -> (Option<(u8, &str)>, bool, std::cmp::Reverse<u64>, &str) {
+            let group = r.group.as_deref().map(group_order);
+            (group, r.is_other(), std::cmp::Reverse(r.count), &r.code)
+        }
+        codes.sort_by(|a, b| key(a).cmp(&key(b)));
         let shares = |key: fn(&CodeRow) -> String| {
             let mut m = std::collections::BTreeMap::<String, u64>::new();
             for row in &codes {
@@ -245,6 +328,7 @@ impl<'a> Report<'a> {
         Report {
             totals: t,
             error_rate: ratio(t.errors, t.responses),
+            folded_errors: codes.iter().filter(|c| c.is_other()).map(|c| c.count).sum(),
             span: stats.span,
             latency: stats.latency.percentiles(),
             group_by,
@@ -267,66 +351,124 @@ fn code_rows(
     group_by: Option<GroupBy>,
 ) -> Vec<CodeRow> {
     let t = stats.totals;
-    let codes: Vec<_> = stats.codes.iter().collect();
-    codes
-        .par_iter()
-        .flat_map_iter(|&(code, known)| {
+    let rows: Vec<_> = stats.code_groups().collect();
+    rows.par_iter()
+        .map(|&(code, group, c)| {
+            let other = code == stats::OTHER;
             let category = catalog::category_of(code).to_string();
-            let class = catalog.class_of(code).as_str();
-            let fault = catalog::fault_of(code).as_str();
+            let (class, fault) = if other {
+                ("-", "-")
+            } else {
+                (
+                    catalog.class_of(code).as_str(),
+                    catalog::fault_of(code).as_str(),
+                )
+            };
             let description = catalog
                 .get(code)
                 .and_then(|e| e.description(lang))
                 .map(str::to_string);
-            known.groups.iter().map(move |(group, c)| {
-                let group = group_by.map(|g| match g {
-                    GroupBy::Action | GroupBy::Region | GroupBy::Service if group.is_empty() => {
-                        "-".to_string()
-                    }
-                    GroupBy::Action | GroupBy::Region | GroupBy::Service => group.to_string(),
-                    GroupBy::Category => category.clone(),
-                    GroupBy::Class => class.to_string(),
-                    GroupBy::Fault => fault.to_string(),
-                });
-                CodeRow {
-                    code: code.to_string(),
-                    group,
-                    category: category.clone(),
-                    class,
-                    fault,
-                    description: description.clone(),
-                    count: c.count,
-                    share: ratio(c.count, t.errors),
-                    rate: ratio(c.count, t.responses),
-                    first_seen: c.first_seen,
-                    last_seen: c.last_seen,
-                    request_ids: c.request_ids.iter().map(|(_, id)| id.to_string()).collect(),
-                    messages: c
-                        .top_messages(MESSAGES_SHOWN)
-                        .into_iter()
-                        .map(|(m, n)| (m.to_string(), n))
-                        .collect(),
-                    latency: c.latency.percentiles(),
-                }
-            })
+            let group = group_by.map(|g| match g {
+                _ if g.is_field() && group.is_empty() => "-".to_string(),
+                GroupBy::Category => category.clone(),
+                GroupBy::Class => class.to_string(),
+                GroupBy::Fault => fault.to_string(),
+                _ => group.to_string(),
+            });
+            CodeRow {
+                code: code.to_string(),
+                group,
+                category,
+                class,
+                fault,
+                description,
+                count: c.count,
+                share: ratio(c.count, t.errors),
+                rate: ratio(c.count, t.responses),
+                first_seen: c.first_seen,
+                last_seen: c.last_seen,
+                first: c.first.iter().map(SampleRow::of).collect(),
+                latest: c.latest.iter().rev().map(SampleRow::of).collect(),
+                messages: c
+                    .top_messages(MESSAGES_SHOWN)
+                    .into_iter()
+                    .map(|(m, n)| (m.to_string(), n))
+                    .collect(),
+                latency: c.latency.percentiles(),
+            }
         })
         .collect()
 }
 
 /// The time buckets' rows in time order, with `--bucket`; each bucket's codes by count.
-fn bucket_rows(stats: &Stats) -> Option<(Millis, Vec<BucketRow<'_>>)> {
+fn bucket_rows<'a>(
+    stats: &'a Stats,
+    catalog: &Catalog,
+    group_by: Option<GroupBy>,
+) -> Option<(Millis, Vec<BucketRow<'a>>)> {
     let width = stats.shape.bucket?;
     let buckets: Vec<(Millis, &Bucket)> = stats.buckets().collect();
     let order = stats.name_order();
     let rows = buckets
         .par_iter()
         .with_min_len(64)
-        .map(|&(start, b)| BucketRow {
-            start,
-            responses: b.responses,
-            errors: b.errors,
-            codes: stats.by_count(b, &order),
+        .map(|&(start, b)| {
+            let codes = stats.by_count(b, &order);
+            let groups = match group_by {
+                None => Vec::new(),
+                Some(g) if g.is_field() => field_groups(stats, b, &order),
+                Some(g) => derived_groups(&codes, catalog, g),
+            };
+            BucketRow {
+                start,
+                responses: b.responses,
+                errors: b.errors,
+                codes,
+                groups,
+            }
         })
         .collect();
     Some((width, rows))
+}
+
+/// A bucket's groups by a record's field, in `group_order`.
+fn field_groups<'a>(stats: &'a Stats, b: &'a Bucket, order: &[u32]) -> Vec<GroupBucketRow<'a>> {
+    let mut groups: Vec<GroupBucketRow<'a>> = stats
+        .bucket_groups(b)
+        .map(|(group, g)| GroupBucketRow {
+            group: if group.is_empty() { "-" } else { group }.to_string(),
+            responses: Some(g.responses),
+            errors: g.errors,
+            codes: stats.group_by_count(g, order),
+        })
+        .collect();
+    groups.sort_by(|a, b| group_order(&a.group).cmp(&group_order(&b.group)));
+    groups
+}
+
+/// A bucket's groups by a property of the code: its codes, split (they keep their order).
+fn derived_groups<'a>(
+    codes: &[(&'a str, u64)],
+    catalog: &Catalog,
+    g: GroupBy,
+) -> Vec<GroupBucketRow<'a>> {
+    let mut groups = std::collections::BTreeMap::<(u8, String), GroupBucketRow<'a>>::new();
+    for &(code, n) in codes {
+        let name = match g {
+            _ if code == stats::OTHER => "-".to_string(),
+            GroupBy::Category => catalog::category_of(code).to_string(),
+            GroupBy::Class => catalog.class_of(code).as_str().to_string(),
+            _ => catalog::fault_of(code).as_str().to_string(),
+        };
+        let key = (group_order(&name).0, name.clone());
+        let row = groups.entry(key).or_insert_with(|| GroupBucketRow {
+            group: name,
+            responses: None,
+            errors: 0,
+            codes: Vec::new(),
+        });
+        row.errors += n;
+        row.codes.push((code, n));
+    }
+    groups.into_values().collect()
 }

@@ -14,6 +14,8 @@ use crate::time;
 
 /// Buckets shown in the table (the newest); JSON and CSV have them all.
 const BUCKETS_SHOWN: usize = 48;
+/// Codes in the "for support" section, the most frequent.
+const SUPPORT_CODES: usize = 5;
 
 /// The table renderer.
 pub struct Table {
@@ -113,12 +115,23 @@ impl Render for Table {
             t.malformed,
             t.skipped,
             t.blank,
-            if t.filtered > 0 {
-                format!("  filtered {}", t.filtered)
-            } else {
-                String::new()
-            },
+            [
+                ("filtered", t.filtered),
+                ("other codes", t.other_errors),
+                ("untimed", t.untimed),
+            ]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(what, n)| format!("  {what} {n}"))
+            .collect::<String>(),
         )?;
+        if r.folded_errors > 0 {
+            writeln!(
+                out,
+                "(other): {} errors of codes past the first distinct ones kept (--max-codes)",
+                r.folded_errors
+            )?;
+        }
         if let Some((a, b)) = r.span {
             writeln!(out, "span {} .. {}", time::format(a), time::format(b))?;
         }
@@ -132,7 +145,9 @@ impl Render for Table {
                 ms(p.max)
             )?;
         }
-        if r.codes.is_empty() {
+        if t.lines == 0 {
+            writeln!(out, "no lines read")?;
+        } else if r.codes.is_empty() {
             writeln!(out, "no errors")?;
         } else {
             let latency = r.codes.iter().any(|c| c.latency.is_some());
@@ -196,33 +211,64 @@ impl Render for Table {
         }
         if let Some((width, rows)) = &r.buckets {
             let skip = rows.len().saturating_sub(BUCKETS_SHOWN);
-            let cells = rows[skip..]
-                .iter()
-                .map(|b| {
-                    let top: Vec<String> = b
-                        .codes
-                        .iter()
-                        .take(3)
-                        .map(|(c, n)| format!("{c} {n}"))
-                        .collect();
-                    vec![
-                        Cell::new(short_time(b.start)),
+            let top = |codes: &[(&str, u64)]| {
+                let top: Vec<String> = codes
+                    .iter()
+                    .take(3)
+                    .map(|(c, n)| format!("{c} {n}"))
+                    .collect();
+                Cell::new(top.join(", "))
+            };
+            let mut cells = Vec::new();
+            for b in &rows[skip..] {
+                let start = || Cell::new(short_time(b.start));
+                if r.group_by.is_none() {
+                    cells.push(vec![
+                        start(),
                         right(b.responses.to_string()),
                         right(b.errors.to_string()),
                         right(pct(super::ratio(b.errors, b.responses))),
-                        Cell::new(top.join(", ")),
-                    ]
-                })
-                .collect();
-            let header = ["BUCKET", "RESPONSES", "ERRORS", "RATE", "TOP CODES"];
-            let g = fit(&header, cells, 4, &[4], self.width);
+                        top(&b.codes),
+                    ]);
+                    continue;
+                }
+                for g in &b.groups {
+                    // A property of the code has no responses of its own: its rate is over
+                    // all the bucket's.
+                    let responses = g.responses.unwrap_or(b.responses);
+                    cells.push(vec![
+                        start(),
+                        Cell::new(&g.group),
+                        right(g.responses.map(|n| n.to_string()).unwrap_or_default()),
+                        right(g.errors.to_string()),
+                        right(pct(super::ratio(g.errors, responses))),
+                        top(&g.codes),
+                    ]);
+                }
+            }
+            let mut header = vec!["BUCKET"];
+            if let Some(g) = r.group_by {
+                header.push(g.as_str());
+            }
+            header.extend(["RESPONSES", "ERRORS", "RATE", "TOP CODES"]);
+            let last = header.len() - 1;
+            let g = fit(&header, cells, last, &[last], self.width);
             let shown = if skip > 0 {
                 format!(", the last {BUCKETS_SHOWN} of {}", rows.len())
             } else {
                 String::new()
             };
-            writeln!(out, "buckets of {}s{shown}:\n{g}", width / 1000)?;
+            let untimed = if r.totals.untimed_errors > 0 {
+                format!(
+                    " ({} errors without a time are in none)",
+                    r.totals.untimed_errors
+                )
+            } else {
+                String::new()
+            };
+            writeln!(out, "buckets of {}s{shown}{untimed}:\n{g}", width / 1000)?;
         }
+        support(out, r)?;
         if !r.malformed.is_empty() {
             writeln!(out, "malformed lines (first {}):", r.malformed.len())?;
             for m in &r.malformed {
@@ -234,4 +280,46 @@ impl Render for Table {
         }
         Ok(())
     }
+}
+
+/// The "for support" section: the top codes' latest RequestIds, with time, action and
+/// region, and their most frequent message: what a support ticket asks for.
+fn support(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let mut top: Vec<&super::CodeRow> = r
+        .codes
+        .iter()
+        .filter(|c| !c.is_other() && !c.latest.is_empty())
+        .collect();
+    top.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+    top.truncate(SUPPORT_CODES);
+    if top.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "for support, the latest RequestIds of the top codes:")?;
+    for c in top {
+        let group = c
+            .group
+            .as_deref()
+            .map(|g| format!(" [{g}]"))
+            .unwrap_or_default();
+        let message = c
+            .messages
+            .first()
+            .map(|(m, _)| format!("  \"{m}\""))
+            .unwrap_or_default();
+        let errors = if c.count == 1 { "error" } else { "errors" };
+        writeln!(out, "  {}{group}  {} {errors}{message}", c.code, c.count)?;
+        for s in &c.latest {
+            let mut line = format!("    {}", s.time.map(short_time).unwrap_or("-".into()));
+            for part in [Some(&s.id), s.action.as_ref(), s.region.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                line.push_str("  ");
+                line.push_str(part);
+            }
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
 }
