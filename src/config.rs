@@ -272,7 +272,8 @@ fn filter(a: &ScanArgs) -> Result<Filter, Error> {
             .map(|s| {
                 time::parse_bound(s).ok_or_else(|| {
                     Error::Usage(format!(
-                        "{flag} {s:?}: expected RFC 3339, YYYY-MM-DD[ HH:MM:SS] or epoch seconds"
+                        "{flag} {s:?}: expected YYYY-MM-DD[THH[:MM[:SS[.fff]]][Z|±HH:MM]] \
+                         (T or a space; no zone is UTC), or epoch seconds/milliseconds"
                     ))
                 })
             })

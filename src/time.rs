@@ -1,5 +1,9 @@
 //! Timestamps: parsing the forms SPEC §1 accepts, and printing RFC 3339.
 //!
+//! A log's time and a `--since`/`--until` bound share one grammar: a date, then as much of
+//! the time as was written (`YYYY-MM-DD[THH[:MM[:SS[.fff]]][Z|±HH:MM]]`, `T` or a space, no
+//! zone meaning UTC); what is left out is zero. A bound may also be an epoch number.
+//!
 //! Every time inside errstat is a count of milliseconds since the Unix epoch, UTC (`i64`):
 //! it is cheap to compare, to merge and to bucket, and it prints the same on every machine.
 
@@ -16,8 +20,9 @@ pub type Millis = i64;
 /// 1e11 seconds is the year 5138; 1e11 milliseconds is March 1973.
 const MILLIS_THRESHOLD: f64 = 1e11;
 
-/// Parses a timestamp string: RFC 3339 with or without fraction and offset (no offset
-/// means UTC), or `YYYY-MM-DD HH:MM:SS[.fff]` (UTC).
+/// Parses a timestamp string: a date with as much of the time as was written, `T` or a
+/// space between, and an optional offset (`Z`, `+08:00`, `-0530`, `+08`; none means UTC).
+/// RFC 3339 is one such form; a bare date is midnight UTC. A number is not a time here.
 pub fn parse_str(s: &str) -> Option<Millis> {
     Clock::default().parse_str(s)
 }
@@ -55,16 +60,19 @@ impl Clock {
         let word_end = |s: &str| memchr::memchr2(b' ', b'\t', s.as_bytes()).unwrap_or(s.len());
         let end = word_end(text);
         let first = text[..end].trim_end_matches([']', ',', ':']);
-        if let Some(ms) = self.parse_str(first) {
-            return Some(ms);
+        // A date alone is a time too, so the two words are tried first: `2026-11-26
+        // 10:00:00` is not midnight.
+        if first.len() == 10
+            && let Some(rest) = text.get(end + 1..)
+        {
+            let second = rest[..word_end(rest)].trim_end_matches([']', ',']);
+            if !second.is_empty()
+                && let Some(ms) = self.parse_str(&format!("{first} {second}"))
+            {
+                return Some(ms);
+            }
         }
-        let rest = text.get(end + 1..)?;
-        let second = rest[..word_end(rest)].trim_end_matches([']', ',']);
-        if first.len() == 10 && !second.is_empty() {
-            let joined = format!("{first} {second}");
-            return self.parse_str(&joined);
-        }
-        None
+        self.parse_str(first)
     }
 
     /// `parse_common`, reading the date, hour and minute once per minute: a valid
@@ -210,12 +218,15 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The general parser behind `parse_str`.
+/// The general parser behind `parse_str`: jiff reads the partial forms (`T10`, ` 10:05`,
+/// `T10Z`, a bare date) as it reads RFC 3339, and rejects an hour 24, a February 30 or
+/// anything left over. It also takes ISO 8601's rarer spellings (`T1005`, `,5`, a `[zone]`
+/// annotation after an offset), read as ISO 8601 means them.
 fn parse_with_jiff(s: &str) -> Option<Millis> {
     let s = s.trim();
-    // Both forms start with a full date; a cheap look avoids the parser on other text.
+    // Every form starts with a full date; a cheap look avoids the parser on other text.
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !b[0].is_ascii_digit() {
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' || !b[0].is_ascii_digit() {
         return None;
     }
     if let Ok(ts) = s.parse::<Timestamp>() {
@@ -254,19 +265,10 @@ pub fn format(ms: Millis) -> String {
     }
 }
 
-/// Parses a `--since`/`--until` bound: any form `parse_str` takes, a bare date
-/// (`2026-11-26`, midnight UTC), or epoch seconds/millis.
+/// Parses a `--since`/`--until` bound: any form `parse_str` takes (`2026-11-26`,
+/// `2026-11-26 23`, `2026-11-26T06:10+08:00`…), or epoch seconds/millis.
 pub fn parse_bound(s: &str) -> Option<Millis> {
-    if let Some(ms) = parse_str(s) {
-        return Some(ms);
-    }
-    if let Ok(d) = s.trim().parse::<jiff::civil::Date>() {
-        return Offset::UTC
-            .to_timestamp(d.at(0, 0, 0, 0))
-            .ok()
-            .map(|t| t.as_millisecond());
-    }
-    s.trim().parse::<f64>().ok().and_then(from_epoch_number)
+    parse_str(s).or_else(|| s.trim().parse::<f64>().ok().and_then(from_epoch_number))
 }
 
 /// Parses a duration such as `250ms`, `30s`, `1m`, `6h` or `1d` into millis (positive).
@@ -304,6 +306,94 @@ mod tests {
         assert_eq!(parse_str("2025-11-26 10:00:00.5"), Some(T0 + 500));
         assert_eq!(parse_str("yesterday"), None);
         assert_eq!(parse_str("2025-13-26T10:00:00Z"), None);
+    }
+
+    #[test]
+    fn partial_forms_keep_their_time() {
+        let day = T0 - 36_000_000; // 2025-11-26T00:00:00Z
+        let (h, m, s) = (3_600_000, 60_000, 1_000);
+        let forms = [
+            ("2025-11-26", day),
+            (" 2025-11-26 ", day),
+            ("2025-11-26T10", T0),
+            ("2025-11-26 10", T0),
+            ("2025-11-26t10", T0),
+            ("2025-11-26T10Z", T0),
+            ("2025-11-26 10+08", T0 - 8 * h),
+            ("2025-11-26T10+08:00", T0 - 8 * h),
+            ("2025-11-26T10-0530", T0 + 5 * h + 30 * m),
+            ("2025-11-26T10:05", T0 + 5 * m),
+            ("2025-11-26 10:05", T0 + 5 * m),
+            ("2025-11-26T10:05Z", T0 + 5 * m),
+            ("2025-11-26 10:05+08:00", T0 + 5 * m - 8 * h),
+            ("2025-11-26T10:05-05:30", T0 + 5 * m + 5 * h + 30 * m),
+            ("2025-11-26T10:05-0530", T0 + 5 * m + 5 * h + 30 * m),
+            ("2025-11-26T10:05+08", T0 + 5 * m - 8 * h),
+            ("2025-11-26T10:05:30", T0 + 5 * m + 30 * s),
+            ("2025-11-26 10:05:30Z", T0 + 5 * m + 30 * s),
+            ("2025-11-26T10:05:30+08", T0 + 5 * m + 30 * s - 8 * h),
+            (
+                "2025-11-26T10:05:30-0530",
+                T0 + 5 * m + 30 * s + 5 * h + 30 * m,
+            ),
+            ("2025-11-26T10:05:30.5", T0 + 5 * m + 30 * s + 500),
+            ("2025-11-26 10:05:30.123456789", T0 + 5 * m + 30 * s + 123),
+            (
+                "2025-11-26T10:05:30.25+08:00",
+                T0 + 5 * m + 30 * s + 250 - 8 * h,
+            ),
+            ("2025-11-26T23:59", day + 23 * h + 59 * m),
+        ];
+        let clock = Clock::default();
+        for (form, ms) in forms {
+            assert_eq!(parse_str(form), Some(ms), "{form:?}");
+            assert_eq!(clock.parse_str(form), Some(ms), "{form:?}");
+            assert_eq!(parse_bound(form), Some(ms), "{form:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_forms_are_not_times() {
+        let forms = [
+            "2025-11-26T",
+            "2025-11-26T1",
+            "2025-11-26T24",
+            "2025-11-26T25",
+            "2025-11-26T24:00",
+            "2025-11-26T10:",
+            "2025-11-26T10:5",
+            "2025-11-26T10:60",
+            "2025-11-26T10:05:",
+            "2025-11-26T10:05:00.",
+            "2025-11-26T10:05:00.1234567891",
+            "2025-02-29",
+            "2026-02-30T10",
+            "2025-11-31 10:05",
+            "2025-11-26Z",
+            "2025-11-26+08:00",
+            "2025-11-26x",
+            "2025-11-26 T10",
+            "2025-11-26  10",
+            "2025-11-26T10 x",
+            "2025-11-26T10:05Zjunk",
+            "2025-11-26T10.5",
+            "2025-11-26T10+99:00",
+            "2025-11-26T10:05+8",
+            "26-11-2025",
+            "",
+        ];
+        for form in forms {
+            assert_eq!(parse_str(form), None, "{form:?}");
+            assert_eq!(parse_bound(form), None, "{form:?}");
+        }
+        // Numbers are times only as bounds (and as JSON numbers in a log).
+        assert_eq!(parse_str("1764151200"), None);
+        assert_eq!(parse_bound("1764151200"), Some(T0));
+        assert_eq!(parse_bound(" 1764151200000 "), Some(T0));
+        assert_eq!(parse_bound("1764151200.5"), Some(T0 + 500));
+        for bad in ["NaN", "inf", "1e400", "last tuesday", "1764151200s"] {
+            assert_eq!(parse_bound(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
@@ -399,6 +489,30 @@ mod tests {
             proptest::prop_assert_eq!(parse_str(&s), parse_with_jiff(&s), "{}", s);
         }
 
+        /// A partial form is its full form with zeros written in: the one goes to jiff, the
+        /// other (its zone spelt `±HH:MM`) mostly to the fast path.
+        #[test]
+        fn a_partial_form_is_its_full_form_padded(
+            y in 1960i64..2200, mo in 0i64..14, d in 0i64..33, h in 0i64..26, mi in 0i64..62,
+            se in 0i64..62, frac in "[0-9]{1,9}", precision in 0usize..5,
+            sep in proptest::sample::select(vec!["T", " ", "t"]),
+            tz in proptest::sample::select(vec![
+                ("", ""), ("Z", "Z"), ("+08:00", "+08:00"), ("-0530", "-05:30"),
+                ("+08", "+08:00"), ("-23:59", "-23:59"), ("+0000", "+00:00"),
+            ]),
+        ) {
+            let date = format!("{y:04}-{mo:02}-{d:02}");
+            let parts = [format!("{sep}{h:02}"), format!(":{mi:02}"), format!(":{se:02}"), format!(".{frac}")];
+            let zeros = [format!("{sep}00"), ":00".into(), ":00".into(), String::new()];
+            let written = parts[..precision].concat();
+            let padded = parts[..precision].iter().chain(&zeros[precision..]).cloned().collect::<String>();
+            let (tz, full_tz) = if precision == 0 { ("", "") } else { tz };
+            let partial = format!("{date}{written}{tz}");
+            let full = format!("{date}{padded}{full_tz}");
+            proptest::prop_assert_eq!(parse_str(&partial), parse_str(&full), "{} {}", partial, full);
+            proptest::prop_assert_eq!(parse_str(&partial), parse_with_jiff(&partial), "{}", partial);
+        }
+
         #[test]
         fn one_clock_over_a_log_parses_as_jiff_does(
             times in proptest::collection::vec(
@@ -456,23 +570,28 @@ mod tests {
         assert_eq!(parse_prefix(b"2025-11-26 10:00:00 INFO "), Some(T0));
         assert_eq!(parse_prefix(b"[2025-11-26T10:00:00Z] "), Some(T0));
         assert_eq!(parse_prefix(b"INFO 2025-11-26T10:00:00Z "), None);
+        assert_eq!(parse_prefix(b"2025-11-26 10:00 INFO "), Some(T0));
+        assert_eq!(parse_prefix(b"[2025-11-26 10] "), Some(T0));
+        assert_eq!(parse_prefix(b"2025-11-26T10:00+00:00 INFO "), Some(T0));
+        assert_eq!(parse_prefix(b"2025-11-26 INFO "), Some(T0 - 36_000_000));
+        assert_eq!(
+            parse_prefix(b"2025-11-26 99:00 INFO "),
+            Some(T0 - 36_000_000)
+        );
         assert_eq!(parse_prefix(b"\xff\xfe"), None);
     }
 
-    /// `parse_prefix` as first written, with `str::split`.
+    /// `parse_prefix` written plainly, with `str::split`.
     fn parse_prefix_by_split(text: &[u8]) -> Option<Millis> {
         let text = std::str::from_utf8(text).ok()?.trim_start();
         let text = text.trim_start_matches('[');
         let mut words = text.split([' ', '\t']);
         let first = words.next()?.trim_end_matches([']', ',', ':']);
-        if let Some(ms) = parse_str(first) {
-            return Some(ms);
-        }
-        let second = words.next()?.trim_end_matches([']', ',']);
-        if first.len() == 10 && !second.is_empty() {
-            return parse_str(&format!("{first} {second}"));
-        }
-        None
+        let second = words.next().map(|w| w.trim_end_matches([']', ',']));
+        let joined = second
+            .filter(|second| first.len() == 10 && !second.is_empty())
+            .and_then(|second| parse_str(&format!("{first} {second}")));
+        joined.or_else(|| parse_str(first))
     }
 
     proptest::proptest! {
@@ -480,7 +599,7 @@ mod tests {
         fn prefix_words_are_found_as_split_finds_them(
             words in proptest::collection::vec(
                 proptest::sample::select(vec![
-                    "2025-11-26", "10:00:00", "10:00:00.5]", "2025-11-26T10:00:00Z", "[", "]",
+                    "2025-11-26", "10:00:00", "10:00:00.5]", "10", "10:00]", "25", "2025-11-26T10:00:00Z", "[", "]",
                     ",", ":", " ", "\t", "  ", "INFO", "é", "\u{3000}", "2025-11-26T10:00:00Z:",
                 ]),
                 0..6,
