@@ -73,7 +73,8 @@ pub struct ScanArgs {
     /// Count only responses whose region matches this regex.
     #[arg(long, value_name = "REGEX")]
     pub region: Option<String>,
-    /// Count only responses at or after TIME (RFC 3339, `YYYY-MM-DD[ HH:MM:SS]` UTC, epoch).
+    /// Count only responses at or after TIME: `YYYY-MM-DD[THH[:MM[:SS[.f]]]][Z|±HH:MM]`
+    /// (T or a space; no zone is UTC), or epoch seconds/milliseconds.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
     /// Count only responses before TIME.
