@@ -587,8 +587,8 @@ pub trait Sink {
     fn arrival(&self) -> Option<Millis> {
         None
     }
-    /// Sees a counted response.
-    fn response(&mut self, _r: &Record<'_>) {}
+    /// Sees a counted response, once `stats` has counted it.
+    fn response(&mut self, _r: &Record<'_>, _stats: &Stats) {}
     /// Sees a malformed line (for an overlong one, its first bytes).
     fn malformed(&mut self, _pos: Pos, _why: Malformed, _line: &[u8]) {}
 }
@@ -603,9 +603,9 @@ impl Sink for Ledger {
 }
 
 impl<S: Sink> Sink for Option<S> {
-    fn response(&mut self, r: &Record<'_>) {
+    fn response(&mut self, r: &Record<'_>, stats: &Stats) {
         if let Some(s) = self {
-            s.response(r);
+            s.response(r, stats);
         }
     }
     fn malformed(&mut self, pos: Pos, why: Malformed, line: &[u8]) {
@@ -716,7 +716,7 @@ fn fold(
                 stats.totals.other_errors += 1;
             }
             stats.add_response(pos, r);
-            sink.response(r);
+            sink.response(r, stats);
         }
         Line::Response(_) => stats.totals.filtered += 1,
     }

@@ -25,7 +25,7 @@ use crate::catalog::{self, Catalog};
 use crate::input::Chunk;
 use crate::record::{Extractor, Keys, Malformed, Record};
 use crate::report::{self, Report};
-use crate::stats::{Pos, Stats};
+use crate::stats::{OTHER, Pos, Stats};
 use crate::time::{self, Millis};
 
 /// Width of a window slot.
@@ -139,6 +139,11 @@ impl Window {
 
     /// A code's errors in `TREND` equal parts of the window, oldest first.
     pub fn trend(&self, code: &str) -> Vec<u64> {
+        self.trend_of(|c| c == code)
+    }
+
+    /// The errors of the codes `is` picks in `TREND` equal parts of the window.
+    pub fn trend_of(&self, is: impl Fn(&str) -> bool) -> Vec<u64> {
         let mut parts = vec![0; TREND];
         let Some(now) = self.now else {
             return parts;
@@ -146,7 +151,12 @@ impl Window {
         let newest = now.div_euclid(SLOT) * SLOT;
         let slots = (self.width / SLOT).max(1);
         for (s, slot) in &self.slots {
-            let n = slot.codes.get(code).copied().unwrap_or(0);
+            let n: u64 = slot
+                .codes
+                .iter()
+                .filter(|(c, _)| is(c))
+                .map(|(_, n)| n)
+                .sum();
             let age = ((newest - s) / SLOT).clamp(0, slots - 1);
             let at = TREND as i64 - 1 - age * TREND as i64 / slots;
             parts[at.clamp(0, TREND as i64 - 1) as usize] += n;
@@ -429,14 +439,22 @@ impl batch::Sink for WindowSink<'_> {
         Some(self.arrival)
     }
 
-    fn response(&mut self, r: &Record<'_>) {
+    fn response(&mut self, r: &Record<'_>, stats: &Stats) {
         // Records without a time got the arrival time before they came here.
         let t = r.time.unwrap_or(self.arrival);
-        self.window.add(t, r.code.as_deref());
-        if let Some(code) = r.code.as_deref()
+        // Under the name the aggregate keeps it by, so `--max-codes` bounds the window
+        // and the first-seen times too.
+        let code = r.code.as_deref().map(|code| stats.kept_name(code));
+        self.window.add(t, code);
+        if let Some(code) = code
             && !self.first_seen.contains_key(code)
         {
             self.first_seen.insert(code.into(), self.arrival);
+            // Codes the aggregate let go of since are forgotten here too.
+            if self.first_seen.len() > 4 * stats.shape.max_codes + 1 {
+                self.first_seen
+                    .retain(|code, _| stats.codes.contains_key(code) || &**code == OTHER);
+            }
         }
     }
 }
@@ -573,20 +591,29 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         st.window.advance(moved);
         st.last_arrival = Instant::now();
     }
-    let window_codes = st.window.codes();
+    // A view of at most `--max-codes` codes, the window's counts under the names the
+    // aggregate keeps them by now (a code it let go of since counts as `(other)`).
+    st.stats.finish();
+    let st = &*st;
+    let mut window_codes: HashMap<&str, u64> = HashMap::new();
+    for (code, n) in st.window.codes() {
+        *window_codes.entry(st.stats.kept_name(code)).or_default() += n;
+    }
     let new_since = wall_millis() - st.window.width;
     let mut rows: Vec<Row> = st
         .stats
         .codes
         .iter()
+        .map(|(code, known)| (&**code, known))
+        .chain(st.stats.other.as_ref().map(|known| (OTHER, known)))
         .map(|(code, known)| {
             let total = known.groups.values().map(|c| c.count).sum();
             Row {
                 code: code.to_string(),
-                window: window_codes.get(&**code).copied().unwrap_or(0),
+                window: window_codes.get(code).copied().unwrap_or(0),
                 total,
-                trend: st.window.trend(code),
-                new: st.first_seen.get(&**code).is_some_and(|t| *t > new_since),
+                trend: Vec::new(),
+                new: st.first_seen.get(code).is_some_and(|t| *t > new_since),
             }
         })
         .collect();
@@ -603,6 +630,10 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
             ))
     });
     rows.truncate(top);
+    // Trends only for the rows shown.
+    for r in &mut rows {
+        r.trend = st.window.trend_of(|c| st.stats.kept_name(c) == r.code);
+    }
     let elapsed = st.started.elapsed();
     Snapshot {
         at: st.window.now(),
@@ -613,6 +644,15 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         total: (st.stats.totals.responses, st.stats.totals.errors),
         malformed: st.stats.totals.malformed,
         top: rows,
+    }
+}
+
+/// A code's fault, `-` for `(other)` (many codes).
+fn fault(code: &str) -> &'static str {
+    if code == OTHER {
+        "-"
+    } else {
+        catalog::fault_of(code).as_str()
     }
 }
 
@@ -630,8 +670,8 @@ fn ndjson(s: &Snapshot, catalog: &Catalog, live: &LiveConfig) -> io::Result<()> 
             json!({
                 "code": r.code,
                 "category": catalog::category_of(&r.code),
-                "class": catalog.class_of(&r.code).as_str(),
-                "fault": catalog::fault_of(&r.code).as_str(),
+                "class": if r.code == OTHER { "-" } else { catalog.class_of(&r.code).as_str() },
+                "fault": fault(&r.code),
                 "window": r.window,
                 "total": r.total,
                 "trend": r.trend,
@@ -731,7 +771,7 @@ impl Screen {
                 code,
                 mark,
                 catalog::category_of(&r.code),
-                catalog::fault_of(&r.code).as_str(),
+                fault(&r.code),
                 r.window,
                 r.total,
                 sparkline(&r.trend)

@@ -563,6 +563,15 @@ impl Stats {
         self.settle();
     }
 
+    /// The name a code is counted under: its own (cut to `TEXT_MAX`), or `OTHER` past
+    /// the cap.
+    pub fn kept_name<'s>(&'s self, code: &str) -> &'s str {
+        match self.codes.get_key_value(cut(code)) {
+            Some((name, _)) => name,
+            None => OTHER,
+        }
+    }
+
     /// The name of a code's number.
     pub fn code_name(&self, id: u32) -> &str {
         self.code_names.name(id)

@@ -347,3 +347,39 @@ fn a_closed_pipe_ends_live_mode_quietly() {
     assert!(stdout.contains("status=0"), "{stdout} {stderr}");
     assert!(!stderr.contains("errstat"), "{stderr}");
 }
+
+#[test]
+fn distinct_codes_past_the_cap_count_as_other_in_the_view_and_the_report() {
+    let (mut child, rx) = spawn(&["--live", "--interval", "100ms", "--max-codes", "5"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut text = String::new();
+    for i in 0..500 {
+        text += &line(Some(&format!("Garbage.{i}")), i);
+    }
+    stdin.write_all(text.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // The view's rows are the kept codes and `(other)`, its window the other 495.
+    let snap = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["errors"] == 500
+    });
+    let top = snap["top"].as_array().unwrap();
+    assert_eq!(top.len(), 6, "{snap}");
+    assert_eq!(top[0]["code"], "(other)");
+    assert_eq!(top[0]["window"], 495);
+    assert_eq!(top[0]["total"], 495);
+    assert_eq!(
+        top[0]["trend"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>(),
+        495
+    );
+    assert_eq!(top[0]["fault"], "-");
+    drop(stdin);
+    let report = final_report(&rx);
+    assert_eq!(report["codes"].as_array().unwrap().len(), 6);
+    assert_eq!(report["totals"]["folded_errors"], 495);
+    assert!(child.wait().unwrap().success());
+}
