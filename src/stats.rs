@@ -85,30 +85,44 @@ pub struct Totals {
 pub struct Sample {
     pub pos: Pos,
     pub time: Option<Millis>,
-    pub id: String,
-    pub action: String,
-    pub region: String,
+    /// The id, the action and the region, one after the other: one buffer to refill
+    /// when a later error takes the sample's place.
+    text: String,
+    id_end: u32,
+    action_end: u32,
 }
 
 impl Sample {
+    pub fn id(&self) -> &str {
+        &self.text[..self.id_end as usize]
+    }
+
+    /// The action, `""` when the record had none.
+    pub fn action(&self) -> &str {
+        &self.text[self.id_end as usize..self.action_end as usize]
+    }
+
+    /// The region, `""` when the record had none.
+    pub fn region(&self) -> &str {
+        &self.text[self.action_end as usize..]
+    }
+
     /// The order of "latest": by time (a response without one before any with one), then
     /// by input position.
     fn recency(&self) -> (Option<Millis>, Pos) {
         (self.time, self.pos)
     }
 
-    /// Fills this sample (its buffers reused) from a record.
+    /// Fills this sample (its buffer reused) from a record.
     fn set(&mut self, pos: Pos, r: &Record<'_>, id: &str) {
         self.pos = pos;
         self.time = r.time;
-        for (to, from) in [
-            (&mut self.id, Some(id)),
-            (&mut self.action, r.action.as_deref()),
-            (&mut self.region, r.region.as_deref()),
-        ] {
-            to.clear();
-            to.push_str(cut(from.unwrap_or("")));
-        }
+        self.text.clear();
+        self.text.push_str(cut(id));
+        self.id_end = self.text.len() as u32;
+        self.text.push_str(cut(r.action.as_deref().unwrap_or("")));
+        self.action_end = self.text.len() as u32;
+        self.text.push_str(cut(r.region.as_deref().unwrap_or("")));
     }
 }
 
@@ -919,16 +933,17 @@ impl CodeStats {
         if samples == 0 || (self.latest.len() == samples && self.latest[0].recency() >= key) {
             return;
         }
-        // The oldest kept makes room, its buffers reused: in a log in time order every
-        // error is the latest so far.
-        let mut s = if self.latest.len() == samples {
-            self.latest.remove(0)
-        } else {
-            Sample::default()
-        };
-        s.set(pos, r, id);
+        if self.latest.len() < samples {
+            let mut s = Sample::default();
+            s.set(pos, r, id);
+            insert_latest(&mut self.latest, samples, s);
+            return;
+        }
+        // Full: the oldest makes room, its buffer reused. In a log in time order every
+        // error is the latest so far, and goes last.
         let at = self.latest.partition_point(|x| x.recency() < key);
-        self.latest.insert(at, s);
+        self.latest[..at].rotate_left(1);
+        self.latest[at - 1].set(pos, r, id);
     }
 
     /// Returns the kept messages, most frequent first (ties by text).
@@ -1109,8 +1124,11 @@ mod tests {
                 c.count,
                 c.first_seen,
                 c.last_seen,
-                c.first.iter().map(|s| &s.id).collect::<Vec<_>>(),
-                c.latest.iter().map(|s| (&s.id, s.time)).collect::<Vec<_>>(),
+                c.first.iter().map(|s| s.id()).collect::<Vec<_>>(),
+                c.latest
+                    .iter()
+                    .map(|s| (s.id(), s.time))
+                    .collect::<Vec<_>>(),
                 c.top_messages(5),
                 c.latency.percentiles()
             );
@@ -1234,7 +1252,7 @@ mod tests {
     fn samples_are_first_in_input_order() {
         let s = fold(50, 3, |i| (2 - i % 3) as usize);
         let a = &s.codes["A"].groups[&0];
-        let ids: Vec<&str> = a.first.iter().map(|s| &*s.id).collect();
+        let ids: Vec<&str> = a.first.iter().map(|s| s.id()).collect();
         assert_eq!(ids, ["r0", "r3"]);
     }
 
@@ -1281,7 +1299,7 @@ mod tests {
         let mut rows: Vec<String> = s
             .code_groups()
             .map(|(code, group, c)| {
-                let ids = |v: &[Sample]| v.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+                let ids = |v: &[Sample]| v.iter().map(|s| s.id().to_string()).collect::<Vec<_>>();
                 format!(
                     "{code}/{group} {} {:?} {:?} {:?} {:?} {:?}",
                     c.count,
@@ -1418,9 +1436,9 @@ mod tests {
             },
         );
         let a = &s.codes["A"].groups[&0];
-        let latest: Vec<&str> = a.latest.iter().map(|s| &*s.id).collect();
+        let latest: Vec<&str> = a.latest.iter().map(|s| s.id()).collect();
         assert_eq!(latest, ["t9-1", "t9-3"]);
-        let first: Vec<&str> = a.first.iter().map(|s| &*s.id).collect();
+        let first: Vec<&str> = a.first.iter().map(|s| s.id()).collect();
         assert_eq!(first, ["t5-0", "t9-1"]);
         assert_eq!(s.totals.untimed, 1);
         assert_eq!(s.totals.untimed_errors, 1);

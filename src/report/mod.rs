@@ -175,10 +175,10 @@ impl SampleRow {
     fn of(s: &Sample) -> SampleRow {
         let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
         SampleRow {
-            id: s.id.clone(),
+            id: s.id().to_string(),
             time: s.time,
-            action: opt(&s.action),
-            region: opt(&s.region),
+            action: opt(s.action()),
+            region: opt(s.region()),
         }
     }
 }
