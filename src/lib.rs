@@ -31,6 +31,7 @@ use std::io::{self, IsTerminal, Write};
 use crate::config::{Config, Output, ReportConfig};
 use crate::error::{Error, Exit};
 use crate::input::Source;
+use crate::ledger::Ledger;
 use crate::report::{FailedInput, Report, render_codes};
 
 /// Runs errstat with validated settings and tells how it should exit.
@@ -87,6 +88,15 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
         return run_live(c, live);
     }
     let (sources, mut failed) = input::expand(&c.paths);
+    // Runs of bad lines go to the temporary directory: a run that could not be written
+    // would end the ledger, so say so before reading rather than after.
+    let temp_dir = |error| Error::Output {
+        target: "--bad-lines".into(),
+        error,
+    };
+    if c.bad_lines.is_some() {
+        Ledger::default().probe().map_err(temp_dir)?;
+    }
     let total: u64 = sources
         .iter()
         .filter_map(|s| match s {
@@ -115,6 +125,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             target: path.display().to_string(),
             error,
         };
+        let ledger = ledger.check().map_err(temp_dir)?;
         let file = std::fs::File::create(path).map_err(output)?;
         ledger
             .write(file, &outcome.stats, &outcome.sources)
