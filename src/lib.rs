@@ -119,6 +119,9 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     let outcome = batch::run(&pool, to_read, &c.scan, progress.counter());
     progress.finish();
     let outcome = outcome.map_err(input_error)?;
+    // A source read in part (a cut .gz) counts as not read: it is an error anyway, and its
+    // lines are counted.
+    let read = to_read.len().saturating_sub(outcome.errors.len());
     failed.extend(outcome.errors);
     if let (Some(path), Some(ledger)) = (&c.bad_lines, outcome.ledger) {
         let output = |error| Error::Output {
@@ -133,6 +136,13 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     }
     for f in &failed {
         eprintln!("errstat: {f}");
+    }
+    // A report of nothing looks like a report of no errors: say what was read. Having read
+    // no input at all is trouble (as ripgrep's search of nothing), so it is said under -q too.
+    let lines = outcome.stats.totals.lines;
+    if lines == 0 && (read == 0 || !c.quiet) {
+        let files = if read == 1 { "file" } else { "files" };
+        eprintln!("errstat: read {read} {files}, {lines} lines");
     }
     let stats = &outcome.stats;
     let failed_inputs: Vec<FailedInput> = failed
@@ -186,7 +196,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     drop(report);
     let aggregate = outcome.stats;
     pool.spawn(move || drop(aggregate));
-    Ok(if !failed.is_empty() {
+    Ok(if !failed.is_empty() || read == 0 {
         Exit::Trouble
     } else if alert {
         Exit::Alert
