@@ -23,7 +23,7 @@ pub enum Exit {
     Success = 0,
     /// The run finished, but a `--fail-on` condition held or `--strict` saw a bad line.
     Alert = 1,
-    /// Usage error, or an input that could not be read.
+    /// Usage error, an input that could not be read, or no input read at all.
     Trouble = 2,
 }
 

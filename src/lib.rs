@@ -31,6 +31,7 @@ use std::io::{self, IsTerminal, Write};
 use crate::config::{Config, Output, ReportConfig};
 use crate::error::{Error, Exit};
 use crate::input::Source;
+use crate::ledger::Ledger;
 use crate::report::{FailedInput, Report, render_codes};
 
 /// Runs errstat with validated settings and tells how it should exit.
@@ -87,6 +88,15 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
         return run_live(c, live);
     }
     let (sources, mut failed) = input::expand(&c.paths);
+    // Runs of bad lines go to the temporary directory: a run that could not be written
+    // would end the ledger, so say so before reading rather than after.
+    let temp_dir = |error| Error::Output {
+        target: "--bad-lines".into(),
+        error,
+    };
+    if c.bad_lines.is_some() {
+        Ledger::default().probe().map_err(temp_dir)?;
+    }
     let total: u64 = sources
         .iter()
         .filter_map(|s| match s {
@@ -109,12 +119,16 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     let outcome = batch::run(&pool, to_read, &c.scan, progress.counter());
     progress.finish();
     let outcome = outcome.map_err(input_error)?;
+    // A source read in part (a cut .gz) counts as not read: it is an error anyway, and its
+    // lines are counted.
+    let read = to_read.len().saturating_sub(outcome.errors.len());
     failed.extend(outcome.errors);
     if let (Some(path), Some(ledger)) = (&c.bad_lines, outcome.ledger) {
         let output = |error| Error::Output {
             target: path.display().to_string(),
             error,
         };
+        let ledger = ledger.check().map_err(temp_dir)?;
         let file = std::fs::File::create(path).map_err(output)?;
         ledger
             .write(file, &outcome.stats, &outcome.sources)
@@ -122,6 +136,13 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     }
     for f in &failed {
         eprintln!("errstat: {f}");
+    }
+    // A report of nothing looks like a report of no errors: say what was read. Having read
+    // no input at all is trouble (as ripgrep's search of nothing), so it is said under -q too.
+    let lines = outcome.stats.totals.lines;
+    if lines == 0 && (read == 0 || !c.quiet) {
+        let files = if read == 1 { "file" } else { "files" };
+        eprintln!("errstat: read {read} {files}, {lines} lines");
     }
     let stats = &outcome.stats;
     let failed_inputs: Vec<FailedInput> = failed
@@ -175,7 +196,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     drop(report);
     let aggregate = outcome.stats;
     pool.spawn(move || drop(aggregate));
-    Ok(if !failed.is_empty() {
+    Ok(if !failed.is_empty() || read == 0 {
         Exit::Trouble
     } else if alert {
         Exit::Alert
