@@ -58,7 +58,7 @@ impl Render for Ndjson {
         for s in &r.categories {
             line(out, "category", Share(s, "category"))?;
         }
-        let mut keys = Keys::new(Layout::Compact);
+        let mut keys = BucketKeys::new(Layout::Compact);
         for b in r.buckets.iter().flat_map(|(_, rows)| rows) {
             bucket_line(out, &Bucket::of(b, r.group_by.is_some()), &mut keys)?;
         }
@@ -89,7 +89,7 @@ fn line<T: Serialize>(out: &mut impl Write, kind: &str, body: T) -> io::Result<(
 
 /// Writes one bucket's NDJSON line, as `line` would (the keys escaped once, as in the
 /// document).
-fn bucket_line<W: Write>(out: &mut W, b: &Bucket<'_>, keys: &mut Keys) -> io::Result<()> {
+fn bucket_line<W: Write>(out: &mut W, b: &Bucket<'_>, keys: &mut BucketKeys) -> io::Result<()> {
     let mut o = Object::open(out, Layout::Compact)?;
     o.field("schema", SCHEMA)?;
     o.field("type", "bucket")?;
@@ -158,8 +158,8 @@ fn write_document<W: Write>(out: &mut W, layout: Layout, d: &Document<'_>) -> io
     }
     if let Some(buckets) = &d.buckets {
         let inner = layout.inner();
-        // Buckets in an array in the document: their counts two levels further in.
-        let mut keys = Keys::new(inner.inner().inner());
+        // Buckets in an array in the document.
+        let mut keys = BucketKeys::new(inner.inner());
         let out = o.key(b"\"buckets\"")?;
         out.write_all(b"[")?;
         for (i, b) in buckets.iter().enumerate() {
@@ -175,11 +175,28 @@ fn write_document<W: Write>(out: &mut W, layout: Layout, d: &Document<'_>) -> io
     o.close()
 }
 
+/// The member texts of the counts in a bucket's object (laid out as `object`) and in its
+/// groups' objects.
+struct BucketKeys {
+    bucket: Keys,
+    group: Keys,
+}
+
+impl BucketKeys {
+    fn new(object: Layout) -> BucketKeys {
+        BucketKeys {
+            bucket: Keys::new(object.inner()),
+            // The groups' array, a group's object, its counts.
+            group: Keys::new(object.inner().inner().inner()),
+        }
+    }
+}
+
 /// A bucket's members, written into its object.
 fn bucket_members<W: Write>(
     o: &mut Object<'_, W>,
     b: &Bucket<'_>,
-    keys: &mut Keys,
+    keys: &mut BucketKeys,
 ) -> io::Result<()> {
     let mut n = itoa::Buffer::new();
     o.field("start", &b.start)?;
@@ -187,19 +204,40 @@ fn bucket_members<W: Write>(
         .write_all(n.format(b.responses).as_bytes())?;
     o.key(b"\"errors\"")?
         .write_all(n.format(b.errors).as_bytes())?;
-    let out = o.key(b"\"codes\"")?;
+    counts(o.key(b"\"codes\"")?, &b.codes, &mut keys.bucket)?;
+    let Some(groups) = &b.groups else {
+        return Ok(());
+    };
+    let array = o.layout.inner();
+    let out = o.key(b"\"groups\"")?;
+    out.write_all(b"[")?;
+    for (i, g) in groups.iter().enumerate() {
+        element(out, array, i == 0)?;
+        let mut o = Object::open(out, array.inner())?;
+        o.field("group", g.group)?;
+        if let Some(responses) = g.responses {
+            o.key(b"\"responses\"")?
+                .write_all(n.format(responses).as_bytes())?;
+        }
+        o.key(b"\"errors\"")?
+            .write_all(n.format(g.errors).as_bytes())?;
+        counts(o.key(b"\"codes\"")?, &g.codes, &mut keys.group)?;
+        o.close()?;
+    }
+    close(out, array, b"]", groups.is_empty())
+}
+
+/// Writes (code, count) pairs as one object, as `Counts` serializes them.
+fn counts<W: Write>(out: &mut W, c: &Counts<'_>, keys: &mut Keys) -> io::Result<()> {
+    let mut n = itoa::Buffer::new();
     out.write_all(b"{")?;
-    for (i, &(code, count)) in b.codes.0.iter().enumerate() {
+    for (i, &(code, count)) in c.0.iter().enumerate() {
         let member = keys.member(code);
         // The first member has no comma before it.
         out.write_all(if i == 0 { &member[1..] } else { member })?;
         out.write_all(n.format(count).as_bytes())?;
     }
-    close(out, keys.layout, b"}", b.codes.0.is_empty())?;
-    if let Some(groups) = &b.groups {
-        o.field("groups", groups)?;
-    }
-    Ok(())
+    close(out, keys.layout, b"}", c.0.is_empty())
 }
 
 /// How a value is laid out: on one line, or as serde_json's pretty printer lays it out at
@@ -662,10 +700,15 @@ mod tests {
 
     /// An aggregate whose buckets hold every code, some buckets one code, with `bucket`.
     fn stats(bucket: Option<i64>) -> Stats {
+        stats_split(bucket, Split::None)
+    }
+
+    /// `stats`, split by region (regions named like the codes, one record in five without).
+    fn stats_split(bucket: Option<i64>, split: Split) -> Stats {
         let mut s = Stats::new(Shape {
             bucket,
             samples: 2,
-            split: Split::None,
+            split,
             max_codes: 10_000,
         });
         for i in 0..200u64 {
@@ -676,6 +719,7 @@ mod tests {
                 request_id: Some(Cow::Owned(format!("id-{i}"))),
                 message: code.map(|_| Cow::Borrowed("msg \"x\"")),
                 time: (i % 11 != 0).then_some(t),
+                region: (i % 5 != 0).then(|| Cow::Borrowed(CODES[(i % 7) as usize])),
                 latency_ms: Some(i as f64 / 4.0),
                 ..Record::default()
             };
@@ -709,6 +753,45 @@ mod tests {
             if bucket.is_some() {
                 assert!(pretty.contains("\"Quote\\\"d\": "), "{pretty}");
             }
+        }
+    }
+
+    #[test]
+    fn a_grouped_document_is_what_serde_writes() {
+        use crate::report::GroupBy;
+        let catalog = Catalog::builtin();
+        for (split, by) in [
+            (Split::Region, GroupBy::Region),
+            (Split::None, GroupBy::Fault),
+        ] {
+            let s = stats_split(Some(60_000), split);
+            let r = Report::build(
+                &s,
+                &["log".into()],
+                Vec::new(),
+                &catalog,
+                Lang::En,
+                Some(by),
+            );
+            let doc = Document::of(&r);
+            let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+            let compact = serde_json::to_string(&doc).unwrap() + "\n";
+            assert_eq!(rendered(&r, &Json { compact: false }), pretty, "{by:?}");
+            assert_eq!(rendered(&r, &Json { compact: true }), compact, "{by:?}");
+            assert!(pretty.contains("\"groups\": ["), "{pretty}");
+            let mut expected = Vec::new();
+            for b in &r.buckets.as_ref().unwrap().1 {
+                line(&mut expected, "bucket", Bucket::of(b, true)).unwrap();
+            }
+            let all = rendered(&r, &Ndjson);
+            let lines: Vec<&str> = all
+                .lines()
+                .filter(|l| l.contains("\"type\":\"bucket\""))
+                .collect();
+            assert_eq!(
+                lines.join("\n") + "\n",
+                String::from_utf8(expected).unwrap()
+            );
         }
     }
 
