@@ -92,6 +92,10 @@ pub struct ScanArgs {
     /// --bucket, else codes].
     #[arg(long, value_name = "ROWS")]
     pub csv_rows: Option<String>,
+    /// Start CSV cells that begin with = + - @, a tab or a carriage return with a `'`, so a
+    /// spreadsheet shows them as text instead of running them as formulas.
+    #[arg(long)]
+    pub csv_safe: bool,
     /// Exit 1 when this condition holds, e.g. 'error_rate>0.05', 'count(AuthFailure)>0'
     /// (repeatable; see the README for the grammar).
     #[arg(long, value_name = "EXPR")]

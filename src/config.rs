@@ -14,7 +14,7 @@ use crate::failon::Condition;
 use crate::filter::Filter;
 use crate::live::LiveConfig;
 use crate::record::Keys;
-use crate::report::{CsvRows, Format, GroupBy};
+use crate::report::{Csv, CsvRows, Format, GroupBy};
 use crate::stats::{Shape, Split};
 use crate::time;
 
@@ -26,8 +26,8 @@ pub struct Output {
     pub path: Option<PathBuf>,
     /// Columns the table fits in.
     pub width: Option<u16>,
-    /// Which rows a CSV report holds.
-    pub csv_rows: CsvRows,
+    /// Which rows a CSV report holds, and whether its cells are guarded.
+    pub csv: Csv,
 }
 
 /// What to do.
@@ -106,7 +106,8 @@ impl Config {
                 })
             })
             .transpose()?;
-        output.csv_rows = match a.csv_rows.as_deref() {
+        output.csv.safe = a.csv_safe;
+        output.csv.rows = match a.csv_rows.as_deref() {
             None if bucket.is_some() => CsvRows::Buckets,
             None => CsvRows::Codes,
             Some(rows) => {
@@ -245,7 +246,10 @@ fn common_settings(
             format,
             path: c.output.clone(),
             width,
-            csv_rows: CsvRows::Codes,
+            csv: Csv {
+                rows: CsvRows::Codes,
+                safe: false,
+            },
         },
         catalog,
         lang,

@@ -1,6 +1,15 @@
 //! The error type and the exit codes, in one place (SPEC §6).
 
+use std::fmt;
 use std::io;
+
+use crate::report::inert;
+
+/// Prints one line on stderr, after `errstat: `, with whatever a log, a file name or an
+/// argument put in it made inert (`report::inert`): every message goes out this way.
+pub fn warn(message: impl fmt::Display) {
+    eprintln!("errstat: {}", inert(&message.to_string()));
+}
 
 /// What ends a run early, or makes it exit 2.
 #[derive(Debug, thiserror::Error)]

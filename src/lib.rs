@@ -68,7 +68,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
         let report = Report::build(stats, sources, Vec::new(), &c.catalog, c.lang, c.group_by);
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
-            format => format.renderer(c.output.width, c.output.csv_rows),
+            format => format.renderer(c.output.width, c.output.csv),
         };
         write_output(&c.output, |out| renderer.render(&report, out)).map_err(io::Error::other)
     })
@@ -135,14 +135,14 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             .map_err(output)?;
     }
     for f in &failed {
-        eprintln!("errstat: {f}");
+        error::warn(f);
     }
     // A report of nothing looks like a report of no errors: say what was read. Having read
     // no input at all is trouble (as ripgrep's search of nothing), so it is said under -q too.
     let lines = outcome.stats.totals.lines;
     if lines == 0 && (read == 0 || !c.quiet) {
         let files = if read == 1 { "file" } else { "files" };
-        eprintln!("errstat: read {read} {files}, {lines} lines");
+        error::warn(format_args!("read {read} {files}, {lines} lines"));
     }
     let stats = &outcome.stats;
     let failed_inputs: Vec<FailedInput> = failed
@@ -164,30 +164,30 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     });
     if !c.quiet {
         for m in &report.malformed {
-            eprintln!(
-                "errstat: {}:{}: malformed line ({})",
+            error::warn(format_args!(
+                "{}:{}: malformed line ({})",
                 m.source, m.line, m.reason
-            );
+            ));
         }
         let shown = report.malformed.len() as u64;
         if stats.totals.malformed > shown {
-            eprintln!(
-                "errstat: … and {} more malformed lines",
+            error::warn(format_args!(
+                "… and {} more malformed lines",
                 stats.totals.malformed - shown
-            );
+            ));
         }
     }
-    let renderer = c.output.format.renderer(c.output.width, c.output.csv_rows);
+    let renderer = c.output.format.renderer(c.output.width, c.output.csv);
     write_output(&c.output, |out| renderer.render(&report, out))?;
     let mut alert = c.strict && stats.totals.malformed > 0;
     for cond in &c.fail_on {
         if cond.holds(&report) {
             alert = true;
             if !c.quiet {
-                eprintln!(
-                    "errstat: --fail-on {cond} holds (measured {})",
+                error::warn(format_args!(
+                    "--fail-on {cond} holds (measured {})",
                     cond.measure(&report)
-                );
+                ));
             }
         }
     }

@@ -298,7 +298,7 @@ pub fn run(
     let mut st = lock(&state);
     st.stats.finish();
     if let Some(Err(e)) = &st.done {
-        eprintln!("errstat: {}: {e}", sources.join(", "));
+        crate::error::warn(format_args!("{}: {e}", sources.join(", ")));
     }
     failed |= conditions_hold(&st.stats, &sources, catalog, fail_on);
     final_report(&st.stats, &sources)?;
@@ -761,16 +761,20 @@ impl Screen {
         ];
         for r in s.top.iter().take(height.saturating_sub(lines.len() + 1)) {
             let mark = if r.new { "new" } else { "" };
-            let code = if r.code.chars().count() > 40 {
-                r.code.chars().take(39).chain(['…']).collect()
-            } else {
-                r.code.clone()
+            // A code's text made inert before it is cut to the column.
+            let fit = |text: &str, n: usize| -> String {
+                let text = report::inert(text);
+                if text.chars().count() > n {
+                    text.chars().take(n - 1).chain(['…']).collect()
+                } else {
+                    text.into_owned()
+                }
             };
             lines.push(format!(
                 "{:<40} {:<3} {:<22} {:<9} {:>8} {:>9}  {}",
-                code,
+                fit(&r.code, 40),
                 mark,
-                catalog::category_of(&r.code),
+                fit(catalog::category_of(&r.code), 22),
                 fault(&r.code),
                 r.window,
                 r.total,

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let exit = match Config::new(cli, |k| std::env::var(k).ok()).and_then(errstat::run) {
         Ok(exit) => exit,
         Err(e) => {
-            eprintln!("errstat: {e}");
+            errstat::error::warn(&e);
             e.exit()
         }
     };

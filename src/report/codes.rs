@@ -38,7 +38,11 @@ pub fn render_codes(
             let header: Vec<&str> = header.iter().map(String::as_str).collect();
             let cells = rows
                 .iter()
-                .map(|r| r.iter().map(comfy_table::Cell::new).collect())
+                .map(|r| {
+                    r.iter()
+                        .map(|c| comfy_table::Cell::new(super::inert(c)))
+                        .collect()
+                })
                 .collect();
             let g = super::table::fit(&header, cells, 4, &[2, 1], width);
             writeln!(out, "{g}")
@@ -60,9 +64,9 @@ pub fn render_codes(
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(HEADER)?;
+            w.write_record(HEADER).map_err(super::csv::io_error)?;
             for r in &rows {
-                w.write_record(r)?;
+                w.write_record(r).map_err(super::csv::io_error)?;
             }
             w.flush()
         }

@@ -5,29 +5,35 @@
 
 use std::io::{self, Write};
 
-use super::{BucketRow, CsvRows, GroupBy, Render, Report, ratio};
+use super::{BucketRow, CsvRows, GroupBy, Render, Report, formula_safe, ratio};
 use crate::time;
 
 /// The CSV renderer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Csv {
     pub rows: CsvRows,
+    /// Guard cells against spreadsheet formulas (`formula_safe`).
+    pub safe: bool,
 }
 
 impl Render for Csv {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let mut w = csv::Writer::from_writer(out);
+        let mut w = Writer {
+            csv: csv::Writer::from_writer(out),
+            safe: self.safe,
+        };
         match (self.rows, &r.buckets) {
             (CsvRows::Buckets, Some((_, rows))) => buckets(&mut w, r.group_by, rows),
             (CsvRows::BucketCodes, Some((_, rows))) => bucket_codes(&mut w, r.group_by, rows),
             _ => codes(&mut w, r),
         }
         .map_err(io_error)?;
-        w.flush()
+        w.csv.flush()
     }
 }
 
 /// Keeps an I/O error's kind (a closed pipe ends the output quietly, as in every format).
-fn io_error(e: csv::Error) -> io::Error {
+pub(super) fn io_error(e: csv::Error) -> io::Error {
     if e.is_io_error()
         && let csv::ErrorKind::Io(e) = e.into_kind()
     {
@@ -36,7 +42,28 @@ fn io_error(e: csv::Error) -> io::Error {
     io::Error::other("CSV writer failed")
 }
 
-type Writer<'w> = csv::Writer<&'w mut dyn Write>;
+/// A CSV writer that guards its cells when asked to.
+struct Writer<'w> {
+    csv: csv::Writer<&'w mut dyn Write>,
+    safe: bool,
+}
+
+impl Writer<'_> {
+    fn write_record<I, T>(&mut self, cells: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str> + AsRef<[u8]>,
+    {
+        if !self.safe {
+            return self.csv.write_record(cells);
+        }
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|c| formula_safe(c.as_ref()).into_owned())
+            .collect();
+        self.csv.write_record(&cells)
+    }
+}
 
 fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
     let mut header = vec!["code"];

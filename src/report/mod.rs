@@ -7,6 +7,7 @@
 
 mod codes;
 mod csv;
+mod inert;
 mod json;
 mod table;
 
@@ -22,6 +23,7 @@ use crate::time::Millis;
 
 pub use self::codes::render_codes;
 pub use self::csv::Csv;
+pub use self::inert::{formula_safe, inert};
 pub use self::json::{Json, Ndjson};
 pub use self::table::Table;
 
@@ -50,11 +52,11 @@ impl Format {
     }
 
     /// Picks a renderer for this format.
-    pub fn renderer(self, width: Option<u16>, csv_rows: CsvRows) -> Box<dyn Render> {
+    pub fn renderer(self, width: Option<u16>, csv: Csv) -> Box<dyn Render> {
         match self {
             Format::Table => Box::new(Table { width }),
             Format::Json => Box::new(Json { compact: false }),
-            Format::Csv => Box::new(Csv { rows: csv_rows }),
+            Format::Csv => Box::new(csv),
             Format::Ndjson => Box::new(Ndjson),
         }
     }

@@ -9,7 +9,7 @@ use comfy_table::{
     Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table as Grid, Width,
 };
 
-use super::{Render, Report};
+use super::{Render, Report, inert};
 use crate::time;
 
 /// Buckets shown in the table (the newest); JSON and CSV have them all.
@@ -168,11 +168,11 @@ impl Render for Table {
                 .map(|c| {
                     let mut row = Vec::new();
                     if let Some(group) = &c.group {
-                        row.push(Cell::new(group));
+                        row.push(Cell::new(inert(group)));
                     }
                     row.extend([
-                        Cell::new(&c.code),
-                        Cell::new(&c.category),
+                        Cell::new(inert(&c.code)),
+                        Cell::new(inert(&c.category)),
                         Cell::new(c.class),
                         Cell::new(c.fault),
                         right(c.count.to_string()),
@@ -185,7 +185,7 @@ impl Render for Table {
                         row.push(right(c.latency.map(|p| ms(p.p50)).unwrap_or_default()));
                         row.push(right(c.latency.map(|p| ms(p.p99)).unwrap_or_default()));
                     }
-                    row.push(Cell::new(c.description.as_deref().unwrap_or("")));
+                    row.push(Cell::new(inert(c.description.as_deref().unwrap_or(""))));
                     row
                 })
                 .collect();
@@ -205,7 +205,7 @@ impl Render for Table {
             let cats: Vec<String> = r
                 .categories
                 .iter()
-                .map(|c| format!("{} {} ({})", c.name, c.count, pct(c.share)))
+                .map(|c| format!("{} {} ({})", inert(&c.name), c.count, pct(c.share)))
                 .collect();
             writeln!(out, "{}", wrap("categories: ", &cats, self.width))?;
         }
@@ -215,7 +215,7 @@ impl Render for Table {
                 let top: Vec<String> = codes
                     .iter()
                     .take(3)
-                    .map(|(c, n)| format!("{c} {n}"))
+                    .map(|(c, n)| format!("{} {n}", inert(c)))
                     .collect();
                 Cell::new(top.join(", "))
             };
@@ -238,7 +238,7 @@ impl Render for Table {
                     let responses = g.responses.unwrap_or(b.responses);
                     cells.push(vec![
                         start(),
-                        Cell::new(&g.group),
+                        Cell::new(inert(&g.group)),
                         right(g.responses.map(|n| n.to_string()).unwrap_or_default()),
                         right(g.errors.to_string()),
                         right(pct(super::ratio(g.errors, responses))),
@@ -272,11 +272,11 @@ impl Render for Table {
         if !r.malformed.is_empty() {
             writeln!(out, "malformed lines (first {}):", r.malformed.len())?;
             for m in &r.malformed {
-                writeln!(out, "  {}:{}: {}", m.source, m.line, m.reason)?;
+                writeln!(out, "  {}:{}: {}", inert(&m.source), m.line, m.reason)?;
             }
         }
         for f in &r.failed_inputs {
-            writeln!(out, "not read: {}: {}", f.source, f.error)?;
+            writeln!(out, "not read: {}: {}", inert(&f.source), inert(&f.error))?;
         }
         Ok(())
     }
@@ -300,15 +300,20 @@ fn support(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         let group = c
             .group
             .as_deref()
-            .map(|g| format!(" [{g}]"))
+            .map(|g| format!(" [{}]", inert(g)))
             .unwrap_or_default();
         let message = c
             .messages
             .first()
-            .map(|(m, _)| format!("  \"{m}\""))
+            .map(|(m, _)| format!("  \"{}\"", inert(m)))
             .unwrap_or_default();
         let errors = if c.count == 1 { "error" } else { "errors" };
-        writeln!(out, "  {}{group}  {} {errors}{message}", c.code, c.count)?;
+        writeln!(
+            out,
+            "  {}{group}  {} {errors}{message}",
+            inert(&c.code),
+            c.count
+        )?;
         for s in &c.latest {
             let mut line = format!("    {}", s.time.map(short_time).unwrap_or("-".into()));
             for part in [Some(&s.id), s.action.as_ref(), s.region.as_ref()]
@@ -316,7 +321,7 @@ fn support(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 .flatten()
             {
                 line.push_str("  ");
-                line.push_str(part);
+                line.push_str(&inert(part));
             }
             writeln!(out, "{line}")?;
         }
