@@ -62,7 +62,12 @@ pub struct ReportConfig {
     pub live: Option<LiveConfig>,
     /// Where the malformed-line ledger goes (`--bad-lines`).
     pub bad_lines: Option<PathBuf>,
+    /// What the settings had to change, said on stderr unless `--quiet`.
+    pub warnings: Vec<String>,
 }
+
+/// Threads per core past which `--threads` is lowered.
+pub const MAX_THREADS_PER_CORE: usize = 4;
 
 impl Config {
     /// Validates the command line; `env` reads environment variables.
@@ -127,10 +132,21 @@ impl Config {
             .iter()
             .map(|c| Condition::parse(c).map_err(|e| Error::Usage(format!("--fail-on {e}"))))
             .collect::<Result<_, _>>()?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut warnings = Vec::new();
         let threads = match a.threads {
             Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+            // More threads than this only wait for each other (and thousands spin for
+            // minutes): the reading is bound by the cores.
+            Some(n) if n > MAX_THREADS_PER_CORE * cores => {
+                let max = MAX_THREADS_PER_CORE * cores;
+                warnings.push(format!(
+                    "--threads {n}: using {max} ({MAX_THREADS_PER_CORE} per core, {cores} cores)"
+                ));
+                max
+            }
             Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            None => cores,
         };
         let scan = Scan {
             keys: keys(&a)?,
@@ -197,6 +213,7 @@ impl Config {
             progress,
             live,
             bad_lines: a.bad_lines.clone(),
+            warnings,
         })))
     }
 }

@@ -84,6 +84,11 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
 }
 
 fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
+    if !c.quiet {
+        for w in &c.warnings {
+            error::warn(w);
+        }
+    }
     if let Some(live) = &c.live {
         return run_live(c, live);
     }

@@ -78,6 +78,10 @@ pub struct Totals {
     /// Responses without a time, and the errors among them: they fall in no bucket.
     pub untimed: u64,
     pub untimed_errors: u64,
+    /// Errors whose code, and responses whose group, was longer than `TEXT_MAX` and is
+    /// counted under its first `TEXT_MAX` bytes.
+    pub codes_cut: u64,
+    pub groups_cut: u64,
 }
 
 /// One RequestId kept for support, with where and when it was seen.
@@ -335,8 +339,9 @@ impl Stats {
     }
 
     /// The number of a group, `OTHER`'s past the cap.
-    fn group_id(&mut self, group: &str) -> u32 {
-        let group = cut(group);
+    fn group_id(&mut self, whole: &str) -> u32 {
+        let group = cut(whole);
+        self.totals.groups_cut += (group.len() < whole.len()) as u64;
         if let Some(&(id, _)) = self.group_ids.get(group) {
             return id;
         }
@@ -389,7 +394,9 @@ impl Stats {
         let samples = self.shape.samples;
         let code_id = r.code.as_deref().map(|code| {
             self.totals.errors += 1;
+            let whole = code.len();
             let code = cut(code);
+            self.totals.codes_cut += (code.len() < whole) as u64;
             match self.codes.get_mut(code) {
                 Some(known) => {
                     add_error(known, split, group, pos, r, samples);
@@ -734,6 +741,8 @@ impl Stats {
         t.empty_error += o.empty_error;
         t.untimed += o.untimed;
         t.untimed_errors += o.untimed_errors;
+        t.codes_cut += o.codes_cut;
+        t.groups_cut += o.groups_cut;
         self.span = match (self.span, other.span) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, y) => x.or(y),

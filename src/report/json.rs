@@ -439,6 +439,8 @@ struct Totals {
     untimed: u64,
     untimed_errors: u64,
     folded_errors: u64,
+    codes_cut: u64,
+    groups_cut: u64,
 }
 
 impl Totals {
@@ -458,6 +460,8 @@ impl Totals {
             untimed: t.untimed,
             untimed_errors: t.untimed_errors,
             folded_errors: r.folded_errors,
+            codes_cut: t.codes_cut,
+            groups_cut: t.groups_cut,
         }
     }
 }

@@ -119,6 +119,8 @@ impl Render for Table {
                 ("filtered", t.filtered),
                 ("other codes", t.other_errors),
                 ("untimed", t.untimed),
+                ("codes cut", t.codes_cut),
+                ("groups cut", t.groups_cut),
             ]
             .iter()
             .filter(|(_, n)| *n > 0)
