@@ -195,6 +195,7 @@ impl Config {
                 from_start: a.from_start,
                 exit_on_fail: a.exit_on_fail,
                 top: a.top,
+                quiet: a.quiet,
             })
         } else {
             None

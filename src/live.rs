@@ -49,6 +49,8 @@ pub struct LiveConfig {
     pub exit_on_fail: bool,
     /// Codes shown.
     pub top: usize,
+    /// Say nothing on stderr but errors.
+    pub quiet: bool,
 }
 
 /// Per-second counts over a sliding window of record time.
@@ -56,6 +58,9 @@ pub struct LiveConfig {
 pub struct Window {
     width: Millis,
     slots: BTreeMap<Millis, Slot>,
+    /// Errors per code over all slots, kept as slots come and go, so a view reads them
+    /// without summing the slots.
+    counts: HashMap<Box<str>, u64>,
     /// The window's clock: the newest time seen (or moved on by `advance`).
     now: Option<Millis>,
 }
@@ -87,14 +92,31 @@ impl Window {
         slot.responses += 1;
         if let Some(code) = code {
             slot.errors += 1;
-            match slot.codes.get_mut(code) {
-                Some(n) => *n += 1,
-                None => {
-                    slot.codes.insert(code.into(), 1);
+            for m in [&mut slot.codes, &mut self.counts] {
+                match m.get_mut(code) {
+                    Some(n) => *n += 1,
+                    None => {
+                        m.insert(code.into(), 1);
+                    }
                 }
             }
         }
         true
+    }
+
+    /// Counts each code under the name `rename` gives it (several may become one).
+    pub fn rename<'n>(&mut self, rename: impl Fn(&str) -> &'n str) {
+        let renamed = |m: &mut HashMap<Box<str>, u64>| {
+            let mut out: HashMap<Box<str>, u64> = HashMap::with_capacity(m.len());
+            for (code, n) in m.drain() {
+                *out.entry(rename(&code).into()).or_default() += n;
+            }
+            *m = out;
+        };
+        for slot in self.slots.values_mut() {
+            renamed(&mut slot.codes);
+        }
+        renamed(&mut self.counts);
     }
 
     /// Moves the clock forward to `t` (never back) and drops what falls out.
@@ -106,7 +128,17 @@ impl Window {
         // A slot goes once all of it is at or before the window's start (so the window is
         // exact to the second: a second it half covers is counted whole).
         let keep_from = self.start() - SLOT + 1;
-        self.slots = self.slots.split_off(&keep_from);
+        let kept = self.slots.split_off(&keep_from);
+        for slot in std::mem::replace(&mut self.slots, kept).into_values() {
+            for (code, n) in slot.codes {
+                if let Some(count) = self.counts.get_mut(&code) {
+                    *count -= n;
+                    if *count == 0 {
+                        self.counts.remove(&code);
+                    }
+                }
+            }
+        }
     }
 
     /// The window's clock.
@@ -126,24 +158,13 @@ impl Window {
             .fold((0, 0), |(r, e), s| (r + s.responses, e + s.errors))
     }
 
-    /// Errors per code in the window.
-    pub fn codes(&self) -> HashMap<&str, u64> {
-        let mut m: HashMap<&str, u64> = HashMap::new();
-        for s in self.slots.values() {
-            for (c, n) in &s.codes {
-                *m.entry(&**c).or_default() += n;
-            }
-        }
-        m
+    /// A code's errors in the window.
+    pub fn count(&self, code: &str) -> u64 {
+        self.counts.get(code).copied().unwrap_or(0)
     }
 
     /// A code's errors in `TREND` equal parts of the window, oldest first.
     pub fn trend(&self, code: &str) -> Vec<u64> {
-        self.trend_of(|c| c == code)
-    }
-
-    /// The errors of the codes `is` picks in `TREND` equal parts of the window.
-    pub fn trend_of(&self, is: impl Fn(&str) -> bool) -> Vec<u64> {
         let mut parts = vec![0; TREND];
         let Some(now) = self.now else {
             return parts;
@@ -151,12 +172,7 @@ impl Window {
         let newest = now.div_euclid(SLOT) * SLOT;
         let slots = (self.width / SLOT).max(1);
         for (s, slot) in &self.slots {
-            let n: u64 = slot
-                .codes
-                .iter()
-                .filter(|(c, _)| is(c))
-                .map(|(_, n)| n)
-                .sum();
+            let n = slot.codes.get(code).copied().unwrap_or(0);
             let age = ((newest - s) / SLOT).clamp(0, slots - 1);
             let at = TREND as i64 - 1 - age * TREND as i64 / slots;
             parts[at.clamp(0, TREND as i64 - 1) as usize] += n;
@@ -172,6 +188,8 @@ struct State {
     /// When each code was first seen in this run (wall clock: "new" means new to the
     /// person watching, whatever time the records carry).
     first_seen: HashMap<Box<str>, Millis>,
+    /// The aggregate's `cuts()` when the window's names were last made its own.
+    cuts: u64,
     /// Wall time of the newest record, to move the window on while input is idle.
     last_arrival: Instant,
     started: Instant,
@@ -213,6 +231,7 @@ pub fn run(
         stats: Stats::new(scan.shape),
         window: Window::new(live.window),
         first_seen: HashMap::new(),
+        cuts: 0,
         last_arrival: Instant::now(),
         started: Instant::now(),
         done: None,
@@ -253,8 +272,10 @@ pub fn run(
         .enable_io()
         .build()?;
     let mut failed = false;
+    // What each `--fail-on` condition measured when it first held.
+    let mut held: Vec<Option<String>> = vec![None; fail_on.len()];
     let interval = live.interval;
-    let view = |screen: &mut Option<Screen>, failed: &mut bool| -> io::Result<bool> {
+    let mut view = |screen: &mut Option<Screen>, failed: &mut bool| -> io::Result<bool> {
         let snap = snapshot(&state, live.top);
         let drawn = match screen {
             Some(s) => s.draw(&snap, live),
@@ -265,7 +286,7 @@ pub fn run(
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
             other => other?,
         }
-        let holds = conditions_hold(&lock(&state).stats, &sources, catalog, fail_on);
+        let holds = conditions_hold(&lock(&state).stats, &sources, catalog, fail_on, &mut held);
         *failed |= holds;
         Ok(holds && live.exit_on_fail)
     };
@@ -273,13 +294,33 @@ pub fn run(
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut done_rx = done_rx;
+        // SIGTERM, SIGHUP (the terminal went away), SIGQUIT and SIGUSR1 all end the run
+        // as SIGINT does: the terminal restored and the report written.
         #[cfg(unix)]
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut signals = {
+            use tokio::signal::unix::{SignalKind, signal};
+            [
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::hangup())?,
+                signal(SignalKind::quit())?,
+                signal(SignalKind::user_defined1())?,
+            ]
+        };
         loop {
             #[cfg(unix)]
-            let terminated = term.recv();
+            let terminated = {
+                let [a, b, c, d] = &mut signals;
+                async move {
+                    tokio::select! {
+                        _ = a.recv() => {}
+                        _ = b.recv() => {}
+                        _ = c.recv() => {}
+                        _ = d.recv() => {}
+                    }
+                }
+            };
             #[cfg(not(unix))]
-            let terminated = std::future::pending::<Option<()>>();
+            let terminated = std::future::pending::<()>();
             tokio::select! {
                 _ = tick.tick() => {
                     if view(&mut screen, &mut failed)? {
@@ -300,24 +341,40 @@ pub fn run(
     if let Some(Err(e)) = &st.done {
         crate::error::warn(format_args!("{}: {e}", sources.join(", ")));
     }
-    failed |= conditions_hold(&st.stats, &sources, catalog, fail_on);
+    failed |= conditions_hold(&st.stats, &sources, catalog, fail_on, &mut held);
     final_report(&st.stats, &sources)?;
+    if !live.quiet {
+        for message in held.iter().flatten() {
+            crate::error::warn(message);
+        }
+    }
     Ok(failed)
 }
 
-/// Says whether any `--fail-on` condition holds on the totals so far.
+/// Says whether any `--fail-on` condition holds on the totals so far, and notes in `held`
+/// what a condition measured the first time it held.
 fn conditions_hold(
     stats: &Stats,
     sources: &[String],
     catalog: &Catalog,
     fail_on: &[crate::failon::Condition],
+    held: &mut [Option<String>],
 ) -> bool {
     if fail_on.is_empty() {
         return false;
     }
     let lang = crate::catalog::Lang::En;
     let report = Report::build(stats, sources, Vec::new(), catalog, lang, None);
-    fail_on.iter().any(|c| c.holds(&report))
+    let mut any = false;
+    for (c, held) in fail_on.iter().zip(held) {
+        if c.holds(&report) {
+            any = true;
+            held.get_or_insert_with(|| {
+                format!("--fail-on {c} holds (measured {})", c.measure(&report))
+            });
+        }
+    }
+    any
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
@@ -411,6 +468,7 @@ impl Lines {
         let mut sink = WindowSink {
             window: &mut st.window,
             first_seen: &mut st.first_seen,
+            cuts: &mut st.cuts,
             arrival,
         };
         let _: ControlFlow<()> = batch::scan_chunk_with(
@@ -431,6 +489,7 @@ impl Lines {
 struct WindowSink<'s> {
     window: &'s mut Window,
     first_seen: &'s mut HashMap<Box<str>, Millis>,
+    cuts: &'s mut u64,
     arrival: Millis,
 }
 
@@ -440,8 +499,14 @@ impl batch::Sink for WindowSink<'_> {
     }
 
     fn response(&mut self, r: &Record<'_>, stats: &Stats) {
-        // Records without a time got the arrival time before they came here.
+        follow_cuts(self.window, self.first_seen, self.cuts, stats);
+        // Records without a time got the arrival time before they came here. One far
+        // ahead of the wall clock (a clock gone wrong, a year typed 2100) counts in the
+        // totals but would carry the window's clock away from every later record.
         let t = r.time.unwrap_or(self.arrival);
+        if t > self.arrival + self.window.width {
+            return;
+        }
         // Under the name the aggregate keeps it by, so `--max-codes` bounds the window
         // and the first-seen times too.
         let code = r.code.as_deref().map(|code| stats.kept_name(code));
@@ -450,13 +515,24 @@ impl batch::Sink for WindowSink<'_> {
             && !self.first_seen.contains_key(code)
         {
             self.first_seen.insert(code.into(), self.arrival);
-            // Codes the aggregate let go of since are forgotten here too.
-            if self.first_seen.len() > 4 * stats.shape.max_codes + 1 {
-                self.first_seen
-                    .retain(|code, _| stats.codes.contains_key(code) || &**code == OTHER);
-            }
         }
     }
+}
+
+/// After the aggregate cut its codes to the cap, counts the window's codes and forgets the
+/// first-seen times under the names it keeps now.
+fn follow_cuts(
+    window: &mut Window,
+    first_seen: &mut HashMap<Box<str>, Millis>,
+    seen: &mut u64,
+    stats: &Stats,
+) {
+    if stats.cuts() == *seen {
+        return;
+    }
+    *seen = stats.cuts();
+    window.rename(|code| stats.kept_name(code));
+    first_seen.retain(|code, _| stats.codes.contains_key(code) || &**code == OTHER);
 }
 
 /// Reads a stream to its end.
@@ -592,15 +668,16 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         st.last_arrival = Instant::now();
     }
     // A view of at most `--max-codes` codes, the window's counts under the names the
-    // aggregate keeps them by now (a code it let go of since counts as `(other)`).
+    // aggregate keeps them by.
     st.stats.finish();
-    let st = &*st;
-    let mut window_codes: HashMap<&str, u64> = HashMap::new();
-    for (code, n) in st.window.codes() {
-        *window_codes.entry(st.stats.kept_name(code)).or_default() += n;
+    {
+        let st = &mut *st;
+        follow_cuts(&mut st.window, &mut st.first_seen, &mut st.cuts, &st.stats);
     }
+    let st = &*st;
     let new_since = wall_millis() - st.window.width;
-    let mut rows: Vec<Row> = st
+    // Each code's place by window, then total, then name: only the shown are copied out.
+    let mut order: Vec<(u64, u64, &str)> = st
         .stats
         .codes
         .iter()
@@ -608,32 +685,27 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         .chain(st.stats.other.as_ref().map(|known| (OTHER, known)))
         .map(|(code, known)| {
             let total = known.groups.values().map(|c| c.count).sum();
-            Row {
-                code: code.to_string(),
-                window: window_codes.get(code).copied().unwrap_or(0),
-                total,
-                trend: Vec::new(),
-                new: st.first_seen.get(code).is_some_and(|t| *t > new_since),
-            }
+            (st.window.count(code), total, code)
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (
-            std::cmp::Reverse(a.window),
-            std::cmp::Reverse(a.total),
-            &a.code,
-        )
-            .cmp(&(
-                std::cmp::Reverse(b.window),
-                std::cmp::Reverse(b.total),
-                &b.code,
-            ))
-    });
-    rows.truncate(top);
-    // Trends only for the rows shown.
-    for r in &mut rows {
-        r.trend = st.window.trend_of(|c| st.stats.kept_name(c) == r.code);
+    fn key<'c>(&(window, total, code): &(u64, u64, &'c str)) -> impl Ord + 'c {
+        (std::cmp::Reverse(window), std::cmp::Reverse(total), code)
     }
+    if order.len() > top && top > 0 {
+        order.select_nth_unstable_by(top - 1, |a, b| key(a).cmp(&key(b)));
+    }
+    order.truncate(top);
+    order.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    let rows: Vec<Row> = order
+        .into_iter()
+        .map(|(window, total, code)| Row {
+            code: code.to_string(),
+            window,
+            total,
+            trend: st.window.trend(code),
+            new: st.first_seen.get(code).is_some_and(|t| *t > new_since),
+        })
+        .collect();
     let elapsed = st.started.elapsed();
     Snapshot {
         at: st.window.now(),
@@ -853,8 +925,39 @@ mod tests {
         // The clock moves to T+61s: the first second (T..T+1s) falls out.
         assert!(w.add(T + 61_000, Some("A")));
         assert_eq!(w.totals(), (2, 2));
-        assert_eq!(w.codes().get("A"), Some(&1));
-        assert_eq!(w.codes().get("B"), Some(&1));
+        assert_eq!(w.count("A"), 1);
+        assert_eq!(w.count("B"), 1);
+    }
+
+    /// The window's codes summed slot by slot, as `count` should have them.
+    fn by_slots(w: &Window) -> std::collections::BTreeMap<String, u64> {
+        let mut m = std::collections::BTreeMap::new();
+        for slot in w.slots.values() {
+            for (code, n) in &slot.codes {
+                *m.entry(code.to_string()).or_default() += n;
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn running_counts_follow_slots_in_and_out_and_renames() {
+        let mut w = Window::new(10_000);
+        for i in 0..5_000i64 {
+            // Time jumps ahead now and then, and comes back late.
+            let t = T + (i * 37 % 4_000) + (i / 500) * 3_000;
+            w.add(t, (i % 4 != 0).then(|| ["A", "B", "C"][(i % 3) as usize]));
+            if i % 500 == 499 {
+                let counts: std::collections::BTreeMap<String, u64> =
+                    w.counts.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+                assert_eq!(counts, by_slots(&w), "{i}");
+            }
+        }
+        w.rename(|c| if c == "A" { "A" } else { OTHER });
+        let counts: std::collections::BTreeMap<String, u64> =
+            w.counts.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+        assert_eq!(counts, by_slots(&w));
+        assert_eq!(counts.keys().collect::<Vec<_>>(), ["(other)", "A"]);
     }
 
     #[test]

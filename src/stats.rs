@@ -219,6 +219,8 @@ pub struct Stats {
     last_bucket: Option<Millis>,
     /// The first malformed lines in input order.
     pub malformed: Vec<(Pos, Malformed)>,
+    /// How many times the codes were cut to the cap (`cuts()`).
+    cuts: u64,
     /// Lines per (source, chunk), to turn a `Pos` into a line number at the end.
     pub chunk_lines: BTreeMap<(u32, u64), u64>,
 }
@@ -323,6 +325,7 @@ impl Stats {
             last_bucket: None,
             malformed: Vec::new(),
             chunk_lines: BTreeMap::new(),
+            cuts: 0,
         }
     }
 
@@ -474,6 +477,7 @@ impl Stats {
     /// Keeps the `keep` codes of smallest hash and folds the others into `OTHER`.
     fn cut_codes(&mut self, keep: usize) {
         self.settle();
+        self.cuts += 1;
         let mut live: Vec<(u32, u64, Box<str>)> = self
             .codes
             .iter()
@@ -591,6 +595,12 @@ impl Stats {
             Some((name, _)) => name,
             None => OTHER,
         }
+    }
+
+    /// Counts the cuts of the codes to the cap: a code's name may have become `OTHER`
+    /// since this last changed.
+    pub fn cuts(&self) -> u64 {
+        self.cuts
     }
 
     /// The name of a code's number.

@@ -153,7 +153,7 @@ fn signal(child: &Child, sig: &str) {
 #[cfg(unix)]
 #[test]
 fn sigint_and_sigterm_print_the_report_and_exit_zero() {
-    for sig in ["-INT", "-TERM"] {
+    for sig in ["-INT", "-TERM", "-HUP", "-QUIT", "-USR1"] {
         let (mut child, rx) = spawn(&["--live", "--interval", "200ms"]);
         let mut stdin = child.stdin.take().unwrap();
         write_errors(&mut stdin, "AuthFailure.SignatureFailure", 0..3);
@@ -178,7 +178,14 @@ fn fail_on_sets_exit_one_and_exit_on_fail_ends_at_once() {
     });
     drop(stdin);
     final_report(&rx);
-    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // As in batch mode, stderr names the condition and what it measured.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--fail-on errors>=2 holds (measured "),
+        "{stderr}"
+    );
 
     let (mut child, rx) = spawn(&[
         "--live",
@@ -381,5 +388,24 @@ fn distinct_codes_past_the_cap_count_as_other_in_the_view_and_the_report() {
     let report = final_report(&rx);
     assert_eq!(report["codes"].as_array().unwrap().len(), 6);
     assert_eq!(report["totals"]["folded_errors"], 495);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_record_far_in_the_future_leaves_the_window_to_the_others() {
+    let (mut child, rx) = spawn(&["--live", "--interval", "100ms", "--window", "30s"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let future = "{\"ts\":\"2100-01-01T00:00:00Z\",\"Response\":{\"Error\":{\"Code\":\"Future\"},\"RequestId\":\"f\"}}\n";
+    stdin.write_all(future.as_bytes()).unwrap();
+    write_errors(&mut stdin, "InternalError", 0..4);
+    // The four of now are in the window; the one of 2100 in the totals only.
+    let snap = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["errors"] == 5
+    });
+    assert_eq!(snap["window"]["errors"], 4, "{snap}");
+    assert_eq!(snap["top"][0]["code"], "InternalError");
+    drop(stdin);
+    let report = final_report(&rx);
+    assert_eq!(report["totals"]["errors"], 5);
     assert!(child.wait().unwrap().success());
 }
