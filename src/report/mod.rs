@@ -9,6 +9,7 @@ mod codes;
 mod csv;
 mod inert;
 mod json;
+mod live;
 mod table;
 
 use std::io::{self, Write};
@@ -25,6 +26,7 @@ pub use self::codes::render_codes;
 pub use self::csv::Csv;
 pub use self::inert::{formula_safe, inert};
 pub use self::json::{Json, Ndjson};
+pub use self::live::{LiveLines, LiveView, Row, Screen, Snapshot};
 pub use self::table::Table;
 
 /// Messages shown per code.

@@ -3,35 +3,34 @@
 //!
 //! A reader thread (stdin, or `--follow` files polled like `tail -F`) folds every line into
 //! the shared `State` under a lock held for one read's lines at a time. The driver is a tokio
-//! runtime that `select!`s on the interval tick, the end of input, SIGINT/SIGTERM and the `q`
+//! runtime that `select!`s on the interval tick, the end of input, the signals and the `q`
 //! key; at each tick it copies what it shows out of the state (a short lock; with
 //! `--fail-on` also the time to build the report the conditions are checked on) and only
-//! then draws, so a slow terminal never holds up reading. The window counts per second; its
-//! clock is the newest record time seen (records without one get their arrival time), moved
-//! on by wall time while no newer record comes.
+//! then has `report`'s live view draw it, so a slow terminal never holds up reading. The
+//! window (`window.rs`) counts per second; its clock is the newest record time seen
+//! (records without one get their arrival time), moved on by wall time while no newer
+//! record comes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
+mod window;
+
+pub use self::window::Window;
 
 use crate::batch::{self, Scan};
-use crate::catalog::{self, Catalog};
+use crate::catalog::Catalog;
 use crate::input::Chunk;
 use crate::record::{Extractor, Keys, Malformed, Record};
-use crate::report::{self, Report};
+use crate::report::{LiveLines, LiveView, Report, Row, Screen, Snapshot};
 use crate::stats::{OTHER, Pos, Stats};
-use crate::time::{self, Millis};
+use crate::time::Millis;
 
-/// Width of a window slot.
-const SLOT: Millis = 1000;
-/// Characters of a trend sparkline.
-const TREND: usize = 10;
 /// How often `--follow` looks at its files.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -53,134 +52,6 @@ pub struct LiveConfig {
     pub quiet: bool,
 }
 
-/// Per-second counts over a sliding window of record time.
-#[derive(Debug, Clone, Default)]
-pub struct Window {
-    width: Millis,
-    slots: BTreeMap<Millis, Slot>,
-    /// Errors per code over all slots, kept as slots come and go, so a view reads them
-    /// without summing the slots.
-    counts: HashMap<Box<str>, u64>,
-    /// The window's clock: the newest time seen (or moved on by `advance`).
-    now: Option<Millis>,
-}
-
-/// One second of the window.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Slot {
-    responses: u64,
-    errors: u64,
-    codes: HashMap<Box<str>, u64>,
-}
-
-impl Window {
-    /// Makes an empty window `width` milliseconds wide.
-    pub fn new(width: Millis) -> Window {
-        Window {
-            width: width.max(SLOT),
-            ..Window::default()
-        }
-    }
-
-    /// Counts a response at time `t`; returns false when it is older than the window.
-    pub fn add(&mut self, t: Millis, code: Option<&str>) -> bool {
-        self.advance(t);
-        if t <= self.start() {
-            return false;
-        }
-        let slot = self.slots.entry(t.div_euclid(SLOT) * SLOT).or_default();
-        slot.responses += 1;
-        if let Some(code) = code {
-            slot.errors += 1;
-            for m in [&mut slot.codes, &mut self.counts] {
-                match m.get_mut(code) {
-                    Some(n) => *n += 1,
-                    None => {
-                        m.insert(code.into(), 1);
-                    }
-                }
-            }
-        }
-        true
-    }
-
-    /// Counts each code under the name `rename` gives it (several may become one).
-    pub fn rename<'n>(&mut self, rename: impl Fn(&str) -> &'n str) {
-        let renamed = |m: &mut HashMap<Box<str>, u64>| {
-            let mut out: HashMap<Box<str>, u64> = HashMap::with_capacity(m.len());
-            for (code, n) in m.drain() {
-                *out.entry(rename(&code).into()).or_default() += n;
-            }
-            *m = out;
-        };
-        for slot in self.slots.values_mut() {
-            renamed(&mut slot.codes);
-        }
-        renamed(&mut self.counts);
-    }
-
-    /// Moves the clock forward to `t` (never back) and drops what falls out.
-    pub fn advance(&mut self, t: Millis) {
-        if self.now.is_some_and(|now| now >= t) {
-            return;
-        }
-        self.now = Some(t);
-        // A slot goes once all of it is at or before the window's start (so the window is
-        // exact to the second: a second it half covers is counted whole).
-        let keep_from = self.start() - SLOT + 1;
-        let kept = self.slots.split_off(&keep_from);
-        for slot in std::mem::replace(&mut self.slots, kept).into_values() {
-            for (code, n) in slot.codes {
-                if let Some(count) = self.counts.get_mut(&code) {
-                    *count -= n;
-                    if *count == 0 {
-                        self.counts.remove(&code);
-                    }
-                }
-            }
-        }
-    }
-
-    /// The window's clock.
-    pub fn now(&self) -> Option<Millis> {
-        self.now
-    }
-
-    /// The window covers (start, now].
-    fn start(&self) -> Millis {
-        self.now.map_or(Millis::MIN / 2, |now| now - self.width)
-    }
-
-    /// Responses and errors in the window.
-    pub fn totals(&self) -> (u64, u64) {
-        self.slots
-            .values()
-            .fold((0, 0), |(r, e), s| (r + s.responses, e + s.errors))
-    }
-
-    /// A code's errors in the window.
-    pub fn count(&self, code: &str) -> u64 {
-        self.counts.get(code).copied().unwrap_or(0)
-    }
-
-    /// A code's errors in `TREND` equal parts of the window, oldest first.
-    pub fn trend(&self, code: &str) -> Vec<u64> {
-        let mut parts = vec![0; TREND];
-        let Some(now) = self.now else {
-            return parts;
-        };
-        let newest = now.div_euclid(SLOT) * SLOT;
-        let slots = (self.width / SLOT).max(1);
-        for (s, slot) in &self.slots {
-            let n = slot.codes.get(code).copied().unwrap_or(0);
-            let age = ((newest - s) / SLOT).clamp(0, slots - 1);
-            let at = TREND as i64 - 1 - age * TREND as i64 / slots;
-            parts[at.clamp(0, TREND as i64 - 1) as usize] += n;
-        }
-        parts
-    }
-}
-
 /// What the reader and the view share.
 struct State {
     stats: Stats,
@@ -194,28 +65,6 @@ struct State {
     last_arrival: Instant,
     started: Instant,
     done: Option<io::Result<()>>,
-}
-
-/// One interval's view, copied out of the state.
-#[derive(Debug, Clone)]
-struct Snapshot {
-    at: Option<Millis>,
-    elapsed: Duration,
-    window: (u64, u64),
-    window_secs: f64,
-    total_lines: u64,
-    total: (u64, u64),
-    malformed: u64,
-    top: Vec<Row>,
-}
-
-#[derive(Debug, Clone)]
-struct Row {
-    code: String,
-    window: u64,
-    total: u64,
-    trend: Vec<u64>,
-    new: bool,
 }
 
 /// Runs live mode until the input ends, a signal, `q`, or (with `exit_on_fail`) a
@@ -278,8 +127,8 @@ pub fn run(
     let mut view = |screen: &mut Option<Screen>, failed: &mut bool| -> io::Result<bool> {
         let snap = snapshot(&state, live.top);
         let drawn = match screen {
-            Some(s) => s.draw(&snap, live),
-            None => ndjson(&snap, catalog, live),
+            Some(s) => s.show(&snap),
+            None => LiveLines { catalog }.show(&snap),
         };
         match drawn {
             // The reader of our output is gone (`| head`): end quietly.
@@ -710,171 +559,13 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
     Snapshot {
         at: st.window.now(),
         elapsed,
+        width: st.window.width,
         window: st.window.totals(),
         window_secs: (st.window.width as f64 / 1000.0).min(elapsed.as_secs_f64().max(1.0)),
         total_lines: st.stats.totals.lines,
         total: (st.stats.totals.responses, st.stats.totals.errors),
         malformed: st.stats.totals.malformed,
         top: rows,
-    }
-}
-
-/// A code's fault, `-` for `(other)` (many codes).
-fn fault(code: &str) -> &'static str {
-    if code == OTHER {
-        "-"
-    } else {
-        catalog::fault_of(code).as_str()
-    }
-}
-
-/// Errors per second over `secs` (at least one), to 3 decimals.
-fn per_sec(n: u64, secs: f64) -> f64 {
-    (n as f64 / secs.max(1.0) * 1000.0).round() / 1000.0
-}
-
-/// Writes one interval as a JSON line (`errstat.live/v1`).
-fn ndjson(s: &Snapshot, catalog: &Catalog, live: &LiveConfig) -> io::Result<()> {
-    let top: Vec<_> = s
-        .top
-        .iter()
-        .map(|r| {
-            json!({
-                "code": r.code,
-                "category": catalog::category_of(&r.code),
-                "class": if r.code == OTHER { "-" } else { catalog.class_of(&r.code).as_str() },
-                "fault": fault(&r.code),
-                "window": r.window,
-                "total": r.total,
-                "trend": r.trend,
-                "new": r.new,
-            })
-        })
-        .collect();
-    let line = json!({
-        "schema": "errstat.live/v1",
-        "at": s.at.map(time::format),
-        "window": {
-            "seconds": live.window / 1000,
-            "responses": s.window.0,
-            "errors": s.window.1,
-            "error_rate": report::ratio(s.window.1, s.window.0),
-            "errors_per_sec": per_sec(s.window.1, s.window_secs),
-        },
-        "total": {
-            "lines": s.total_lines,
-            "responses": s.total.0,
-            "errors": s.total.1,
-            "error_rate": report::ratio(s.total.1, s.total.0),
-            "errors_per_sec": per_sec(s.total.1, s.elapsed.as_secs_f64()),
-            "malformed": s.malformed,
-        },
-        "top": top,
-    });
-    let mut out = io::stdout().lock();
-    serde_json::to_writer(&mut out, &line)?;
-    writeln!(out)?;
-    out.flush()
-}
-
-/// The terminal while live mode draws on it; restores it when dropped, even on error.
-struct Screen {
-    out: io::Stdout,
-}
-
-impl Screen {
-    fn enter() -> io::Result<Screen> {
-        let mut out = io::stdout();
-        crossterm::terminal::enable_raw_mode()?;
-        crossterm::execute!(
-            out,
-            crossterm::terminal::EnterAlternateScreen,
-            crossterm::cursor::Hide
-        )?;
-        Ok(Screen { out })
-    }
-
-    fn draw(&mut self, s: &Snapshot, live: &LiveConfig) -> io::Result<()> {
-        // A terminal that says it has no size (a bare pseudo-terminal) gets 100 x 30.
-        let (width, height) = match crossterm::terminal::size() {
-            Ok((w, h)) if w > 0 && h > 0 => (w as usize, h as usize),
-            _ => (100, 30),
-        };
-        let pct = |e: u64, r: u64| format!("{:.2}%", report::ratio(e, r) * 100.0);
-        let mut lines = vec![
-            format!(
-                "errstat live · window {}s · {} · running {}s · q quits",
-                live.window / 1000,
-                s.at.map(time::format)
-                    .unwrap_or_else(|| "no records yet".into()),
-                s.elapsed.as_secs()
-            ),
-            format!(
-                "window  responses {:>9}  errors {:>7}  rate {:>7}  errors/s {:.2}",
-                s.window.0,
-                s.window.1,
-                pct(s.window.1, s.window.0),
-                per_sec(s.window.1, s.window_secs)
-            ),
-            format!(
-                "total   responses {:>9}  errors {:>7}  rate {:>7}  errors/s {:.2}  lines {}  malformed {}",
-                s.total.0,
-                s.total.1,
-                pct(s.total.1, s.total.0),
-                per_sec(s.total.1, s.elapsed.as_secs_f64()),
-                s.total_lines,
-                s.malformed
-            ),
-            String::new(),
-            format!(
-                "{:<44} {:<22} {:<9} {:>8} {:>9}  {:<10}",
-                "CODE", "CATEGORY", "FAULT", "WINDOW", "TOTAL", "TREND"
-            ),
-        ];
-        for r in s.top.iter().take(height.saturating_sub(lines.len() + 1)) {
-            let mark = if r.new { "new" } else { "" };
-            // A code's text made inert before it is cut to the column.
-            let fit = |text: &str, n: usize| -> String {
-                let text = report::inert(text);
-                if text.chars().count() > n {
-                    text.chars().take(n - 1).chain(['…']).collect()
-                } else {
-                    text.into_owned()
-                }
-            };
-            lines.push(format!(
-                "{:<40} {:<3} {:<22} {:<9} {:>8} {:>9}  {}",
-                fit(&r.code, 40),
-                mark,
-                fit(catalog::category_of(&r.code), 22),
-                fault(&r.code),
-                r.window,
-                r.total,
-                sparkline(&r.trend)
-            ));
-        }
-        crossterm::queue!(
-            self.out,
-            crossterm::cursor::MoveTo(0, 0),
-            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-        )?;
-        for (i, line) in lines.iter().take(height).enumerate() {
-            let shown: String = line.chars().take(width).collect();
-            crossterm::queue!(self.out, crossterm::cursor::MoveTo(0, i as u16))?;
-            self.out.write_all(shown.as_bytes())?;
-        }
-        self.out.flush()
-    }
-}
-
-impl Drop for Screen {
-    fn drop(&mut self) {
-        let _ = crossterm::execute!(
-            self.out,
-            crossterm::cursor::Show,
-            crossterm::terminal::LeaveAlternateScreen
-        );
-        let _ = crossterm::terminal::disable_raw_mode();
     }
 }
 
@@ -890,123 +581,5 @@ fn keys(quit: tokio::sync::mpsc::UnboundedSender<()>) {
                 return;
             }
         }
-    }
-}
-
-/// Draws counts as a row of block characters, highest = full block.
-fn sparkline(counts: &[u64]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = counts.iter().copied().max().unwrap_or(0);
-    counts
-        .iter()
-        .map(|&n| {
-            if n == 0 {
-                ' '
-            } else {
-                BARS[((n * 7).div_ceil(max.max(1)) as usize).min(7)]
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const T: Millis = 1_795_687_200_000; // 2026-11-26T10:00:00Z
-
-    #[test]
-    fn window_counts_what_is_inside_it() {
-        let mut w = Window::new(60_000);
-        assert!(w.add(T, None));
-        assert!(w.add(T + 500, Some("A")));
-        assert!(w.add(T + 59_000, Some("B")));
-        assert_eq!(w.totals(), (3, 2));
-        // The clock moves to T+61s: the first second (T..T+1s) falls out.
-        assert!(w.add(T + 61_000, Some("A")));
-        assert_eq!(w.totals(), (2, 2));
-        assert_eq!(w.count("A"), 1);
-        assert_eq!(w.count("B"), 1);
-    }
-
-    /// The window's codes summed slot by slot, as `count` should have them.
-    fn by_slots(w: &Window) -> std::collections::BTreeMap<String, u64> {
-        let mut m = std::collections::BTreeMap::new();
-        for slot in w.slots.values() {
-            for (code, n) in &slot.codes {
-                *m.entry(code.to_string()).or_default() += n;
-            }
-        }
-        m
-    }
-
-    #[test]
-    fn running_counts_follow_slots_in_and_out_and_renames() {
-        let mut w = Window::new(10_000);
-        for i in 0..5_000i64 {
-            // Time jumps ahead now and then, and comes back late.
-            let t = T + (i * 37 % 4_000) + (i / 500) * 3_000;
-            w.add(t, (i % 4 != 0).then(|| ["A", "B", "C"][(i % 3) as usize]));
-            if i % 500 == 499 {
-                let counts: std::collections::BTreeMap<String, u64> =
-                    w.counts.iter().map(|(c, n)| (c.to_string(), *n)).collect();
-                assert_eq!(counts, by_slots(&w), "{i}");
-            }
-        }
-        w.rename(|c| if c == "A" { "A" } else { OTHER });
-        let counts: std::collections::BTreeMap<String, u64> =
-            w.counts.iter().map(|(c, n)| (c.to_string(), *n)).collect();
-        assert_eq!(counts, by_slots(&w));
-        assert_eq!(counts.keys().collect::<Vec<_>>(), ["(other)", "A"]);
-    }
-
-    #[test]
-    fn late_and_out_of_order_records_count_in_their_own_second() {
-        let mut w = Window::new(60_000);
-        w.add(T + 30_000, Some("A"));
-        // 20 s late, still inside the window: counted, in its own slot.
-        assert!(w.add(T + 10_000, Some("B")));
-        assert_eq!(w.totals(), (2, 2));
-        let trend = w.trend("B");
-        assert_eq!(trend.iter().sum::<u64>(), 1);
-        // Older than the window: not counted.
-        assert!(!w.add(T - 31_000, Some("C")));
-        assert_eq!(w.totals(), (2, 2));
-        assert_eq!(
-            w.now(),
-            Some(T + 30_000),
-            "a late record does not move the clock back"
-        );
-    }
-
-    #[test]
-    fn window_edges_and_idle_advance() {
-        let mut w = Window::new(10_000);
-        w.add(T + 999, Some("A")); // slot T
-        w.add(T + 1_000, Some("A")); // slot T+1s
-        // Window (T+0.999 s, T+10.999 s]: slot T still ends inside it, so it stays whole.
-        w.advance(T + 10_999);
-        assert_eq!(w.totals(), (2, 2));
-        // Window (T+1 s, T+11 s]: slot T is all before it.
-        w.advance(T + 11_000);
-        assert_eq!(w.totals(), (1, 1));
-        w.advance(T + 12_000);
-        assert_eq!(w.totals(), (0, 0));
-        assert!(w.trend("A").iter().all(|n| *n == 0));
-        // The clock never goes back.
-        w.advance(T);
-        assert_eq!(w.now(), Some(T + 12_000));
-    }
-
-    #[test]
-    fn trend_spreads_over_the_window() {
-        let mut w = Window::new(10_000);
-        for s in 0..10 {
-            for _ in 0..=s {
-                w.add(T + s * 1000 + 500, Some("A"));
-            }
-        }
-        assert_eq!(w.trend("A"), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        assert_eq!(sparkline(&[0, 1, 7]), " ▂█");
     }
 }
