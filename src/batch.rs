@@ -72,7 +72,9 @@ impl Scan {
 /// are cut into ranges and the ranges of all files go to the pool together, so many small
 /// files are read in parallel as well as one big one; then the streams are read, several
 /// at a time, each decoding on its own thread. With `stop_on_error`, nothing after the
-/// first source that cannot be opened is read.
+/// first source that cannot be read is read: one that cannot be opened ends the looking,
+/// and the sources are read in source order up to each stream, which may fail in its middle
+/// (a cut `.gz`); only the first failure is reported.
 pub fn run(
     pool: &rayon::ThreadPool,
     sources: &[Source],
@@ -80,19 +82,77 @@ pub fn run(
     progress: &Arc<AtomicU64>,
 ) -> io::Result<Outcome> {
     let mut failed: Vec<(u32, io::Error)> = Vec::new();
-    let mut ranges: Vec<Range<'_>> = Vec::new();
-    let mut streams: Vec<(u32, &Source)> = Vec::new();
-    let size = scan.chunk_size as u64;
+    let mut looked: Vec<(u32, Kind)> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         let index = u32::try_from(i).map_err(io::Error::other)?;
-        match (input::kind(source), source) {
-            (Err(error), _) => {
+        match input::kind(source) {
+            Ok(kind) => looked.push((index, kind)),
+            Err(error) => {
                 failed.push((index, error));
                 if scan.stop_on_error {
                     break;
                 }
             }
-            (Ok(Kind::Plain(len)), Source::File(path)) => {
+        }
+    }
+    let read = if scan.stop_on_error {
+        let mut read = Part::new(scan);
+        for group in looked.split_inclusive(|(_, kind)| *kind == Kind::Stream) {
+            let part = read_sources(pool, sources, group, scan, progress);
+            let stop = !part.errors.is_empty();
+            read = read.merge(part);
+            if stop {
+                break;
+            }
+        }
+        read
+    } else {
+        read_sources(pool, sources, &looked, scan, progress)
+    };
+    let Part {
+        mut stats,
+        errors,
+        ledger,
+        ..
+    } = read;
+    stats.finish();
+    failed.extend(errors);
+    // One message per source, in source order, whatever the threads did.
+    failed.sort_by_key(|(i, _)| *i);
+    failed.dedup_by_key(|(i, _)| *i);
+    if scan.stop_on_error {
+        failed.truncate(1);
+    }
+    Ok(Outcome {
+        stats,
+        sources: sources.iter().map(Source::name).collect(),
+        errors: failed
+            .into_iter()
+            .map(|(i, error)| InputError {
+                source: sources[i as usize].name(),
+                error,
+            })
+            .collect(),
+        ledger,
+    })
+}
+
+/// Reads the sources `looked` at (by index into `sources`, with their kind): the ranges of
+/// the plain files together, then the streams, several at a time.
+fn read_sources(
+    pool: &rayon::ThreadPool,
+    sources: &[Source],
+    looked: &[(u32, Kind)],
+    scan: &Scan,
+    progress: &Arc<AtomicU64>,
+) -> Part {
+    let mut ranges: Vec<Range<'_>> = Vec::new();
+    let mut streams: Vec<(u32, &Source)> = Vec::new();
+    let size = scan.chunk_size as u64;
+    for &(index, kind) in looked {
+        let source = &sources[index as usize];
+        match (kind, source) {
+            (Kind::Plain(len), Source::File(path)) => {
                 let count = len.div_ceil(size).max(1);
                 ranges.extend((0..count).map(|r| Range {
                     source: index,
@@ -101,7 +161,7 @@ pub fn run(
                     last: r + 1 == count,
                 }));
             }
-            (Ok(_), _) => streams.push((index, source)),
+            _ => streams.push((index, source)),
         }
     }
     let from_ranges = scan_ranges(pool, &ranges, scan, progress);
@@ -124,29 +184,7 @@ pub fn run(
             })
             .reduce(|| Part::new(scan), Part::merge)
     });
-    let Part {
-        mut stats,
-        errors,
-        ledger,
-        ..
-    } = from_ranges.merge(from_streams);
-    stats.finish();
-    failed.extend(errors);
-    // One message per source, in source order, whatever the threads did.
-    failed.sort_by_key(|(i, _)| *i);
-    failed.dedup_by_key(|(i, _)| *i);
-    Ok(Outcome {
-        stats,
-        sources: sources.iter().map(Source::name).collect(),
-        errors: failed
-            .into_iter()
-            .map(|(i, error)| InputError {
-                source: sources[i as usize].name(),
-                error,
-            })
-            .collect(),
-        ledger,
-    })
+    from_ranges.merge(from_streams)
 }
 
 /// What a worker has read: the aggregate, the inputs that failed, the bad lines; and the
@@ -395,7 +433,7 @@ fn read_mapped(
         return Rest::Whole;
     }
     let first = if start == 0 {
-        if data.starts_with(BOM) { BOM.len() } else { 0 }
+        bom_at(0, data)
     } else {
         match memchr::memchr(b'\n', &data[start - 1..limit]) {
             Some(i) => start + i,
@@ -416,6 +454,8 @@ fn read_mapped(
     let mut lines = 0u64;
     let mut at = first;
     let mut rest = Rest::Done;
+    // Where the line at `p` starts: the file's first line at 0, its BOM included.
+    let line_start = |p: usize| if start == 0 && p == first { 0 } else { p };
     // The furthest byte read, for `Mapped::done_with`.
     let mut reached = at;
     let pos = |line| Pos {
@@ -423,10 +463,10 @@ fn read_mapped(
         chunk,
         line,
     };
-    'blocks: while at < limit {
+    'blocks: while line_start(at) < limit {
         // Not past the range's end: the line that crosses it is copied alone below, and
         // ranges smaller than a block (`--chunk-size`) copy no more than themselves.
-        let copied = limit.min(at.saturating_add(BLOCK));
+        let copied = limit.min(at.saturating_add(BLOCK)).max(at);
         block.clear();
         block.extend_from_slice(&data[at..copied]);
         reached = reached.max(copied);
@@ -442,7 +482,7 @@ fn read_mapped(
                     .min(at.saturating_add(scan.max_line).saturating_add(1));
                 let Some(end) = memchr::memchr(b'\n', &data[at..reach]).map(|i| at + i) else {
                     reached = reached.max(reach);
-                    rest = Rest::From(at as u64);
+                    rest = Rest::From(line_start(at) as u64);
                     break;
                 };
                 reached = reached.max(end + 1);
@@ -454,12 +494,12 @@ fn read_mapped(
         // The lines that end in the block, each with its `\n`.
         let whole = &block[..=last];
         let mut off = 0;
-        while off < whole.len() && at + off < limit {
+        while off < whole.len() && line_start(at + off) < limit {
             let mut slot = Line::Blank;
             let len = extractor.classify_next(&whole[off..], scan.max_line, &scan.keys, &mut slot);
             let end = at + off + len;
             if len > scan.max_line || map.byte_at(end) != Some(b'\n') || map.faulted() {
-                rest = Rest::From((at + off) as u64);
+                rest = Rest::From(line_start(at + off) as u64);
                 break 'blocks;
             }
             fold(
@@ -641,19 +681,17 @@ pub fn scan_chunk_with(
         sink.malformed(pos(0), Malformed::TooLong, chunk.bytes());
         return ControlFlow::Continue(());
     }
-    let mut data = chunk.bytes();
-    let mut skipped = 0;
-    if chunk.offset == 0 && data.starts_with(BOM) {
-        data = &data[BOM.len()..];
-        skipped = BOM.len();
-    }
+    let skipped = bom_at(chunk.offset, chunk.bytes());
+    let data = &chunk.bytes()[skipped..];
     let mut flow = ControlFlow::Continue(());
     let mut lines = 0u64;
     let mut start = 0;
     // Each line's record is built in this one slot.
     let mut slot = Line::Blank;
     while start < data.len() {
-        if chunk.offset + (skipped + start) as u64 >= limit {
+        // The first line starts where the chunk does, its BOM included.
+        let at = if start == 0 { 0 } else { skipped + start };
+        if chunk.offset + at as u64 >= limit {
             flow = ControlFlow::Break(());
             break;
         }
@@ -671,6 +709,17 @@ pub fn scan_chunk_with(
     }
     stats.add_chunk(source, index, lines);
     flow
+}
+
+/// How many bytes of a BOM `data`, at `offset` in its source, starts with. A BOM at a
+/// source's start is no part of its first line's text, but the line starts at 0 all the
+/// same: it belongs to the range that holds byte 0, however small ranges are.
+fn bom_at(offset: u64, data: &[u8]) -> usize {
+    if offset == 0 && data.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    }
 }
 
 /// Folds the line at the start of `data` into `stats`, classifying it in `slot`; more lines
@@ -918,6 +967,30 @@ mod tests {
             assert_eq!(summary(&worker), summary(&plain), "{max_line} {range}");
             assert!(worker.totals.lines > 6_000, "{:?}", worker.totals);
             assert!(!worker.malformed.is_empty());
+        }
+    }
+
+    /// A BOM ends past a range of 1 to 3 bytes; the line it starts still belongs to the
+    /// range that holds byte 0, read through the map or by position.
+    #[test]
+    fn a_bom_line_belongs_to_the_first_range_however_small() {
+        let line = b"{\"Response\":{\"Error\":{\"Code\":\"A\"},\"RequestId\":\"r\"}}\n";
+        let data = [&b"\xef\xbb\xbf"[..], line, line].concat();
+        for size in 1..=8 {
+            let scan = scan(size);
+            let (worker, plain) = mapped_and_plain(&data, &scan);
+            assert_eq!(summary(&worker), summary(&plain), "size {size}");
+            assert_eq!(worker.totals.errors, 2, "size {size}");
+            let chunk = Chunk {
+                offset: 0,
+                len: data.len(),
+                data: data.clone(),
+                start: 0,
+                too_long: false,
+            };
+            let mut first = Stats::new(scan.shape);
+            let _ = scan_chunk(&chunk, 0, 0, size as u64, &scan, &mut first);
+            assert_eq!(first.totals.errors, 1, "size {size}");
         }
     }
 

@@ -1,10 +1,11 @@
 //! Input: which sources to read, how to open them, and how to cut them into chunks of whole
 //! lines.
 //!
-//! A source is a file or standard input. Directories expand to their files, recursively, in
-//! sorted path order (symlinked directories are not followed, so a link loop cannot hang a
-//! run). Compression is told by magic bytes: `1f 8b` gzip (multi-member), `28 b5 2f fd`
-//! zstd. `Chunker` turns any reader into chunks that end at a newline, so workers never see
+//! A source is a file or standard input. Directories expand to their regular files,
+//! recursively, in sorted path order (symlinked directories are not followed, so a link loop
+//! cannot hang a run; FIFOs, sockets and devices are left out and counted, as one could block
+//! or never end). Compression is told by magic bytes: `1f 8b` gzip (multi-member),
+//! `28 b5 2f fd` zstd, or a zstd skippable frame (`5? 2a 4d 18`, which `pzstd` writes first). `Chunker` turns any reader into chunks that end at a newline, so workers never see
 //! half a line; a line longer than `max_line` is dropped while it is read (memory stays
 //! bounded by `chunk_size + max_line`) and reported as its own chunk. A plain file of
 //! more than one range can also be read through a guarded memory map (`Mapped`).
@@ -48,27 +49,80 @@ impl std::fmt::Display for InputError {
     }
 }
 
-/// Expands the user's paths: `-` is standard input, a directory its files (recursively,
-/// sorted), anything else a file. No paths at all means standard input.
-pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<InputError>) {
-    let mut sources = Vec::new();
-    let mut errors = Vec::new();
+/// What the user's paths expand to.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub sources: Vec<Source>,
+    /// Paths that could not be listed.
+    pub errors: Vec<InputError>,
+    /// What each directory walk left out, one per directory named that left any out.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Entries of a directory walk that are not regular files (FIFOs, sockets, devices, and
+/// links to them): opening a FIFO waits for a writer, and a device such as `/dev/zero`
+/// never ends, so a walk reads regular files only, as `rg` and `grep -r` do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The directory named by the user.
+    pub dir: PathBuf,
+    pub count: usize,
+    /// The first one left out, in walk order.
+    pub first: PathBuf,
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (dir, first) = (self.dir.display(), self.first.display());
+        if self.count == 1 {
+            write!(
+                f,
+                "skipped 1 entry that is not a regular file in {dir}: {first}"
+            )
+        } else {
+            let n = self.count;
+            write!(
+                f,
+                "skipped {n} entries that are not regular files in {dir} (first: {first})"
+            )
+        }
+    }
+}
+
+/// Expands the user's paths: `-` is standard input, a directory its regular files
+/// (recursively, sorted), anything else a file (a FIFO named here is read as a stream). No
+/// paths at all means standard input.
+pub fn expand(paths: &[PathBuf]) -> Expanded {
+    let mut out = Expanded::default();
     if paths.is_empty() {
-        sources.push(Source::Stdin);
+        out.sources.push(Source::Stdin);
     }
     for p in paths {
         if p.as_os_str() == "-" {
-            sources.push(Source::Stdin);
+            out.sources.push(Source::Stdin);
         } else if p.is_dir() {
-            walk(p, &mut sources, &mut errors);
+            let mut skipped = None;
+            walk(p, &mut out.sources, &mut out.errors, &mut skipped);
+            out.skipped.extend(skipped.map(|(count, first)| Skipped {
+                dir: p.clone(),
+                count,
+                first,
+            }));
         } else {
-            sources.push(Source::File(p.clone()));
+            out.sources.push(Source::File(p.clone()));
         }
     }
-    (sources, errors)
+    out
 }
 
-fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
+/// Adds the regular files under `dir` to `sources`, in sorted path order; counts in
+/// `skipped` the entries that are not (with the first of them).
+fn walk(
+    dir: &Path,
+    sources: &mut Vec<Source>,
+    errors: &mut Vec<InputError>,
+    skipped: &mut Option<(usize, PathBuf)>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd.collect::<Result<Vec<_>, _>>(),
         Err(e) => Err(e),
@@ -87,10 +141,25 @@ fn walk(dir: &Path, sources: &mut Vec<Source>, errors: &mut Vec<InputError>) {
     for e in entries {
         let path = e.path();
         // `file_type` does not follow symlinks: a linked directory is not walked.
-        match e.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, sources, errors),
-            Ok(t) if t.is_symlink() && path.is_dir() => {}
-            _ => sources.push(Source::File(path)),
+        let regular = match e.file_type() {
+            Ok(t) if t.is_dir() => {
+                walk(&path, sources, errors, skipped);
+                continue;
+            }
+            Ok(t) if t.is_symlink() => match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => continue,
+                Ok(m) => m.is_file(),
+                // A dangling link or a loop: opening it names the error.
+                Err(_) => true,
+            },
+            Ok(t) => t.is_file(),
+            Err(_) => true,
+        };
+        if regular {
+            sources.push(Source::File(path));
+        } else {
+            let (count, _) = skipped.get_or_insert_with(|| (0, path));
+            *count += 1;
         }
     }
 }
@@ -106,12 +175,13 @@ pub enum Compression {
 impl Compression {
     /// Tells the compression from a source's first bytes.
     pub fn sniff(head: &[u8]) -> Compression {
-        if head.starts_with(&[0x1f, 0x8b]) {
-            Compression::Gzip
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Compression::Zstd
-        } else {
-            Compression::None
+        match head {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            // A skippable frame (magic 0x184D2A5?, little-endian): pzstd starts with one,
+            // and the zstd decoder passes over it.
+            [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => Compression::Zstd,
+            _ => Compression::None,
         }
     }
 }
@@ -171,11 +241,40 @@ pub fn open_stream(
     };
     Ok(match compression {
         Compression::None => Box::new(raw),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+        Compression::Gzip => Box::new(Decoded(flate2::read::MultiGzDecoder::new(
             io::BufReader::with_capacity(1 << 20, raw),
-        )),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(raw)?),
+        ))),
+        Compression::Zstd => Box::new(Decoded(zstd::stream::read::Decoder::new(raw)?)),
     })
+}
+
+/// A decoder's output. Its errors are marked (`DecodeError`), so that where reading stopped
+/// is told as a position in the decompressed data, which is what its reader counts.
+struct Decoded<R>(R);
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), DecodeError(e)))
+    }
+}
+
+/// An error met while reading decompressed data (a cut or corrupt gzip or zstd stream, or
+/// the file under it failing).
+#[derive(Debug)]
+struct DecodeError(io::Error);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }
 
 /// Reads until `buf` is full or the end; returns how much was read.
@@ -401,7 +500,11 @@ impl Chunker {
                         let _ = f(&mut chunk);
                         buf.data = chunk.data;
                     }
-                    let why = format!("{e} (after byte {at}; the lines before it are counted)");
+                    let of = match e.get_ref() {
+                        Some(inner) if inner.is::<DecodeError>() => " of the decompressed data",
+                        _ => "",
+                    };
+                    let why = format!("{e} (after byte {at}{of}; the lines before it are counted)");
                     return Err(io::Error::new(e.kind(), why));
                 }
             };
@@ -497,128 +600,4 @@ fn too_long(offset: u64, head: &[u8]) -> Chunk {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chunks(
-        data: &[u8],
-        chunk_size: usize,
-        max_line: usize,
-        skip: bool,
-    ) -> Vec<(u64, String, bool)> {
-        let mut out = Vec::new();
-        Chunker::new(chunk_size, max_line)
-            .run(data, 100, skip, u64::MAX, |c: &mut Chunk| {
-                out.push((
-                    c.offset,
-                    String::from_utf8_lossy(c.bytes()).into_owned(),
-                    c.too_long,
-                ));
-                ControlFlow::Continue(())
-            })
-            .unwrap();
-        out
-    }
-
-    #[test]
-    fn chunks_end_at_newlines_and_keep_every_byte() {
-        let text = b"one\ntwo\nthree\nfour\nfive";
-        for size in 1..30 {
-            let got = chunks(text, size, 1000, false);
-            let joined: String = got.iter().map(|c| c.1.as_str()).collect();
-            assert_eq!(joined.as_bytes(), text, "size {size}");
-            for (i, (off, data, _)) in got.iter().enumerate() {
-                assert!(i + 1 == got.len() || data.ends_with('\n'));
-                let before: usize = got[..i].iter().map(|c| c.1.len()).sum();
-                assert_eq!(*off, 100 + before as u64);
-            }
-        }
-    }
-
-    #[test]
-    fn overlong_lines_are_dropped_while_read() {
-        let text = format!("a\n{}\nb\n{}", "x".repeat(50), "y".repeat(60));
-        for size in 1..8 {
-            let got = chunks(text.as_bytes(), size, 10, false);
-            let long: Vec<u64> = got.iter().filter(|c| c.2).map(|c| c.0).collect();
-            assert_eq!(long, [102, 155], "size {size}");
-            let kept: String = got.iter().filter(|c| !c.2).map(|c| c.1.as_str()).collect();
-            assert_eq!(kept, "a\nb\n", "size {size}");
-            // A dropped line keeps its first bytes (at least what was read before it
-            // passed the limit), for the bad-line ledger.
-            let heads: Vec<&str> = got.iter().filter(|c| c.2).map(|c| c.1.as_str()).collect();
-            assert!(
-                heads[0].len() > 10 && heads[0].bytes().all(|b| b == b'x'),
-                "{heads:?}"
-            );
-            assert!(
-                heads[1].len() > 10 && heads[1].bytes().all(|b| b == b'y'),
-                "{heads:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn skip_partial_drops_the_first_line_only() {
-        let got = chunks(b"tail of another\nmine\n", 4, 1000, true);
-        let kept: String = got.iter().map(|c| c.1.as_str()).collect();
-        assert_eq!(kept, "mine\n");
-        assert_eq!(got[0].0, 116);
-        assert!(got.iter().all(|c| !c.2));
-    }
-
-    #[test]
-    fn a_limit_stops_after_the_line_that_crosses_it() {
-        let text = b"aaaa\nbbbb\ncccc\ndddd\n";
-        for size in 1..12 {
-            let mut kept = Vec::new();
-            let mut read = 0;
-            let counting = std::io::Read::chain(&text[..], &b""[..]).take(1000);
-            Chunker::new(size, 100)
-                .run(counting, 0, false, 7, |c| {
-                    read += c.len;
-                    kept.extend_from_slice(c.bytes());
-                    ControlFlow::Continue(())
-                })
-                .unwrap();
-            // Lines starting before byte 7: "aaaa" and "bbbb" (which crosses the limit).
-            assert!(kept.starts_with(b"aaaa\nbbbb\n"), "size {size}");
-            assert!(read < text.len(), "size {size}: read all");
-        }
-    }
-
-    #[test]
-    fn a_file_that_shrinks_while_read_ends_where_it_now_ends() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("shrinks.log");
-        std::fs::write(&path, "line one\nline two\nline three\n".repeat(100)).unwrap();
-        let file = File::open(&path).unwrap();
-        // logrotate's copytruncate, between the look at the size and the read.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(45)
-            .unwrap();
-        let mut kept = Vec::new();
-        let result =
-            Chunker::new(16, 1000).run(PositionedReader::new(&file, 0), 0, false, 3000, |c| {
-                kept.extend_from_slice(c.bytes());
-                ControlFlow::Continue(())
-            });
-        assert!(result.is_ok());
-        // 45 bytes are left: the last line is cut, and comes as the last line.
-        assert_eq!(kept, b"line one\nline two\nline three\nline one\nline tw");
-    }
-
-    #[test]
-    fn sniffs_magic_bytes() {
-        assert_eq!(Compression::sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
-        assert_eq!(
-            Compression::sniff(&[0x28, 0xb5, 0x2f, 0xfd]),
-            Compression::Zstd
-        );
-        assert_eq!(Compression::sniff(b"{\"a"), Compression::None);
-        assert_eq!(Compression::sniff(b""), Compression::None);
-    }
-}
+mod tests;

@@ -26,9 +26,11 @@ pub mod report;
 pub mod stats;
 pub mod time;
 
+use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
-use crate::config::{Config, Output, ReportConfig};
+use crate::config::{Config, ReportConfig};
 use crate::error::{Error, Exit};
 use crate::input::Source;
 use crate::ledger::Ledger;
@@ -44,7 +46,7 @@ pub fn run(config: Config) -> Result<Exit, Error> {
             lang,
             code,
         } => {
-            write_output(&output, |out| {
+            Target::open(output.path.as_deref())?.write(|out| {
                 render_codes(
                     &catalog,
                     lang,
@@ -62,6 +64,7 @@ pub fn run(config: Config) -> Result<Exit, Error> {
 fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
     // Off a terminal the snapshots are JSON lines: the final JSON report is one line too.
     let compact = c.output.path.is_none() && !io::stdout().is_terminal();
+    let target = Target::open(c.output.path.as_deref())?;
     let mut malformed = 0;
     let failed = live::run(&c.scan, live, &c.catalog, &c.fail_on, |stats, sources| {
         malformed = stats.totals.malformed;
@@ -70,7 +73,9 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
             format => format.renderer(c.output.width, c.output.csv),
         };
-        write_output(&c.output, |out| renderer.render(&report, out)).map_err(io::Error::other)
+        target
+            .write(|out| renderer.render(&report, out))
+            .map_err(io::Error::other)
     })
     .map_err(|error| Error::Input {
         input: "live".into(),
@@ -92,7 +97,16 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     if let Some(live) = &c.live {
         return run_live(c, live);
     }
-    let (sources, mut failed) = input::expand(&c.paths);
+    let input::Expanded {
+        sources,
+        errors: mut failed,
+        skipped,
+    } = input::expand(&c.paths);
+    if !c.quiet {
+        for s in &skipped {
+            error::warn(s);
+        }
+    }
     // Runs of bad lines go to the temporary directory: a run that could not be written
     // would end the ledger, so say so before reading rather than after.
     let temp_dir = |error| Error::Output {
@@ -102,6 +116,14 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     if c.bad_lines.is_some() {
         Ledger::default().probe().map_err(temp_dir)?;
     }
+    // Where the results go is opened now, so that one that cannot be written ends the run
+    // before the scan, not after it.
+    let target = Target::open(c.output.path.as_deref())?;
+    let ledger_target = c
+        .bad_lines
+        .as_deref()
+        .map(|path| Target::open(Some(path)))
+        .transpose()?;
     let total: u64 = sources
         .iter()
         .filter_map(|s| match s {
@@ -128,16 +150,9 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     // lines are counted.
     let read = to_read.len().saturating_sub(outcome.errors.len());
     failed.extend(outcome.errors);
-    if let (Some(path), Some(ledger)) = (&c.bad_lines, outcome.ledger) {
-        let output = |error| Error::Output {
-            target: path.display().to_string(),
-            error,
-        };
+    if let (Some(to), Some(ledger)) = (ledger_target, outcome.ledger) {
         let ledger = ledger.check().map_err(temp_dir)?;
-        let file = std::fs::File::create(path).map_err(output)?;
-        ledger
-            .write(file, &outcome.stats, &outcome.sources)
-            .map_err(output)?;
+        to.write(|out| ledger.write(out, &outcome.stats, &outcome.sources))?;
     }
     for f in &failed {
         error::warn(f);
@@ -183,7 +198,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
         }
     }
     let renderer = c.output.format.renderer(c.output.width, c.output.csv);
-    write_output(&c.output, |out| renderer.render(&report, out))?;
+    target.write(|out| renderer.render(&report, out))?;
     let mut alert = c.strict && stats.totals.malformed > 0;
     for cond in &c.fail_on {
         if cond.holds(&report) {
@@ -210,36 +225,135 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     })
 }
 
-/// Writes to the output file or stdout; a closed pipe on stdout ends the output quietly.
-fn write_output(
-    output: &Output,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), Error> {
-    let (result, target) = match &output.path {
-        Some(path) => {
-            let target = path.display().to_string();
-            let file = std::fs::File::create(path).map_err(|error| Error::Output {
-                target: target.clone(),
-                error,
-            })?;
-            let mut out = io::BufWriter::new(file);
-            (write(&mut out).and_then(|()| out.flush()), target)
+/// Where a report or a ledger goes, opened before any input is read: a path that cannot be
+/// written (a missing directory, no permission, a closed standard output) ends the run at
+/// once, not after an hour of reading.
+///
+/// A file is opened without being emptied, and emptied only when what goes in it is ready,
+/// as `sort -o` does: a run that fails first leaves an old report as it was, and `-o` may
+/// name one of the inputs. A file the run created is removed unless all that was meant for
+/// it was written.
+enum Target {
+    Stdout,
+    File(OutFile),
+}
+
+/// An output file, opened.
+struct OutFile {
+    path: PathBuf,
+    file: File,
+    /// The run created it (it did not exist before).
+    created: bool,
+    /// Everything meant for it was written.
+    written: bool,
+}
+
+impl Drop for OutFile {
+    fn drop(&mut self) {
+        if self.created && !self.written {
+            let _ = std::fs::remove_file(&self.path);
         }
-        None => {
-            let stdout = io::stdout();
-            let result = if stdout.is_terminal() {
-                let mut out = io::LineWriter::new(stdout.lock());
-                write(&mut out).and_then(|()| out.flush())
-            } else {
-                let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-                write(&mut out).and_then(|()| out.flush())
-            };
-            (result, "<stdout>".to_string())
-        }
-    };
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe && output.path.is_none() => Ok(()),
-        Err(error) => Err(Error::Output { target, error }),
-        Ok(()) => Ok(()),
     }
+}
+
+impl Target {
+    /// Opens `path` for writing (creating it if missing, leaving its bytes as they are);
+    /// `None` is standard output, which must be open.
+    fn open(path: Option<&Path>) -> Result<Target, Error> {
+        let Some(path) = path else {
+            if stdout_closed() {
+                return Err(Error::Output {
+                    target: "<stdout>".into(),
+                    error: io::Error::other("standard output is closed (write to a file with -o)"),
+                });
+            }
+            return Ok(Target::Stdout);
+        };
+        let new = OpenOptions::new().write(true).create_new(true).open(path);
+        let (opened, created) = match new {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                (OpenOptions::new().write(true).open(path), false)
+            }
+            other => (other, true),
+        };
+        let file = opened.map_err(|error| Error::Output {
+            target: path.display().to_string(),
+            error,
+        })?;
+        Ok(Target::File(OutFile {
+            path: path.to_path_buf(),
+            file,
+            created,
+            written: false,
+        }))
+    }
+
+    /// Writes through `write`, buffered (by line on a terminal), emptying a regular file
+    /// first; a closed pipe on standard output ends the output quietly.
+    fn write(self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Error> {
+        match self {
+            Target::File(mut f) => {
+                let file = &f.file;
+                let result = file.metadata().and_then(|m| {
+                    // Not a FIFO or a device (`/dev/stdout`, `/dev/full`): those cannot be cut.
+                    if m.is_file() { file.set_len(0) } else { Ok(()) }
+                });
+                let mut out = io::BufWriter::new(file);
+                let result = result.and_then(|()| write(&mut out).and_then(|()| out.flush()));
+                drop(out);
+                f.written = result.is_ok();
+                result.map_err(|error| Error::Output {
+                    target: f.path.display().to_string(),
+                    error,
+                })
+            }
+            Target::Stdout => {
+                let stdout = io::stdout();
+                let result = if stdout.is_terminal() {
+                    let mut out = io::LineWriter::new(stdout.lock());
+                    write(&mut out).and_then(|()| out.flush())
+                } else {
+                    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+                    write(&mut out).and_then(|()| out.flush())
+                };
+                match result {
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(error) => Err(Error::Output {
+                        target: "<stdout>".into(),
+                        error,
+                    }),
+                    Ok(()) => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// Whether standard output was closed when errstat started (`errstat log >&-`).
+///
+/// Rust's runtime opens `/dev/null` on a closed standard descriptor before `main`, so a
+/// report written there would vanish without an error. A function in `.init_array` runs
+/// before that (the C library calls them before `main`), and looks.
+#[cfg(target_os = "linux")]
+fn stdout_closed() -> bool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+    extern "C" fn look() {
+        // SAFETY: fcntl on a descriptor number has no preconditions.
+        if unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) } == -1 {
+            CLOSED.store(true, Ordering::Relaxed);
+        }
+    }
+    #[used]
+    #[unsafe(link_section = ".init_array")]
+    static LOOK: extern "C" fn() = look;
+    // Names `LOOK` where this is called, so the linker keeps the object that holds it.
+    std::hint::black_box(&LOOK);
+    CLOSED.load(Ordering::Relaxed)
+}
+
+/// Elsewhere a closed standard output is not told apart from `/dev/null`.
+#[cfg(not(target_os = "linux"))]
+fn stdout_closed() -> bool {
+    false
 }
