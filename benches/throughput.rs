@@ -18,11 +18,12 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use errstat::batch::{self, Scan};
+use errstat::batch;
 use errstat::filter::Filter;
 use errstat::input::Source;
 use errstat::loggen::{Options, generate};
 use errstat::record::{Extractor, Keys, Path, classify};
+use errstat::scan::ScanSettings;
 use errstat::stats::{Shape, Split};
 
 /// Generated lines of one shape: (name, lines joined by `\n`).
@@ -158,7 +159,7 @@ fn scan(c: &mut Criterion) {
         .sample_size(10);
     group.throughput(Throughput::Bytes(len));
     for threads in [1, 2] {
-        let scan = Scan {
+        let scan = ScanSettings {
             keys: Keys::default(),
             filter: Filter::default(),
             shape: Shape {

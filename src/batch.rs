@@ -19,31 +19,14 @@ use std::sync::{Mutex, mpsc};
 
 use rayon::prelude::*;
 
-use crate::filter::Filter;
 use crate::input::{self, Chunk, Chunker, InputError, Kind, Mapped, PositionedReader, Source};
 use crate::ledger::Ledger;
-use crate::record::{Extractor, Keys, Line, Malformed, Record};
-use crate::stats::{Pos, Shape, Stats};
-use crate::time::Millis;
+use crate::record::{Extractor, Line};
+use crate::scan::{self, ScanSettings, bom_at};
+use crate::stats::{Pos, Stats};
 
-const BOM: &[u8] = b"\xef\xbb\xbf";
 /// Bits of a chunk index that number the chunks inside one range of a plain file.
 const SUB_CHUNK_BITS: u32 = 24;
-
-/// How lines are read and which are counted.
-#[derive(Debug, Clone)]
-pub struct Scan {
-    pub keys: Keys,
-    pub filter: Filter,
-    pub shape: Shape,
-    pub chunk_size: usize,
-    pub max_line: usize,
-    pub threads: usize,
-    /// Stop at the first source that cannot be read.
-    pub stop_on_error: bool,
-    /// Keep every malformed line for the ledger (`--bad-lines`).
-    pub bad_lines: bool,
-}
 
 /// What a batch run produced.
 #[derive(Debug)]
@@ -54,16 +37,6 @@ pub struct Outcome {
     pub errors: Vec<InputError>,
     /// The malformed lines, with `bad_lines`.
     pub ledger: Option<Ledger>,
-}
-
-impl Scan {
-    /// The pool a run reads on (`threads` threads); the report is built on it too.
-    pub fn pool(&self) -> io::Result<rayon::ThreadPool> {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(self.threads)
-            .build()
-            .map_err(io::Error::other)
-    }
 }
 
 /// Reads every source on `pool` and aggregates it. `progress` counts the raw bytes read.
@@ -78,7 +51,7 @@ impl Scan {
 pub fn run(
     pool: &rayon::ThreadPool,
     sources: &[Source],
-    scan: &Scan,
+    scan: &ScanSettings,
     progress: &Arc<AtomicU64>,
 ) -> io::Result<Outcome> {
     let mut failed: Vec<(u32, io::Error)> = Vec::new();
@@ -143,7 +116,7 @@ fn read_sources(
     pool: &rayon::ThreadPool,
     sources: &[Source],
     looked: &[(u32, Kind)],
-    scan: &Scan,
+    scan: &ScanSettings,
     progress: &Arc<AtomicU64>,
 ) -> Part {
     let mut ranges: Vec<Range<'_>> = Vec::new();
@@ -197,7 +170,7 @@ struct Part {
 }
 
 impl Part {
-    fn new(scan: &Scan) -> Part {
+    fn new(scan: &ScanSettings) -> Part {
         Part {
             stats: Stats::new(scan.shape),
             errors: Vec::new(),
@@ -233,10 +206,10 @@ impl Part {
         source: u32,
         index: u64,
         limit: u64,
-        scan: &Scan,
+        scan: &ScanSettings,
     ) -> ControlFlow<()> {
         let (extractor, stats) = (&mut self.extractor, &mut self.stats);
-        scan_chunk_with(
+        scan::chunk_with(
             chunk,
             source,
             index,
@@ -290,7 +263,7 @@ enum Rest {
 fn scan_ranges(
     pool: &rayon::ThreadPool,
     ranges: &[Range<'_>],
-    scan: &Scan,
+    scan: &ScanSettings,
     progress: &AtomicU64,
 ) -> Part {
     let next = AtomicUsize::new(0);
@@ -347,7 +320,7 @@ impl Worker {
     /// Folds one range into this worker's aggregate: through the file's map where it can,
     /// then by position for whatever the map could not give (the file's last range, which
     /// reads on past the size it had when looked at; a file that has shrunk).
-    fn read(&mut self, range: &Range<'_>, scan: &Scan, progress: &AtomicU64) {
+    fn read(&mut self, range: &Range<'_>, scan: &ScanSettings, progress: &AtomicU64) {
         if self.file.as_ref().is_none_or(|o| o.source != range.source) {
             match File::open(range.path) {
                 Ok(file) => {
@@ -418,7 +391,7 @@ impl Worker {
 fn read_mapped(
     map: &Mapped,
     range: &Range<'_>,
-    scan: &Scan,
+    scan: &ScanSettings,
     progress: &AtomicU64,
     part: &mut Part,
 ) -> Rest {
@@ -502,7 +475,7 @@ fn read_mapped(
                 rest = Rest::From(line_start(at + off) as u64);
                 break 'blocks;
             }
-            fold(
+            scan::fold(
                 &whole[off..off + len],
                 pos(lines),
                 scan,
@@ -528,7 +501,7 @@ fn read_mapped(
 /// and otherwise folds the chunk itself, while it is still in its cache: a decoder thread
 /// beside a full pool made one thread more than there are cores, and the three took turns
 /// evicting each other's caches.
-fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Part {
+fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &ScanSettings) -> Part {
     // Called on the pool: its other threads help.
     let helpers = rayon::current_num_threads().saturating_sub(1);
     let (tx, rx) = mpsc::sync_channel::<(u64, Chunk)>(1);
@@ -599,185 +572,17 @@ fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &Scan) -> Pa
     })
 }
 
-/// Folds the lines of one chunk that start before `limit` into `stats`.
-pub fn scan_chunk(
-    chunk: &Chunk,
-    source: u32,
-    index: u64,
-    limit: u64,
-    scan: &Scan,
-    stats: &mut Stats,
-) -> ControlFlow<()> {
-    let mut extractor = Extractor::new(&scan.keys);
-    scan_chunk_with(
-        chunk,
-        source,
-        index,
-        limit,
-        scan,
-        &mut extractor,
-        stats,
-        &mut (),
-    )
-}
-
-/// What else sees the lines as they are counted: live mode's window, the bad-line ledger.
-pub trait Sink {
-    /// Gives records without a time of their own this one (live mode: arrival time).
-    fn arrival(&self) -> Option<Millis> {
-        None
-    }
-    /// Sees a counted response, once `stats` has counted it.
-    fn response(&mut self, _r: &Record<'_>, _stats: &Stats) {}
-    /// Sees a malformed line (for an overlong one, its first bytes).
-    fn malformed(&mut self, _pos: Pos, _why: Malformed, _line: &[u8]) {}
-}
-
-/// Nothing else sees the lines.
-impl Sink for () {}
-
-impl Sink for Ledger {
-    fn malformed(&mut self, pos: Pos, why: Malformed, line: &[u8]) {
-        self.note(pos, why, line);
-    }
-}
-
-impl<S: Sink> Sink for Option<S> {
-    fn response(&mut self, r: &Record<'_>, stats: &Stats) {
-        if let Some(s) = self {
-            s.response(r, stats);
-        }
-    }
-    fn malformed(&mut self, pos: Pos, why: Malformed, line: &[u8]) {
-        if let Some(s) = self {
-            s.malformed(pos, why, line);
-        }
-    }
-}
-
-/// Like `scan_chunk`, with the caller's extractor, showing the lines to `sink`.
-#[allow(clippy::too_many_arguments)]
-pub fn scan_chunk_with(
-    chunk: &Chunk,
-    source: u32,
-    index: u64,
-    limit: u64,
-    scan: &Scan,
-    extractor: &mut Extractor,
-    stats: &mut Stats,
-    sink: &mut impl Sink,
-) -> ControlFlow<()> {
-    if chunk.offset >= limit {
-        return ControlFlow::Break(());
-    }
-    let pos = |line| Pos {
-        source,
-        chunk: index,
-        line,
-    };
-    if chunk.too_long {
-        stats.add_chunk(source, index, 1);
-        stats.add_malformed(pos(0), Malformed::TooLong);
-        sink.malformed(pos(0), Malformed::TooLong, chunk.bytes());
-        return ControlFlow::Continue(());
-    }
-    let skipped = bom_at(chunk.offset, chunk.bytes());
-    let data = &chunk.bytes()[skipped..];
-    let mut flow = ControlFlow::Continue(());
-    let mut lines = 0u64;
-    let mut start = 0;
-    // Each line's record is built in this one slot.
-    let mut slot = Line::Blank;
-    while start < data.len() {
-        // The first line starts where the chunk does, its BOM included.
-        let at = if start == 0 { 0 } else { skipped + start };
-        if chunk.offset + at as u64 >= limit {
-            flow = ControlFlow::Break(());
-            break;
-        }
-        let len = scan_next(
-            &data[start..],
-            pos(lines),
-            scan,
-            extractor,
-            stats,
-            sink,
-            &mut slot,
-        );
-        lines += 1;
-        start += len + 1;
-    }
-    stats.add_chunk(source, index, lines);
-    flow
-}
-
-/// How many bytes of a BOM `data`, at `offset` in its source, starts with. A BOM at a
-/// source's start is no part of its first line's text, but the line starts at 0 all the
-/// same: it belongs to the range that holds byte 0, however small ranges are.
-fn bom_at(offset: u64, data: &[u8]) -> usize {
-    if offset == 0 && data.starts_with(BOM) {
-        BOM.len()
-    } else {
-        0
-    }
-}
-
-/// Folds the line at the start of `data` into `stats`, classifying it in `slot`; more lines
-/// may follow it in `data` (`Extractor::classify_next`, which finds where a line read by a
-/// kept shape ends without searching for its `\n` first). Returns the line's length, without
-/// its `\n`.
-fn scan_next<'a>(
-    data: &'a [u8],
-    pos: Pos,
-    scan: &Scan,
-    extractor: &mut Extractor,
-    stats: &mut Stats,
-    sink: &mut impl Sink,
-    slot: &mut Line<'a>,
-) -> usize {
-    let len = extractor.classify_next(data, scan.max_line, &scan.keys, slot);
-    fold(&data[..len], pos, scan, stats, sink, slot);
-    len
-}
-
-/// Folds a classified line into `stats`.
-#[inline]
-fn fold(
-    line: &[u8],
-    pos: Pos,
-    scan: &Scan,
-    stats: &mut Stats,
-    sink: &mut impl Sink,
-    slot: &mut Line<'_>,
-) {
-    match slot {
-        Line::Blank => stats.totals.blank += 1,
-        Line::Skipped => stats.totals.skipped += 1,
-        Line::Malformed(why) => {
-            stats.add_malformed(pos, *why);
-            sink.malformed(pos, *why, line);
-        }
-        Line::Response(r) if scan.filter.keeps(r) => {
-            r.time = r.time.or_else(|| sink.arrival());
-            if !scan.filter.counts_code(r) {
-                // Still a response, so rates stay over all of them; not an error here.
-                r.code = None;
-                stats.totals.other_errors += 1;
-            }
-            stats.add_response(pos, r);
-            sink.response(r, stats);
-        }
-        Line::Response(_) => stats.totals.filtered += 1,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;
 
     use super::*;
+    use crate::filter::Filter;
     use crate::loggen::{Options, generate};
+    use crate::record::{Keys, Malformed};
+    use crate::stats::Shape;
     use crate::stats::Split;
+    use crate::time::Millis;
 
     #[test]
     fn workers_take_every_range_once_a_few_at_a_time() {
@@ -826,8 +631,8 @@ mod tests {
         assert_eq!(all, (0..5000).collect::<Vec<_>>());
     }
 
-    fn scan(chunk_size: usize) -> Scan {
-        Scan {
+    fn scan(chunk_size: usize) -> ScanSettings {
+        ScanSettings {
             keys: Keys::default(),
             filter: Filter::default(),
             shape: Shape {
@@ -846,7 +651,7 @@ mod tests {
 
     /// A worker that has read the ranges of `path` in turn, calling `between` after the
     /// first.
-    fn read(path: &Path, len: u64, scan: &Scan, between: impl FnOnce()) -> Worker {
+    fn read(path: &Path, len: u64, scan: &ScanSettings, between: impl FnOnce()) -> Worker {
         let count = len.div_ceil(scan.chunk_size as u64);
         let mut w = Worker {
             part: Part::new(scan),
@@ -916,7 +721,7 @@ mod tests {
 
     /// Reads `data` as a file through its map (which must not fault), and as one chunk by
     /// position: the worker's aggregate, and the one read by position.
-    fn mapped_and_plain(data: &[u8], scan: &Scan) -> (Stats, Stats) {
+    fn mapped_and_plain(data: &[u8], scan: &ScanSettings) -> (Stats, Stats) {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         f.write_all(data).unwrap();
         let w = read(f.path(), data.len() as u64, scan, || {});
@@ -929,7 +734,7 @@ mod tests {
             start: 0,
             too_long: false,
         };
-        let _ = scan_chunk(&chunk, 0, 0, u64::MAX, scan, &mut plain);
+        let _ = scan::chunk(&chunk, 0, 0, u64::MAX, scan, &mut plain);
         (w.part.stats, plain)
     }
 
@@ -959,7 +764,7 @@ mod tests {
         }
         data.extend_from_slice(b"{\"Response\":{\"RequestId\":\"last\"}}");
         for (max_line, range) in [(1 << 20, 256 << 10), (4000, 256 << 10), (1 << 20, 4 << 10)] {
-            let scan = Scan {
+            let scan = ScanSettings {
                 max_line,
                 ..scan(range)
             };
@@ -989,7 +794,7 @@ mod tests {
                 too_long: false,
             };
             let mut first = Stats::new(scan.shape);
-            let _ = scan_chunk(&chunk, 0, 0, size as u64, &scan, &mut first);
+            let _ = scan::chunk(&chunk, 0, 0, size as u64, &scan, &mut first);
             assert_eq!(first.totals.errors, 1, "size {size}");
         }
     }
@@ -1024,7 +829,7 @@ mod tests {
                 start: 0,
                 too_long: false,
             };
-            let _ = scan_chunk(&chunk, 0, 0, u64::MAX, &scan, &mut expected);
+            let _ = scan::chunk(&chunk, 0, 0, u64::MAX, &scan, &mut expected);
             assert_eq!(summary(&part.stats), summary(&expected), "cut at {cut}");
         }
     }

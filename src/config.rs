@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use regex::Regex;
 
-use crate::batch::Scan;
 use crate::catalog::{Catalog, Lang};
 use crate::cli::{Cli, Command, CommonArgs, ScanArgs};
 use crate::error::Error;
@@ -15,6 +14,7 @@ use crate::filter::Filter;
 use crate::live::LiveConfig;
 use crate::record::Keys;
 use crate::report::{Csv, CsvRows, Format, GroupBy};
+use crate::scan::ScanSettings;
 use crate::stats::{Shape, Split};
 use crate::time;
 
@@ -48,7 +48,7 @@ pub enum Config {
 #[derive(Debug, Clone)]
 pub struct ReportConfig {
     pub paths: Vec<PathBuf>,
-    pub scan: Scan,
+    pub scan: ScanSettings,
     pub group_by: Option<GroupBy>,
     pub output: Output,
     pub catalog: Catalog,
@@ -148,7 +148,7 @@ impl Config {
             Some(n) => n,
             None => cores,
         };
-        let scan = Scan {
+        let scan = ScanSettings {
             keys: keys(&a)?,
             filter: filter(&a)?,
             shape: Shape {

@@ -18,6 +18,7 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::path::PathBuf;
 
 use crate::record::Malformed;
+use crate::scan;
 use crate::stats::{Pos, Stats};
 
 /// Bytes of each bad line kept.
@@ -342,6 +343,13 @@ impl Run {
             line: u64_at(12),
         };
         Ok(Some((pos, fixed[20])))
+    }
+}
+
+/// The ledger sees the malformed lines as they are counted.
+impl scan::Sink for Ledger {
+    fn malformed(&mut self, pos: Pos, why: Malformed, line: &[u8]) {
+        self.note(pos, why, line);
     }
 }
 

@@ -23,6 +23,7 @@ pub mod loggen;
 pub mod progress;
 pub mod record;
 pub mod report;
+pub mod scan;
 pub mod stats;
 pub mod time;
 

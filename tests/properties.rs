@@ -4,18 +4,18 @@
 
 use std::ops::ControlFlow;
 
-use errstat::batch::{Scan, scan_chunk};
 use errstat::catalog::{Catalog, Lang};
 use errstat::filter::Filter;
 use errstat::input::Chunker;
 use errstat::loggen::{Options, generate};
 use errstat::record::Keys;
 use errstat::report::{Json, Render, Report};
+use errstat::scan::{self, ScanSettings};
 use errstat::stats::{Shape, Split, Stats};
 use proptest::prelude::*;
 
-fn scan() -> Scan {
-    Scan {
+fn scan() -> ScanSettings {
+    ScanSettings {
         keys: Keys::default(),
         filter: Filter::default(),
         shape: Shape {
@@ -39,7 +39,7 @@ fn read(data: &[u8], source: u32, first_chunk: u64, chunk_size: usize) -> Stats 
     let mut index = first_chunk;
     Chunker::new(chunk_size, scan.max_line)
         .run(data, 0, false, u64::MAX, |chunk| {
-            let _ = scan_chunk(chunk, source, index, u64::MAX, &scan, &mut stats);
+            let _ = scan::chunk(chunk, source, index, u64::MAX, &scan, &mut stats);
             index += 1;
             ControlFlow::Continue(())
         })

@@ -9,10 +9,10 @@ use std::ops::ControlFlow;
 
 use clap::Parser;
 use common::*;
-use errstat::batch::scan_chunk;
 use errstat::cli::Cli;
 use errstat::config::Config;
 use errstat::input::Chunker;
+use errstat::scan;
 use errstat::stats::Stats;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -269,7 +269,7 @@ fn scanned(args: &[&str], data: &[u8]) -> (u64, u64) {
     let mut index = 0;
     Chunker::new(scan.chunk_size, scan.max_line)
         .run(data, 0, false, u64::MAX, |chunk| {
-            let _ = scan_chunk(chunk, 0, index, u64::MAX, scan, &mut stats);
+            let _ = scan::chunk(chunk, 0, index, u64::MAX, scan, &mut stats);
             index += 1;
             ControlFlow::Continue(())
         })

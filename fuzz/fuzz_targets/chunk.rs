@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use errstat::batch::{Scan, scan_chunk};
+use errstat::scan::{self, ScanSettings};
 use errstat::filter::Filter;
 use errstat::input::Chunker;
 use errstat::record::Keys;
@@ -12,7 +12,7 @@ use errstat::stats::{Shape, Split, Stats};
 use libfuzzer_sys::fuzz_target;
 
 fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::Totals {
-    let scan = Scan {
+    let scan = ScanSettings {
         keys: Keys::default(),
         filter: Filter::default(),
         shape: Shape { bucket: Some(1000), samples: 2, split: Split::None },
@@ -26,7 +26,7 @@ fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::To
     let mut index = 0;
     Chunker::new(chunk_size, max_line)
         .run(data, 0, false, u64::MAX, |chunk| {
-            let _ = scan_chunk(chunk, 0, index, u64::MAX, &scan, &mut stats);
+            let _ = scan::chunk(chunk, 0, index, u64::MAX, &scan, &mut stats);
             index += 1;
             ControlFlow::Continue(())
         })

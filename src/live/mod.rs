@@ -23,11 +23,11 @@ mod window;
 
 pub use self::window::Window;
 
-use crate::batch::{self, Scan};
 use crate::catalog::Catalog;
 use crate::input::Chunk;
 use crate::record::{Extractor, Keys, Malformed, Record};
 use crate::report::{LiveLines, LiveView, Report, Row, Screen, Snapshot};
+use crate::scan::{self, ScanSettings};
 use crate::stats::{OTHER, Pos, Stats};
 use crate::time::Millis;
 
@@ -70,7 +70,7 @@ struct State {
 /// Runs live mode until the input ends, a signal, `q`, or (with `exit_on_fail`) a
 /// condition; then writes the final report. Returns whether a condition ever held.
 pub fn run(
-    scan: &Scan,
+    scan: &ScanSettings,
     live: &LiveConfig,
     catalog: &Catalog,
     fail_on: &[crate::failon::Condition],
@@ -259,7 +259,7 @@ impl Lines {
     }
 
     /// Takes bytes as they come; folds every line they complete.
-    fn feed(&mut self, bytes: &[u8], scan: &Scan, state: &Mutex<State>) {
+    fn feed(&mut self, bytes: &[u8], scan: &ScanSettings, state: &Mutex<State>) {
         let mut bytes = bytes;
         if self.dropping {
             match memchr::memchr(b'\n', bytes) {
@@ -295,14 +295,14 @@ impl Lines {
     }
 
     /// Folds the last line when the input ends without a newline.
-    fn finish(&mut self, scan: &Scan, state: &Mutex<State>) {
+    fn finish(&mut self, scan: &ScanSettings, state: &Mutex<State>) {
         if !self.carry.is_empty() && !self.dropping {
             let last = std::mem::take(&mut self.carry);
             self.fold(last, scan, state);
         }
     }
 
-    fn fold(&mut self, data: Vec<u8>, scan: &Scan, state: &Mutex<State>) {
+    fn fold(&mut self, data: Vec<u8>, scan: &ScanSettings, state: &Mutex<State>) {
         let chunk = Chunk {
             offset: if self.chunk == 0 { 0 } else { 1 },
             start: 0,
@@ -320,7 +320,7 @@ impl Lines {
             cuts: &mut st.cuts,
             arrival,
         };
-        let _: ControlFlow<()> = batch::scan_chunk_with(
+        let _: ControlFlow<()> = scan::chunk_with(
             &chunk,
             self.source,
             self.chunk,
@@ -342,7 +342,7 @@ struct WindowSink<'s> {
     arrival: Millis,
 }
 
-impl batch::Sink for WindowSink<'_> {
+impl scan::Sink for WindowSink<'_> {
     fn arrival(&self) -> Option<Millis> {
         Some(self.arrival)
     }
@@ -385,7 +385,12 @@ fn follow_cuts(
 }
 
 /// Reads a stream to its end.
-fn read_stream(mut r: impl Read, source: u32, scan: &Scan, state: &Mutex<State>) -> io::Result<()> {
+fn read_stream(
+    mut r: impl Read,
+    source: u32,
+    scan: &ScanSettings,
+    state: &Mutex<State>,
+) -> io::Result<()> {
     let mut lines = Lines::new(source, &scan.keys);
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -427,7 +432,7 @@ fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
 
 /// Follows files like `tail -F`: across rotation (a new file under the name) and
 /// truncation (the file shrinks), starting at their end unless `from_start`. Never ends.
-fn follow(live: &LiveConfig, scan: &Scan, state: &Mutex<State>) -> io::Result<()> {
+fn follow(live: &LiveConfig, scan: &ScanSettings, state: &Mutex<State>) -> io::Result<()> {
     let mut files: Vec<Followed> = live
         .follow
         .iter()
@@ -493,7 +498,7 @@ fn drain(
     file: &mut File,
     lines: &mut Lines,
     buf: &mut [u8],
-    scan: &Scan,
+    scan: &ScanSettings,
     state: &Mutex<State>,
 ) -> u64 {
     let mut n = 0;
