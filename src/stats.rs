@@ -78,6 +78,8 @@ pub struct Totals {
     /// Responses without a time, and the errors among them: they fall in no bucket.
     pub untimed: u64,
     pub untimed_errors: u64,
+    /// Responses with a latency past a day, counted as a day (`Latency::clamps`).
+    pub latency_clamped: u64,
 }
 
 /// One RequestId kept for support, with where and when it was seen.
@@ -376,6 +378,7 @@ impl Stats {
             }
         }
         if let Some(ms) = r.latency_ms {
+            self.totals.latency_clamped += Latency::clamps(ms) as u64;
             self.latency.record(ms);
         }
         let split = self.shape.split;
@@ -734,6 +737,7 @@ impl Stats {
         t.empty_error += o.empty_error;
         t.untimed += o.untimed;
         t.untimed_errors += o.untimed_errors;
+        t.latency_clamped += o.latency_clamped;
         self.span = match (self.span, other.span) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, y) => x.or(y),

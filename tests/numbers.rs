@@ -1,5 +1,6 @@
-//! Numbers at the edges of what JSON allows (issue #21): a number past f64's range is still
-//! JSON, and an integer code of any length is an error with its digits.
+//! Numbers and times at the edges of what JSON and RFC 3339 allow (issue #21): a number past
+//! f64's range is still JSON, an integer code of any length is an error with its digits, a
+//! time is kept as far as RFC 3339 goes and no further, and a latency past a day is counted.
 
 mod common;
 
@@ -95,6 +96,94 @@ fn an_integer_code_of_any_length_is_an_error_with_its_digits() {
     );
     assert_eq!(code_row(&r, "9003")["count"], 1);
     assert_eq!(code_row(&r, "-12345678901234567890123")["count"], 1);
+}
+
+#[test]
+fn times_are_kept_as_far_as_rfc3339_goes_and_no_further() {
+    let lines = [
+        // Any number of fraction digits.
+        r#"{"ts":"2026-11-26T10:00:00.1234567891Z","Response":{"Error":{"Code":"A"}}}"#,
+        r#"{"ts":"2026-11-26T10:00:00.99999999999999999999","Response":{"Error":{"Code":"A"}}}"#,
+        // Years 0000 to 9999.
+        r#"{"ts":"9999-12-31T23:59:59Z","Response":{"Error":{"Code":"B"}}}"#,
+        r#"{"ts":"0000-01-01T00:00:00Z","Response":{"Error":{"Code":"B"}}}"#,
+        // Offsets up to 23:59, and no further.
+        r#"{"ts":"2026-11-26T10:00:00.5+23:59","Response":{"Error":{"Code":"C"}}}"#,
+        r#"{"ts":"2026-11-26T10:00:00+24:00","Response":{"Error":{"Code":"D"}}}"#,
+        r#"{"ts":"2026-11-26T10:00:00+25:00","Response":{"Error":{"Code":"D"}}}"#,
+        r#"{"ts":"9999-12-31T23:59:59-00:01","Response":{"Error":{"Code":"D"}}}"#,
+    ];
+    for line in lines {
+        agree(line);
+    }
+    let r = report_of(&lines, "1", "1M");
+    assert_eq!(r["totals"]["untimed"], 3);
+    assert_eq!(r["span"]["first"], "0000-01-01T00:00:00Z");
+    assert_eq!(r["span"]["last"], "9999-12-31T23:59:59Z");
+    let seen = |code: &str| {
+        let row = code_row(&r, code);
+        (row["first_seen"].clone(), row["last_seen"].clone())
+    };
+    assert_eq!(
+        seen("A"),
+        (
+            "2026-11-26T10:00:00.123Z".into(),
+            "2026-11-26T10:00:00.999Z".into()
+        )
+    );
+    assert_eq!(
+        seen("B"),
+        ("0000-01-01T00:00:00Z".into(), "9999-12-31T23:59:59Z".into())
+    );
+    let c = "2026-11-25T10:01:00.5Z";
+    assert_eq!(seen("C"), (c.into(), c.into()));
+    assert_eq!(
+        seen("D"),
+        (serde_json::Value::Null, serde_json::Value::Null)
+    );
+    // A bound takes the same forms.
+    let f = log(&lines);
+    let bounded = report(&[
+        "--since",
+        "2026-11-26T10:00:00.1239999999Z",
+        "--until",
+        "9999-12-31T23:59:59.999Z",
+        f.path().to_str().unwrap(),
+    ]);
+    // Both A (the bound is read to its millisecond, .123) and the last B.
+    assert_eq!(bounded["totals"]["responses"], 3);
+    assert_eq!(bounded["totals"]["filtered"], 5);
+    let r = run(&["--since", "2026-11-26T10:00:00+24:00", "-q"], Some(b""));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn latencies_past_a_day_are_counted() {
+    let lines = [
+        r#"{"latency_ms":90000000,"Response":{}}"#,
+        r#"{"latency_ms":1e300,"Response":{"Error":{"Code":"X"}}}"#,
+        // A day, and what rounds to a day: not past it.
+        r#"{"latency_ms":86400000,"Response":{}}"#,
+        r#"{"latency_ms":86400000.0004,"Response":{}}"#,
+        r#"{"latency_ms":12,"Response":{}}"#,
+    ];
+    let many: Vec<&str> = lines.iter().cycle().take(5 * 200).copied().collect();
+    for (lines, threads, chunk, clamped) in [(&lines[..], "1", "1M", 2), (&many, "2", "1K", 400)] {
+        let r = report_of(lines, threads, chunk);
+        assert_eq!(r["totals"]["latency_clamped"], clamped, "{threads} threads");
+        assert_eq!(r["latency_ms"]["max"], 86_400_000.0);
+    }
+    let f = log(&lines);
+    let table = run(&["-f", "table", "-q", f.path().to_str().unwrap()], None);
+    let totals = table.stdout.lines().next().unwrap();
+    assert!(totals.ends_with("  latency over a day 2"), "{totals}");
+    let f = log(&lines[2..]);
+    let table = run(&["-f", "table", "-q", f.path().to_str().unwrap()], None);
+    assert!(
+        !table.stdout.contains("latency over a day"),
+        "{}",
+        table.stdout
+    );
 }
 
 /// The fuzz seeds of these cases (`fuzz/seeds/extract/numbers-*`, `pair-numbers-*`), as the

@@ -439,6 +439,7 @@ struct Totals {
     untimed: u64,
     untimed_errors: u64,
     folded_errors: u64,
+    latency_clamped: u64,
 }
 
 impl Totals {
@@ -458,6 +459,7 @@ impl Totals {
             untimed: t.untimed,
             untimed_errors: t.untimed_errors,
             folded_errors: r.folded_errors,
+            latency_clamped: t.latency_clamped,
         }
     }
 }

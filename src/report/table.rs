@@ -119,6 +119,7 @@ impl Render for Table {
                 ("filtered", t.filtered),
                 ("other codes", t.other_errors),
                 ("untimed", t.untimed),
+                ("latency over a day", t.latency_clamped),
             ]
             .iter()
             .filter(|(_, n)| *n > 0)
