@@ -19,7 +19,7 @@
 
 use hdrhistogram::{Counter, Histogram};
 
-/// Highest value tracked: one day in microseconds; longer latencies are clamped.
+/// Highest value tracked: one day in microseconds; longer latencies are clamped (`clamps`).
 const MAX_MICROS: u64 = 86_400_000_000;
 
 const SIGNIFICANT_DIGITS: u8 = 2;
@@ -244,6 +244,12 @@ impl Latency {
         record_in_histogram(counts, micros);
     }
 
+    /// Says whether `record` counts this latency (ms) as a day, the highest value tracked:
+    /// whether it rounds to more (`micros_of`).
+    pub fn clamps(ms: f64) -> bool {
+        ms * 1000.0 >= MAX_MICROS as f64 + 0.5
+    }
+
     /// Adds another distribution to this one (taking its histogram when this has none).
     pub fn merge(&mut self, other: Latency) {
         if self.hist.is_none() {
@@ -404,9 +410,18 @@ mod tests {
             1e300,
             f64::MAX,
             86_399_999.999_5,
+            max + 0.0004,
+            max + 0.0005,
         ] {
             assert_eq!(micros_of(ms), by_round(ms), "{ms}");
+            assert_eq!(Latency::clamps(ms), is_clamped(ms), "{ms}");
         }
+        assert!(!Latency::clamps(max) && Latency::clamps(max + 0.0005));
+    }
+
+    /// Whether rounding to microseconds passes the highest value tracked.
+    fn is_clamped(ms: f64) -> bool {
+        (ms * 1000.0).round() > MAX_MICROS as f64
     }
 
     proptest::proptest! {
@@ -417,6 +432,7 @@ mod tests {
             // Any finite positive double, any latency, and decimal latencies with one digit.
             for v in [f64::from_bits(bits), ms, tenths as f64 / 10.0] {
                 proptest::prop_assert_eq!(micros_of(v), by_round(v), "{}", v);
+                proptest::prop_assert_eq!(Latency::clamps(v), is_clamped(v), "{}", v);
             }
         }
     }

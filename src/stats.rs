@@ -82,6 +82,8 @@ pub struct Totals {
     /// counted under its first `TEXT_MAX` bytes.
     pub codes_cut: u64,
     pub groups_cut: u64,
+    /// Responses with a latency past a day, counted as a day (`Latency::clamps`).
+    pub latency_clamped: u64,
 }
 
 /// One RequestId kept for support, with where and when it was seen.
@@ -384,6 +386,7 @@ impl Stats {
             }
         }
         if let Some(ms) = r.latency_ms {
+            self.totals.latency_clamped += Latency::clamps(ms) as u64;
             self.latency.record(ms);
         }
         let split = self.shape.split;
@@ -753,6 +756,7 @@ impl Stats {
         t.untimed_errors += o.untimed_errors;
         t.codes_cut += o.codes_cut;
         t.groups_cut += o.groups_cut;
+        t.latency_clamped += o.latency_clamped;
         self.span = match (self.span, other.span) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, y) => x.or(y),

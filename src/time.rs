@@ -2,16 +2,19 @@
 //!
 //! A log's time and a `--since`/`--until` bound share one grammar: a date, then as much of
 //! the time as was written (`YYYY-MM-DD[THH[:MM[:SS[.fff]]][Z|±HH:MM]]`, `T` or a space, no
-//! zone meaning UTC); what is left out is zero. A bound may also be an epoch number.
+//! zone meaning UTC); what is left out is zero. A bound may also be an epoch number. Where
+//! RFC 3339 says how far a part goes, it goes as far: a fraction of any length (read to the
+//! millisecond), years 0000 to 9999, offsets up to ±23:59.
 //!
 //! Every time inside errstat is a count of milliseconds since the Unix epoch, UTC (`i64`):
 //! it is cheap to compare, to merge and to bucket, and it prints the same on every machine.
+//! It lies between `FIRST` and `LAST`, the times RFC 3339 can write in UTC.
 
 use std::cell::Cell;
 
-use jiff::Timestamp;
-use jiff::civil::DateTime;
-use jiff::tz::Offset;
+use jiff::civil::{DateTime, Time};
+use jiff::fmt::temporal::{Pieces, PiecesOffset};
+use jiff::{SignedDuration, Timestamp};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
@@ -19,6 +22,12 @@ pub type Millis = i64;
 /// Numbers at or above this magnitude are epoch milliseconds, below it epoch seconds.
 /// 1e11 seconds is the year 5138; 1e11 milliseconds is March 1973.
 const MILLIS_THRESHOLD: f64 = 1e11;
+
+/// The first time errstat keeps: 0000-01-01T00:00:00Z, RFC 3339's first.
+const FIRST: Millis = -62_167_219_200_000;
+
+/// The last time errstat keeps: 9999-12-31T23:59:59.999Z, RFC 3339's last to the millisecond.
+const LAST: Millis = 253_402_300_799_999;
 
 /// Parses a timestamp string: a date with as much of the time as was written, `T` or a
 /// space between, and an optional offset (`Z`, `+08:00`, `-0530`, `+08`; none means UTC).
@@ -178,7 +187,7 @@ fn any_tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
     let mut millis = 0;
     if let Some(frac) = rest.strip_prefix(b".") {
         let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 || n > 9 {
+        if n == 0 {
             return None;
         }
         let ms = &frac[..n.min(3)];
@@ -221,7 +230,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// The general parser behind `parse_str`: jiff reads the partial forms (`T10`, ` 10:05`,
 /// `T10Z`, a bare date) as it reads RFC 3339, and rejects an hour 24, a February 30 or
 /// anything left over. It also takes ISO 8601's rarer spellings (`T1005`, `,5`, a `[zone]`
-/// annotation after an offset), read as ISO 8601 means them.
+/// annotation), read as ISO 8601 means them. What jiff takes past RFC 3339 is cut back to
+/// it: an offset of 24 to 25 hours or with seconds, a time past `LAST` (jiff's own
+/// timestamps end a day before, so the time is worked out from the parts).
 fn parse_with_jiff(s: &str) -> Option<Millis> {
     let s = s.trim();
     // Every form starts with a full date; a cheap look avoids the parser on other text.
@@ -229,14 +240,48 @@ fn parse_with_jiff(s: &str) -> Option<Millis> {
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' || !b[0].is_ascii_digit() {
         return None;
     }
-    if let Ok(ts) = s.parse::<Timestamp>() {
-        return Some(ts.as_millisecond());
+    let cut;
+    let s = match digits_past_nine(b) {
+        Some((from, to)) => {
+            cut = [&s[..from], &s[to..]].concat();
+            &cut
+        }
+        None => s,
+    };
+    let pieces = Pieces::parse(s).ok()?;
+    let offset = match pieces.offset() {
+        None | Some(PiecesOffset::Zulu) => 0,
+        Some(PiecesOffset::Numeric(n)) => i64::from(n.offset().seconds()),
+        Some(_) => return None,
+    };
+    if offset.abs() >= 86_400 || offset % 60 != 0 {
+        return None;
     }
-    let dt = s.parse::<DateTime>().ok()?;
-    Offset::UTC
-        .to_timestamp(dt)
-        .ok()
-        .map(|ts| ts.as_millisecond())
+    let (date, time) = (pieces.date(), pieces.time().unwrap_or(Time::midnight()));
+    let days = days_from_civil(
+        i64::from(date.year()),
+        i64::from(date.month()),
+        i64::from(date.day()),
+    );
+    let secs = days * 86_400
+        + i64::from(time.hour()) * 3600
+        + i64::from(time.minute()) * 60
+        + i64::from(time.second())
+        - offset;
+    let ms = secs * 1000 + i64::from(time.subsec_nanosecond()) / 1_000_000;
+    (FIRST..=LAST).contains(&ms).then_some(ms)
+}
+
+/// Where a fraction's digits past the ninth are, if it has any: jiff reads nine
+/// (nanoseconds), RFC 3339 any number, and past the third they change no millisecond.
+fn digits_past_nine(b: &[u8]) -> Option<(usize, usize)> {
+    let before_annotation = &b[..memchr::memchr(b'[', b).unwrap_or(b.len())];
+    let point = memchr::memchr2(b'.', b',', before_annotation)?;
+    let n = b[point + 1..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    (n > 9).then_some((point + 10, point + 1 + n))
 }
 
 /// Turns an epoch number (seconds or milliseconds, told apart by magnitude) into millis.
@@ -250,8 +295,7 @@ pub fn from_epoch_number(v: f64) -> Option<Millis> {
         v * 1000.0
     };
     let ms = ms.floor();
-    // Keep to the range jiff can print (years -9999..=9999).
-    if !(-377_705_116_800_000.0..=253_402_300_799_999.0).contains(&ms) {
+    if !(FIRST as f64..=LAST as f64).contains(&ms) {
         return None;
     }
     Some(ms as Millis)
@@ -259,10 +303,14 @@ pub fn from_epoch_number(v: f64) -> Option<Millis> {
 
 /// Prints millis as RFC 3339 in UTC, with a fraction only when there is one.
 pub fn format(ms: Millis) -> String {
-    match Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_string(),
-        Err(_) => ms.to_string(),
+    if let Ok(ts) = Timestamp::from_millisecond(ms) {
+        return ts.to_string();
     }
+    // Past jiff's last timestamp (9999-12-30T22:00Z, which every offset can hold): the
+    // same text from the civil time.
+    DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
+        .checked_add(SignedDuration::from_millis(ms))
+        .map_or_else(|_| ms.to_string(), |dt| format!("{dt}Z"))
 }
 
 /// Parses a `--since`/`--until` bound: any form `parse_str` takes (`2026-11-26`,
@@ -365,7 +413,11 @@ mod tests {
             "2025-11-26T10:60",
             "2025-11-26T10:05:",
             "2025-11-26T10:05:00.",
-            "2025-11-26T10:05:00.1234567891",
+            "2025-11-26T10:05:00+24:00",
+            "2025-11-26T10:05:00-25:00",
+            "2025-11-26T10:05:00+08:00:30",
+            "9999-12-31T23:59:59-00:01",
+            "0000-01-01T00:00:00+00:01",
             "2025-02-29",
             "2026-02-30T10",
             "2025-11-31 10:05",
@@ -397,6 +449,75 @@ mod tests {
     }
 
     #[test]
+    fn rfc3339_bounds_are_kept_as_far_as_it_goes() {
+        let (s, last_second) = (1_000, 253_402_300_799_000);
+        let forms = [
+            // Any number of fraction digits, read to the millisecond.
+            ("2025-11-26T10:00:00.1234567891Z", T0 + 123),
+            (
+                "2025-11-26T10:00:00.9999999999999999999999999999Z",
+                T0 + 999,
+            ),
+            (
+                "2025-11-26 10:00:00.0001234567891+08:00",
+                T0 - 8 * 3_600 * s,
+            ),
+            ("2025-11-26T10:00:00,12345678912", T0 + 123),
+            // Years 0000 to 9999.
+            ("9999-12-31T23:59:59Z", last_second),
+            ("9999-12-31T23:59:59.999Z", LAST),
+            ("9999-12-31T23:59:59.9999999999Z", LAST),
+            ("9999-12-31 23:59", last_second - 59 * s),
+            ("9999-12-31T23:59:59+23:59", last_second - 86_340 * s),
+            ("0000-01-01T00:00:00Z", FIRST),
+            ("0000-01-01", FIRST),
+            ("1969-12-31T23:59:59.9995Z", -1),
+            // Offsets up to 23:59.
+            ("2025-11-26T10:00:00+23:59", T0 - 86_340 * s),
+            ("2025-11-26T10:00:00-23:59", T0 + 86_340 * s),
+            ("2025-11-26T10:00:00-00:00", T0),
+        ];
+        let clock = Clock::default();
+        for (form, ms) in forms {
+            assert_eq!(parse_str(form), Some(ms), "{form:?}");
+            assert_eq!(clock.parse_str(form), Some(ms), "{form:?}");
+        }
+        for form in [
+            "2025-11-26T10:00:00+24:00",
+            "2025-11-26T10:00:00+25:00",
+            "2025-11-26T10:00:00-25:59",
+            "2025-11-26T10:00+2400",
+            "2025-11-26T10:00:00.5+24",
+            "2025-11-26T10:00:00+08:00:30",
+            "9999-12-31T23:59:59.999-00:01",
+            "0000-01-01T00:00:00+00:01",
+        ] {
+            assert_eq!(parse_str(form), None, "{form:?}");
+            assert_eq!(clock.parse_str(form), None, "{form:?}");
+        }
+        assert_eq!(format(LAST), "9999-12-31T23:59:59.999Z");
+        assert_eq!(format(last_second), "9999-12-31T23:59:59Z");
+        assert_eq!(format(LAST - 10), "9999-12-31T23:59:59.989Z");
+        assert_eq!(format(FIRST), "0000-01-01T00:00:00Z");
+        assert_eq!(from_epoch_number(LAST as f64), Some(LAST));
+        assert_eq!(from_epoch_number(FIRST as f64), Some(FIRST));
+        assert_eq!(from_epoch_number(FIRST as f64 - 1.0), None);
+        assert_eq!(from_epoch_number(LAST as f64 + 1.0), None);
+    }
+
+    /// `format` past jiff's timestamps writes what it writes before them.
+    #[test]
+    fn civil_formatting_writes_as_timestamps_do() {
+        let jiffs_last = Timestamp::MAX.as_millisecond();
+        for ms in (jiffs_last - 5_000..=jiffs_last).chain([0, 5, 250, T0, FIRST, FIRST + 7]) {
+            let dt = DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
+                .checked_add(SignedDuration::from_millis(ms))
+                .unwrap();
+            assert_eq!(format(ms), format!("{dt}Z"), "{ms}");
+        }
+    }
+
+    #[test]
     fn common_forms_parse_as_jiff_does() {
         let samples = [
             "2025-11-26T10:00:00Z",
@@ -408,6 +529,8 @@ mod tests {
             "2025-11-26T10:00:00+08:00",
             "2025-11-26T10:00:00-09:30",
             "2025-11-26T10:00:00+24:00",
+            "2025-11-26T10:00:00-25:00",
+            "2025-11-26T10:00:00+23:59",
             "2024-02-29T23:59:59Z",
             "2023-02-29T00:00:00Z",
             "2025-04-31T00:00:00Z",
@@ -418,6 +541,8 @@ mod tests {
             "1969-12-31T23:59:59Z",
             "1970-01-01T00:00:00Z",
             "9999-12-31T23:59:59.999Z",
+            "9999-12-31T23:59:59.99999999999Z",
+            "9998-12-31T23:59:59.999-23:59",
             "2025-11-26T10:00:00z",
             "2025-11-26t10:00:00Z",
             "2025-11-26T10:00:00.Z",
@@ -465,6 +590,8 @@ mod tests {
             ":00+08:00",
             ":00-23:59",
             ":00+24:00",
+            ":00+25:00",
+            ":00.12345678901+23:59",
             ":00+0800",
             ":00 ",
             "",
@@ -481,8 +608,8 @@ mod tests {
         #[test]
         fn generated_forms_parse_as_jiff_does(
             y in 1960i64..2200, mo in 0i64..14, d in 0i64..33, h in 0i64..26, mi in 0i64..62,
-            se in 0i64..62, frac in proptest::option::of("[0-9]{0,10}"), sep in proptest::sample::select(vec!["T", " "]),
-            tz in proptest::sample::select(vec!["", "Z", "+08:00", "-05:30", "+14:00", "+23:59", "+99:00"]),
+            se in 0i64..62, frac in proptest::option::of("[0-9]{0,14}"), sep in proptest::sample::select(vec!["T", " "]),
+            tz in proptest::sample::select(vec!["", "Z", "+08:00", "-05:30", "+14:00", "+23:59", "+24:00", "-25:00", "+99:00"]),
         ) {
             let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
             let s = format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{se:02}{frac}{tz}");
@@ -494,7 +621,7 @@ mod tests {
         #[test]
         fn a_partial_form_is_its_full_form_padded(
             y in 1960i64..2200, mo in 0i64..14, d in 0i64..33, h in 0i64..26, mi in 0i64..62,
-            se in 0i64..62, frac in "[0-9]{1,9}", precision in 0usize..5,
+            se in 0i64..62, frac in "[0-9]{1,14}", precision in 0usize..5,
             sep in proptest::sample::select(vec!["T", " ", "t"]),
             tz in proptest::sample::select(vec![
                 ("", ""), ("Z", "Z"), ("+08:00", "+08:00"), ("-0530", "-05:30"),

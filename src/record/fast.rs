@@ -27,7 +27,7 @@ use crate::time::{self, Millis};
 
 /// Deeper nesting goes to the exact path (serde_json stops at 128).
 pub(super) const MAX_DEPTH: usize = 100;
-/// Longer numbers go to the exact path (serde_json may call them out of range).
+/// Longer numbers go to the exact path (rare; `Decimal` counts digits in a byte).
 const MAX_NUMBER: usize = 24;
 /// Keys looked up per envelope field; more go to the exact path.
 pub const MAX_KEYS: usize = 8;
@@ -1114,7 +1114,8 @@ pub(super) trait Cursor<'a>: Sized {
                     return None;
                 }
                 let v = p.value(depth + 1)?;
-                // A numeric code is printed as serde_json prints it: the exact path's job.
+                // A numeric code (an integer is its text, other numbers no code): the exact
+                // path's job.
                 if key == b"Code" && v.is_num() {
                     return None;
                 }

@@ -256,7 +256,9 @@ impl Extractor {
 }
 
 /// The exact extractor: parses the JSON part with serde_json into a `Value` and reads the
-/// fields from it. Slow and obviously right; every fast path is tested against it.
+/// fields from it. Slow and obviously right; every fast path is tested against it. Numbers
+/// stay their text (`arbitrary_precision`): one past f64's range is still JSON (a time or a
+/// latency it cannot be), and an integer code keeps every digit.
 pub fn exact<'a>(prefix: &[u8], json: &'a [u8], keys: &Keys) -> Line<'a> {
     let Ok(text) = std::str::from_utf8(json) else {
         return Line::Malformed(Malformed::InvalidUtf8);
@@ -342,11 +344,14 @@ fn latency_of(v: &Value) -> Option<f64> {
     v.as_f64().filter(|ms| ms.is_finite() && *ms >= 0.0)
 }
 
-/// Reads an error code: a non-empty string, or an integer as its decimal text.
+/// Reads an error code: a non-empty string, or an integer (a number written without a
+/// fraction or an exponent, of any length) as its text.
 fn code_of(v: &Value) -> Option<Cow<'static, str>> {
     match v {
         Value::String(s) if !s.is_empty() => Some(Cow::Owned(s.clone())),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(Cow::Owned(n.to_string())),
+        Value::Number(n) if !n.as_str().contains(['.', 'e', 'E']) => {
+            Some(Cow::Owned(n.as_str().to_owned()))
+        }
         _ => None,
     }
 }
@@ -472,6 +477,48 @@ mod tests {
             code(r#"{"Response":{"Error":{"Code":"FailedOperation.X."}}}"#).as_deref(),
             Some("FailedOperation.X.")
         );
+    }
+
+    #[test]
+    fn numbers_past_f64_are_json_and_integer_codes_keep_every_digit() {
+        // Valid JSON however large or small the number: the line is what the rest says.
+        for n in [
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "123e999999999",
+            &"9".repeat(400),
+        ] {
+            let s = format!(r#"{{"v":[{n}],"Response":{{"Error":{{"Code":"X"}}}}}}"#);
+            assert_eq!(code(&s).as_deref(), Some("X"), "{s}");
+        }
+        // A time or a latency it cannot be: the next key's is taken.
+        let r = rec(
+            r#"{"ts":1e400,"time":1764151200,"latency_ms":1e400,"duration_ms":5,"Response":{}}"#,
+        );
+        assert_eq!((r.time, r.latency_ms), (Some(1_764_151_200_000), Some(5.0)));
+        // An integer code of any length is its text; other numbers are no code.
+        let digits = "1234567890".repeat(10);
+        for n in [
+            digits.clone(),
+            format!("-{digits}"),
+            "18446744073709551616".into(),
+            "-0".into(),
+        ] {
+            let s = format!(r#"{{"Response":{{"Error":{{"Code":{n},"Message":"m"}}}}}}"#);
+            let r = rec(&s);
+            assert_eq!(
+                (r.code.as_deref(), r.message.as_deref()),
+                (Some(n.as_str()), Some("m"))
+            );
+            let audit = format!(r#"{{"eventTime":"2026-11-26 10:00:00","apiErrorCode":{n}}}"#);
+            assert_eq!(code(&audit).as_deref(), Some(n.as_str()), "{audit}");
+        }
+        for n in ["1e2", "1E400", "10.0", "1e-400"] {
+            let s = format!(r#"{{"Response":{{"Error":{{"Code":{n}}}}}}}"#);
+            let r = rec(&s);
+            assert_eq!((r.code, r.empty_error), (None, true), "{s}");
+        }
     }
 
     #[test]

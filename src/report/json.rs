@@ -441,6 +441,7 @@ struct Totals {
     folded_errors: u64,
     codes_cut: u64,
     groups_cut: u64,
+    latency_clamped: u64,
 }
 
 impl Totals {
@@ -462,6 +463,7 @@ impl Totals {
             folded_errors: r.folded_errors,
             codes_cut: t.codes_cut,
             groups_cut: t.groups_cut,
+            latency_clamped: t.latency_clamped,
         }
     }
 }

@@ -121,6 +121,7 @@ impl Render for Table {
                 ("untimed", t.untimed),
                 ("codes cut", t.codes_cut),
                 ("groups cut", t.groups_cut),
+                ("latency over a day", t.latency_clamped),
             ]
             .iter()
             .filter(|(_, n)| *n > 0)
