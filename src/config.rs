@@ -66,6 +66,9 @@ pub struct ReportConfig {
     pub warnings: Vec<String>,
 }
 
+/// RequestIds kept per code, first and latest each, at most.
+pub const MAX_SAMPLES: usize = 100;
+
 /// Threads per core past which `--threads` is lowered.
 pub const MAX_THREADS_PER_CORE: usize = 4;
 
@@ -153,7 +156,15 @@ impl Config {
             filter: filter(&a)?,
             shape: Shape {
                 bucket,
-                samples: a.samples,
+                samples: match a.samples {
+                    // Each kept sample is kept in order, so K costs O(K) an error.
+                    n if n > MAX_SAMPLES => {
+                        return Err(Error::Usage(format!(
+                            "--samples {n}: at most {MAX_SAMPLES}"
+                        )));
+                    }
+                    n => n,
+                },
                 split,
                 max_codes: match a.max_codes {
                     0 => return Err(Error::Usage("--max-codes must be at least 1".into())),

@@ -110,6 +110,15 @@ impl Condition {
         })
     }
 
+    /// Says whether the condition measures one code (`count`, `rate`, `share`), which
+    /// cannot see the codes folded past `--max-codes`.
+    pub fn names_a_code(&self) -> bool {
+        matches!(
+            self.metric,
+            Metric::Count(_) | Metric::Rate(_) | Metric::Share(_)
+        )
+    }
+
     /// Measures the condition's metric on a report.
     pub fn measure(&self, r: &Report) -> f64 {
         let t = &r.totals;

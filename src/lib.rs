@@ -211,6 +211,13 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
                 ));
             }
         }
+        if cond.names_a_code() && report.folded_errors > 0 && !c.quiet {
+            error::warn(format_args!(
+                "--fail-on {cond}: measured over the codes kept; {} errors of other codes \
+                 are counted as (other) (--max-codes)",
+                report.folded_errors
+            ));
+        }
     }
     // The aggregate is freed on the pool, off the way to the exit (0.8 ms of a 200 MB
     // log's run); the process may well end first.

@@ -179,20 +179,18 @@ pub struct GroupBucket {
 
 /// A set of names with numbers, capped at a number of members by the smallest hash of
 /// their text; what is past the cap goes to the `OTHER` member. The cap is kept lazily:
-/// members are let in until there are twice the cap, then cut back to the cap, so a cut is
-/// paid for by as many new names as it keeps.
+/// members are let in up to `Names::limit`, then cut back to the cap. A member keeps its
+/// number while it is kept, so a cut rewrites only the counts of the members it cut.
 #[derive(Debug, Clone)]
 struct Names {
-    /// Each member's text by number (`None` once it was cut), `OTHER` included once used.
+    /// Each member's text by number; `None` for a number freed by a cut.
     names: Vec<Option<Box<str>>>,
+    free: Vec<u32>,
     /// (hash, text) of the largest member kept at the last cut: a name above it can go
     /// straight to `OTHER`, since as many smaller ones are known already.
     bar: Option<(u64, Box<str>)>,
     other: Option<u32>,
 }
-
-/// Each removed number's new one, after a cut or a merge.
-type Renumber = Vec<u32>;
 
 /// The mergeable aggregate of a run.
 #[derive(Debug, Clone)]
@@ -236,12 +234,23 @@ impl Names {
     fn new() -> Names {
         Names {
             names: Vec::new(),
+            free: Vec::new(),
             bar: None,
             other: None,
         }
     }
 
+    /// How many members are let in before a cut back to `cap`: twice the cap, and at least
+    /// a thousand more, so that a small cap does not cut at every new name.
+    fn limit(cap: usize) -> usize {
+        cap.saturating_mul(2).max(cap.saturating_add(1024))
+    }
+
     fn push(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.free.pop() {
+            self.names[id as usize] = Some(name.into());
+            return id;
+        }
         let id = u32::try_from(self.names.len()).expect("fewer than 2^32 names");
         self.names.push(Some(name.into()));
         id
@@ -270,39 +279,43 @@ impl Names {
         self.names[id as usize].as_deref().unwrap_or(OTHER)
     }
 
-    /// Cuts the members in `live` (number, hash, name) to the `keep` smallest hashes;
-    /// returns each old number's new one (the cut ones `OTHER`'s), numbers made dense.
-    fn cut(&mut self, live: &mut [(u32, u64, Box<str>)], keep: usize) -> Renumber {
-        live.sort_unstable_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
-        if live.len() > keep && keep > 0 {
-            let (h, n) = (live[keep - 1].1, live[keep - 1].2.clone());
+    /// Cuts the members in `live` (number, hash, name) to the `keep` smallest hashes and
+    /// frees the numbers of the others, which it returns (with `OTHER` made for them).
+    /// The caller moves their counts to `OTHER` before a number is used again.
+    fn cut(&mut self, live: &mut [(u32, u64, Box<str>)], keep: usize) -> Vec<(u32, Box<str>)> {
+        if live.len() <= keep {
+            return Vec::new();
+        }
+        live.select_nth_unstable_by(keep.saturating_sub(1), |a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
+        if keep > 0 {
+            let (_, h, n) = &live[keep - 1];
             if self
                 .bar
                 .as_ref()
-                .is_none_or(|bar| (h, &n) < (bar.0, &bar.1))
+                .is_none_or(|bar| (*h, n) < (bar.0, &bar.1))
             {
-                self.bar = Some((h, n));
+                self.bar = Some((*h, n.clone()));
             }
         }
-        let had_other = self.other.is_some() || live.len() > keep;
-        let mut renumber = vec![u32::MAX; self.names.len()];
-        let mut names = Vec::with_capacity(keep.min(live.len()) + 1);
-        // Kept members in hash order, so the numbering does not depend on arrival.
-        for (old, _, name) in live.iter().take(keep) {
-            renumber[*old as usize] = names.len() as u32;
-            names.push(Some(name.clone()));
+        self.other();
+        let gone: Vec<(u32, Box<str>)> = live[keep..]
+            .iter()
+            .map(|(id, _, name)| (*id, name.clone()))
+            .collect();
+        for (id, _) in &gone {
+            self.names[*id as usize] = None;
+            self.free.push(*id);
         }
-        self.other = had_other.then(|| {
-            let id = names.len() as u32;
-            names.push(Some(OTHER.into()));
-            id
-        });
-        let other = self.other.unwrap_or(u32::MAX);
-        for r in renumber.iter_mut().filter(|r| **r == u32::MAX) {
-            *r = other;
+        gone
+    }
+
+    /// A mark for each number: was it cut (`gone`)?
+    fn marks(&self, gone: &[(u32, Box<str>)]) -> Vec<bool> {
+        let mut marks = vec![false; self.names.len()];
+        for (id, _) in gone {
+            marks[*id as usize] = true;
         }
-        self.names = names;
-        renumber
+        marks
     }
 }
 
@@ -345,8 +358,13 @@ impl Stats {
 
     /// The number of a group, `OTHER`'s past the cap.
     fn group_id(&mut self, whole: &str) -> u32 {
+        // Loggers write `-` for a field they have not: it is the field missing.
+        if whole.is_empty() || whole == "-" {
+            return 0;
+        }
         let group = cut(whole);
         self.totals.groups_cut += (group.len() < whole.len()) as u64;
+        let group = unlike_other(group);
         if let Some(&(id, _)) = self.group_ids.get(group) {
             return id;
         }
@@ -356,9 +374,9 @@ impl Stats {
         }
         let id = self.group_names.push(group);
         self.group_ids.insert(group.into(), (id, hash));
-        if self.group_ids.len() >= 2 * self.shape.max_codes.max(1) {
+        if self.group_ids.len() > Names::limit(self.shape.max_codes) {
             self.cut_groups();
-            // The cut may have renumbered it, or sent it to OTHER.
+            // The cut may have sent it to OTHER.
             return match self.group_ids.get(group) {
                 Some(&(id, _)) => id,
                 None => self.group_names.other(),
@@ -403,6 +421,7 @@ impl Stats {
             let whole = code.len();
             let code = cut(code);
             self.totals.codes_cut += (code.len() < whole) as u64;
+            let code = unlike_other(code);
             match self.codes.get_mut(code) {
                 Some(known) => {
                     add_error(known, split, group, pos, r, samples);
@@ -458,8 +477,8 @@ impl Stats {
             groups: HashMap::default(),
         };
         self.codes.insert(code.into(), known);
-        if self.codes.len() >= 2 * self.shape.max_codes.max(1) {
-            self.cut_codes(self.shape.max_codes.max(1));
+        if self.codes.len() >= Names::limit(self.shape.max_codes) {
+            self.cut_codes(self.shape.max_codes);
             return match self.codes.get(code) {
                 Some(known) => known.id,
                 None => self.other_id(),
@@ -480,45 +499,38 @@ impl Stats {
     /// Keeps the `keep` codes of smallest hash and folds the others into `OTHER`.
     fn cut_codes(&mut self, keep: usize) {
         self.settle();
-        self.cuts += 1;
         let mut live: Vec<(u32, u64, Box<str>)> = self
             .codes
             .iter()
             .map(|(name, c)| (c.id, c.hash, name.clone()))
             .collect();
-        let renumber = self.code_names.cut(&mut live, keep);
-        let other_old = self.other.as_ref().map(|o| o.id);
-        let other_new = self.code_names.other;
+        let gone = self.code_names.cut(&mut live, keep);
+        if gone.is_empty() {
+            return;
+        }
+        self.cuts += 1;
+        let other = self.other_id();
         let samples = self.shape.samples;
-        let mut folded: Option<Code> = self.other.take();
-        let codes = std::mem::take(&mut self.codes);
-        for (name, mut c) in codes {
-            let new = renumber[c.id as usize];
-            if Some(new) == other_new {
-                let into = folded.get_or_insert_with(Code::default);
-                for (g, cs) in c.groups {
-                    merge_group(&mut into.groups, g, cs, samples);
-                }
-            } else {
-                c.id = new;
-                self.codes.insert(name, c);
+        for (_, name) in &gone {
+            let Some(c) = self.codes.remove(name) else {
+                continue;
+            };
+            let into = self.other.as_mut().expect("OTHER made");
+            for (g, cs) in c.groups {
+                merge_group(&mut into.groups, g, cs, samples);
             }
         }
-        if let (Some(mut o), Some(id)) = (folded, other_new) {
-            o.id = id;
-            self.other = Some(o);
-        }
-        let code = |id: u32| {
-            if Some(id) == other_old {
-                other_new.expect("OTHER kept")
-            } else {
-                renumber[id as usize]
-            }
-        };
+        let gone = self.code_names.marks(&gone);
+        let code = |id: u32| if gone[id as usize] { other } else { id };
+        let touched = |m: &HashMap<u32, u64>| m.keys().any(|&id| gone[id as usize]);
         for b in self.buckets.values_mut() {
-            b.codes = renumbered(std::mem::take(&mut b.codes), code);
+            if touched(&b.codes) {
+                b.codes = renumbered(std::mem::take(&mut b.codes), code);
+            }
             for g in b.groups.values_mut() {
-                g.codes = renumbered(std::mem::take(&mut g.codes), code);
+                if touched(&g.codes) {
+                    g.codes = renumbered(std::mem::take(&mut g.codes), code);
+                }
             }
         }
     }
@@ -527,55 +539,40 @@ impl Stats {
     /// the others into `OTHER`.
     fn cut_groups(&mut self) {
         self.settle();
-        let keep = self.shape.max_codes.max(1);
         let mut live: Vec<(u32, u64, Box<str>)> = self
             .group_ids
             .iter()
             .filter(|(name, _)| !name.is_empty())
             .map(|(name, &(id, hash))| (id, hash, name.clone()))
             .collect();
-        let empty = self.group_ids[""].0;
-        let other_old = self.group_names.other;
-        // The empty group keeps number 0, so the others are cut around it.
-        let mut renumber = self.group_names.cut(&mut live, keep);
-        // `cut` numbered from 0: move all up by one and give 0 to the empty group.
-        for r in renumber.iter_mut() {
-            *r = r.saturating_add(1);
+        let gone = self.group_names.cut(&mut live, self.shape.max_codes);
+        if gone.is_empty() {
+            return;
         }
-        renumber[empty as usize] = 0;
-        self.group_names.names.insert(0, Some("".into()));
-        self.group_names.other = self.group_names.other.map(|o| o + 1);
-        let other_new = self.group_names.other;
-        let map = |id: u32| {
-            if Some(id) == other_old {
-                other_new.expect("OTHER kept")
-            } else {
-                renumber[id as usize]
-            }
-        };
-        self.group_ids = self
-            .group_ids
-            .drain()
-            .filter_map(|(name, (id, hash))| {
-                let new = map(id);
-                (Some(new) != other_new || name.is_empty()).then_some((name, (new, hash)))
-            })
-            .collect();
-        self.group_ids.insert("".into(), (0, 0));
+        let other = self.group_names.other();
+        for (_, name) in &gone {
+            self.group_ids.remove(name);
+        }
+        let gone = self.group_names.marks(&gone);
+        let map = |id: u32| if gone[id as usize] { other } else { id };
         let samples = self.shape.samples;
         for c in self.codes.values_mut().chain(self.other.as_mut()) {
-            let mut groups = HashMap::default();
-            for (g, cs) in std::mem::take(&mut c.groups) {
-                merge_group(&mut groups, map(g), cs, samples);
+            if c.groups.keys().any(|&g| gone[g as usize]) {
+                let mut groups = HashMap::default();
+                for (g, cs) in std::mem::take(&mut c.groups) {
+                    merge_group(&mut groups, map(g), cs, samples);
+                }
+                c.groups = groups;
             }
-            c.groups = groups;
         }
         for b in self.buckets.values_mut() {
-            let mut groups: HashMap<u32, GroupBucket> = HashMap::default();
-            for (g, gb) in std::mem::take(&mut b.groups) {
-                groups.entry(map(g)).or_default().add(gb);
+            if b.groups.keys().any(|&g| gone[g as usize]) {
+                let mut groups: HashMap<u32, GroupBucket> = HashMap::default();
+                for (g, gb) in std::mem::take(&mut b.groups) {
+                    groups.entry(map(g)).or_default().add(gb);
+                }
+                b.groups = groups;
             }
-            b.groups = groups;
         }
     }
 
@@ -585,7 +582,7 @@ impl Stats {
         if self.codes.len() > self.shape.max_codes {
             self.cut_codes(self.shape.max_codes);
         }
-        if self.group_ids.len() > self.shape.max_codes + 1 {
+        if self.group_ids.len() > self.shape.max_codes.saturating_add(1) {
             self.cut_groups();
         }
         self.settle();
@@ -594,7 +591,7 @@ impl Stats {
     /// The name a code is counted under: its own (cut to `TEXT_MAX`), or `OTHER` past
     /// the cap.
     pub fn kept_name<'s>(&'s self, code: &str) -> &'s str {
-        match self.codes.get_key_value(cut(code)) {
+        match self.codes.get_key_value(unlike_other(cut(code))) {
             Some((name, _)) => name,
             None => OTHER,
         }
@@ -846,11 +843,11 @@ impl Stats {
         for (k, n) in other.chunk_lines {
             *self.chunk_lines.entry(k).or_default() += n;
         }
-        let max = self.shape.max_codes.max(1);
-        if self.codes.len() >= 2 * max {
+        let max = self.shape.max_codes;
+        if self.codes.len() >= Names::limit(max) {
             self.cut_codes(max);
         }
-        if self.group_ids.len() >= 2 * max {
+        if self.group_ids.len() > Names::limit(max) {
             self.cut_groups();
         }
     }
@@ -1063,6 +1060,14 @@ fn add_message(v: &mut Vec<(u64, Box<str>, u64)>, text: &str, n: u64) {
     }
     v.insert(at, (h, text.into(), n));
     v.truncate(MESSAGES_KEPT);
+}
+
+/// A code or group spelled as the placeholder itself, renamed so that `OTHER` always means
+/// the codes (or groups) past the cap.
+pub const OTHER_SPELLED: &str = "((other))";
+
+fn unlike_other(name: &str) -> &str {
+    if name == OTHER { OTHER_SPELLED } else { name }
 }
 
 /// Cuts text to `TEXT_MAX` bytes at a character boundary.
@@ -1393,20 +1398,24 @@ mod tests {
 
     #[test]
     fn codes_and_groups_past_the_cap_fold_alike_for_any_partition() {
-        let one = capped(5_000, 300, 40, 8, 1, |_| 0);
+        // 3,000 codes and 2,500 regions: past the lazy limit (1,032 for a cap of 8), so
+        // every part cuts on its own before the merges.
+        const N: u64 = 12_000;
+        const CODES: u64 = 3_000;
+        let one = capped(N, CODES, 2_500, 8, 1, |_| 0);
         let expected = rows(&one);
         for parts in [2, 3, 7] {
-            let s = capped(5_000, 300, 40, 8, parts, |i| {
+            let s = capped(N, CODES, 2_500, 8, parts, |i| {
                 (i * 13 % parts as u64) as usize
             });
             assert_eq!(rows(&s), expected, "{parts}");
         }
-        let s = capped(5_000, 300, 40, 8, 4, |i| (i * 4 / 5_000) as usize);
+        let s = capped(N, CODES, 2_500, 8, 4, |i| (i * 4 / N) as usize);
         assert_eq!(rows(&s), expected);
         // Eight codes kept, the eight of smallest hash, each with its exact count; the
         // rest under OTHER; nothing lost.
         assert_eq!(one.codes.len(), 8);
-        let mut by_hash: Vec<String> = (0..300).map(|c| format!("Code.{c}")).collect();
+        let mut by_hash: Vec<String> = (0..CODES).map(|c| format!("Code.{c}")).collect();
         by_hash.sort_by_key(|c| (hash_of(c), c.clone()));
         let mut kept: Vec<&str> = one.codes.keys().map(|k| &**k).collect();
         kept.sort_by_key(|c| (hash_of(c), c.to_string()));
@@ -1416,21 +1425,23 @@ mod tests {
         );
         let count = |c: &Code| c.groups.values().map(|g| g.count).sum::<u64>();
         for (name, c) in &one.codes {
-            let expected = (0..5_000u64)
-                .filter(|i| format!("Code.{}", (i * 7919) % 300) == **name)
+            let expected = (0..N)
+                .filter(|i| format!("Code.{}", (i * 7919) % CODES) == **name)
                 .count();
             assert_eq!(count(c) as usize, expected, "{name}");
         }
         let all: u64 =
             one.codes.values().map(count).sum::<u64>() + count(one.other.as_ref().unwrap());
-        assert_eq!(all, 5_000);
+        assert_eq!(all, N);
         // Groups: 8 regions, the empty one, and OTHER.
         let groups: std::collections::BTreeSet<&str> =
             one.code_groups().map(|(_, g, _)| g).collect();
         assert_eq!(groups.len(), 10, "{groups:?}");
         assert!(groups.contains("") && groups.contains(OTHER));
-        // Memory stays flat: no more names are held than twice the cap.
-        assert!(one.code_names.names.len() <= 9 && one.group_names.names.len() <= 10);
+        // Memory stays flat: no more names are held than the lazy limit.
+        let limit = Names::limit(8) + 1;
+        let held = (one.code_names.names.len(), one.group_names.names.len());
+        assert!(held.0 <= limit && held.1 <= limit + 1, "{held:?} {limit}");
     }
 
     #[test]

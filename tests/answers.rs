@@ -402,3 +402,146 @@ fn each_code_keeps_its_latest_request_ids_with_time_action_and_region() {
         .unwrap();
     assert_eq!(rows[0][col], "e-8 e-5");
 }
+
+/// Records whose region is `-`, missing or empty, a code and a region spelled `(other)`.
+const ODD: &str = r#"{"region":"-","Response":{"Error":{"Code":"A"},"RequestId":"1"}}
+{"Response":{"Error":{"Code":"A"},"RequestId":"2"}}
+{"region":"","Response":{"Error":{"Code":"A"},"RequestId":"3"}}
+{"region":"(other)","Response":{"Error":{"Code":"(other)"},"RequestId":"4"}}
+"#;
+
+#[test]
+fn placeholders_are_never_mistaken_for_values() {
+    let r = run(
+        &["-f", "json", "--group-by", "region"],
+        Some(ODD.as_bytes()),
+    )
+    .json();
+    let rows: Vec<(String, String, u64)> = r["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_string();
+            (s("code"), s("group"), c["count"].as_u64().unwrap())
+        })
+        .collect();
+    // `-`, missing and empty are one group, `-`; `(other)` spelled in the log is not the
+    // placeholder for what is past the cap.
+    assert_eq!(
+        rows,
+        [
+            ("((other))".to_string(), "((other))".to_string(), 1),
+            ("A".to_string(), "-".to_string(), 3)
+        ]
+    );
+    assert_eq!(r["totals"]["folded_errors"], 0);
+    assert_eq!(r["totals"]["folded_group_errors"], 0);
+}
+
+#[test]
+fn groups_past_the_cap_are_counted_and_said() {
+    let mut text = String::new();
+    for i in 0..40 {
+        text += &format!("{{\"region\":\"r{i}\",\"Response\":{{\"Error\":{{\"Code\":\"A\"}}}}}}\n");
+    }
+    let r = run(
+        &["-f", "json", "--group-by", "region", "--max-codes", "5"],
+        Some(text.as_bytes()),
+    )
+    .json();
+    assert_eq!(r["codes"].as_array().unwrap().len(), 6);
+    assert_eq!(r["totals"]["folded_group_errors"], 35);
+    let out = run(
+        &["-f", "table", "--group-by", "region", "--max-codes", "5"],
+        Some(text.as_bytes()),
+    );
+    assert!(
+        out.stdout
+            .contains("(other): 35 errors in groups past the 5 distinct ones kept"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn derived_groups_agree_across_formats_and_columns_are_not_repeated() {
+    let mut text = String::new();
+    for i in 0..30 {
+        text += &format!(
+            "{{\"ts\":1795687200,\"Response\":{{\"Error\":{{\"Code\":\"Cat{i}.x\"}}}}}}\n"
+        );
+    }
+    let args = [
+        "--group-by",
+        "category",
+        "--max-codes",
+        "3",
+        "--bucket",
+        "1m",
+    ];
+    let codes = run(
+        &[&["-f", "csv"][..], &args, &["--csv-rows", "codes"]].concat(),
+        Some(text.as_bytes()),
+    );
+    let header = header(&codes.stdout);
+    let unique: std::collections::BTreeSet<&String> = header.iter().collect();
+    assert_eq!(unique.len(), header.len(), "{header:?}");
+    let cells = csv(&codes.stdout);
+    let other = cells.iter().find(|r| r[0] == "(other)").unwrap();
+    assert_eq!(other[1], "(other)");
+    let bc = run(
+        &[&["-f", "csv"][..], &args, &["--csv-rows", "bucket-codes"]].concat(),
+        Some(text.as_bytes()),
+    );
+    assert_eq!(
+        header_of(&bc.stdout),
+        ["bucket_start", "code", "category", "count"]
+    );
+    let other = csv(&bc.stdout)
+        .into_iter()
+        .find(|r| r[1] == "(other)")
+        .unwrap();
+    assert_eq!((other[2].as_str(), other[3].as_str()), ("(other)", "27"));
+    let r = run(
+        &[&["-f", "json"][..], &args].concat(),
+        Some(text.as_bytes()),
+    )
+    .json();
+    let groups = &r["buckets"][0]["groups"];
+    let folded = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "(other)")
+        .unwrap();
+    assert_eq!(folded["errors"], 27);
+}
+
+fn header_of(text: &str) -> Vec<String> {
+    header(text)
+}
+
+#[test]
+fn samples_are_capped_and_fail_on_says_what_it_cannot_see() {
+    let log = envelope();
+    assert_eq!(run(&["--samples", "101", &log], None).code, 2);
+    let out = run(
+        &[
+            "-f",
+            "json",
+            "--max-codes",
+            "1",
+            "--fail-on",
+            "count(AuthFailure)>0",
+            &log,
+        ],
+        None,
+    );
+    assert!(
+        out.stderr
+            .contains("--fail-on count(AuthFailure)>0: measured over the codes kept; 3 errors"),
+        "{}",
+        out.stderr
+    );
+}

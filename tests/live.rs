@@ -383,7 +383,7 @@ fn distinct_codes_past_the_cap_count_as_other_in_the_view_and_the_report() {
             .sum::<u64>(),
         495
     );
-    assert_eq!(top[0]["fault"], "-");
+    assert_eq!(top[0]["fault"], "(other)");
     drop(stdin);
     let report = final_report(&rx);
     assert_eq!(report["codes"].as_array().unwrap().len(), 6);

@@ -15,7 +15,7 @@ fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::To
     let scan = ScanSettings {
         keys: Keys::default(),
         filter: Filter::default(),
-        shape: Shape { bucket: Some(1000), samples: 2, split: Split::None },
+        shape: Shape { bucket: Some(1000), samples: 2, split: Split::None, max_codes: 10_000 },
         chunk_size,
         max_line,
         threads: 1,

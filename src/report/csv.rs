@@ -66,10 +66,10 @@ impl Writer<'_> {
 }
 
 fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
+    // A property of the code has a column of its own already.
+    let group = r.group_by.filter(|g| g.is_field());
     let mut header = vec!["code"];
-    if let Some(g) = r.group_by {
-        header.push(g.as_str());
-    }
+    header.extend(group.map(GroupBy::as_str));
     header.extend([
         "category",
         "class",
@@ -98,7 +98,7 @@ fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
                 .join(" ")
         };
         let mut row = vec![c.code.clone()];
-        if let Some(g) = &c.group {
+        if let (Some(_), Some(g)) = (group, &c.group) {
             row.push(g.clone());
         }
         row.extend([
@@ -160,8 +160,10 @@ fn bucket_codes(
     group_by: Option<GroupBy>,
     rows: &[BucketRow],
 ) -> csv::Result<()> {
+    // The category has a column of its own already.
+    let column = group_by.filter(|g| *g != GroupBy::Category);
     let mut header = vec!["bucket_start"];
-    header.extend(group_by.map(GroupBy::as_str));
+    header.extend(column.map(GroupBy::as_str));
     header.extend(["code", "category", "count"]);
     w.write_record(&header)?;
     let mut n = itoa::Buffer::new();
@@ -182,7 +184,7 @@ fn bucket_codes(
         }
         for g in &b.groups {
             for &(code, count) in &g.codes {
-                write(Some(&g.group), code, count)?;
+                write(column.map(|_| g.group.as_str()), code, count)?;
             }
         }
     }

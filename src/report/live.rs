@@ -44,10 +44,10 @@ pub struct Row {
     pub new: bool,
 }
 
-/// A code's fault, `-` for `(other)` (many codes).
+/// A code's fault, `(other)` for the codes past the cap (many faults).
 fn fault(code: &str) -> &'static str {
     if code == OTHER {
-        "-"
+        OTHER
     } else {
         catalog::fault_of(code).as_str()
     }
@@ -83,7 +83,7 @@ fn lines(s: &Snapshot, catalog: &Catalog) -> io::Result<()> {
             json!({
                 "code": r.code,
                 "category": catalog::category_of(&r.code),
-                "class": if r.code == OTHER { "-" } else { catalog.class_of(&r.code).as_str() },
+                "class": if r.code == OTHER { OTHER } else { catalog.class_of(&r.code).as_str() },
                 "fault": fault(&r.code),
                 "window": r.window,
                 "total": r.total,

@@ -242,6 +242,10 @@ pub struct Report<'a> {
     pub error_rate: f64,
     /// Errors counted under `(other)`, past `--max-codes` distinct codes.
     pub folded_errors: u64,
+    /// Errors counted under the group `(other)`, past `--max-codes` distinct groups.
+    pub folded_group_errors: u64,
+    /// The cap on distinct codes and groups.
+    pub max_codes: usize,
     pub span: Option<(Millis, Millis)>,
     pub latency: Option<Percentiles>,
     pub group_by: Option<GroupBy>,
@@ -333,6 +337,14 @@ impl<'a> Report<'a> {
             totals: t,
             error_rate: ratio(t.errors, t.responses),
             folded_errors: codes.iter().filter(|c| c.is_other()).map(|c| c.count).sum(),
+            max_codes: stats.shape.max_codes,
+            // Only a field's groups are capped: a derived `(other)` is the codes'.
+            folded_group_errors: codes
+                .iter()
+                .filter(|_| group_by.is_some_and(GroupBy::is_field))
+                .filter(|c| c.group.as_deref() == Some(stats::OTHER))
+                .map(|c| c.count)
+                .sum(),
             span: stats.span,
             latency: stats.latency.percentiles(),
             group_by,
@@ -361,7 +373,7 @@ fn code_rows(
             let other = code == stats::OTHER;
             let category = catalog::category_of(code).to_string();
             let (class, fault) = if other {
-                ("-", "-")
+                (stats::OTHER, stats::OTHER)
             } else {
                 (
                     catalog.class_of(code).as_str(),
@@ -459,7 +471,7 @@ fn derived_groups<'a>(
     let mut groups = std::collections::BTreeMap::<(u8, String), GroupBucketRow<'a>>::new();
     for &(code, n) in codes {
         let name = match g {
-            _ if code == stats::OTHER => "-".to_string(),
+            _ if code == stats::OTHER => stats::OTHER.to_string(),
             GroupBy::Category => catalog::category_of(code).to_string(),
             GroupBy::Class => catalog.class_of(code).as_str().to_string(),
             _ => catalog::fault_of(code).as_str().to_string(),

@@ -131,8 +131,15 @@ impl Render for Table {
         if r.folded_errors > 0 {
             writeln!(
                 out,
-                "(other): {} errors of codes past the first distinct ones kept (--max-codes)",
-                r.folded_errors
+                "(other): {} errors of codes past the {} distinct ones kept (--max-codes)",
+                r.folded_errors, r.max_codes
+            )?;
+        }
+        if r.folded_group_errors > 0 {
+            writeln!(
+                out,
+                "(other): {} errors in groups past the {} distinct ones kept (--max-codes)",
+                r.folded_group_errors, r.max_codes
             )?;
         }
         if let Some((a, b)) = r.span {
@@ -288,17 +295,16 @@ impl Render for Table {
 /// The "for support" section: the top codes' latest RequestIds, with time, action and
 /// region, and their most frequent message: what a support ticket asks for.
 fn support(out: &mut dyn Write, r: &Report) -> io::Result<()> {
-    let mut top: Vec<&super::CodeRow> = r
-        .codes
-        .iter()
-        .filter(|c| !c.is_other() && !c.latest.is_empty())
-        .collect();
+    let mut top: Vec<&super::CodeRow> = r.codes.iter().filter(|c| !c.is_other()).collect();
     top.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
     top.truncate(SUPPORT_CODES);
     if top.is_empty() {
         return Ok(());
     }
-    writeln!(out, "for support, the latest RequestIds of the top codes:")?;
+    writeln!(
+        out,
+        "for support: the top codes, their top message and latest RequestIds"
+    )?;
     for c in top {
         let group = c
             .group
