@@ -15,7 +15,7 @@
 //! still open at the end. White space outside strings is a space; anything else outside
 //! strings that is not structural is read as a scalar and validated as one.
 
-use super::fast::{Cursor, Raw, scalar};
+use super::lex::{Cursor, Raw, scalar};
 
 /// Where the bytes of one 64-byte block are, one bit per byte.
 #[derive(Debug, Default, PartialEq, Eq, Clone, Copy)]

@@ -9,6 +9,8 @@
 
 mod fast;
 mod index;
+mod lex;
+mod plan;
 mod shape;
 
 use std::borrow::Cow;

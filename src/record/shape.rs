@@ -25,7 +25,8 @@
 //! `{"ts":"`), so a line is read once from the start, and a branch is chosen where its text
 //! first differs.
 
-use super::fast::{Captured, Decimal, Plan, Raw, number_end, same, scalar_prefix, utf8};
+use super::lex::{Decimal, Raw, number_end, same, scalar_prefix, utf8};
+use super::plan::{Captured, Plan};
 
 /// What a hole holds, or `End`: the text to the line's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

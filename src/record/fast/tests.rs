@@ -1,4 +1,5 @@
 use super::*;
+use crate::record::lex::{MAX_NUMBER, number_end, scalar_prefix, special_mask};
 
 /// The digits a kept shape keeps of a number hole give `str::parse`'s value, bit for bit,
 /// wherever `Decimal::value` gives one, which it does up to 15 digits: every split of
