@@ -36,6 +36,21 @@ pub enum Exit {
     Trouble = 2,
 }
 
+impl Exit {
+    /// How a run that wrote its report exits, in batch and live mode alike: trouble when
+    /// an input could not be read (or none was), else an alert when a `--fail-on`
+    /// condition held or `--strict` saw a malformed line.
+    pub fn of(trouble: bool, condition_held: bool, strict: bool, malformed: u64) -> Exit {
+        if trouble {
+            Exit::Trouble
+        } else if condition_held || (strict && malformed > 0) {
+            Exit::Alert
+        } else {
+            Exit::Success
+        }
+    }
+}
+
 impl Error {
     /// Every error exits 2.
     pub fn exit(&self) -> Exit {

@@ -110,6 +110,18 @@ impl Condition {
         })
     }
 
+    /// Says, for each condition, whether it holds on `r`: `Some` message naming it and
+    /// what it measured, as stderr shows it in batch and live mode alike.
+    pub fn check(conditions: &[Condition], r: &Report) -> Vec<Option<String>> {
+        conditions
+            .iter()
+            .map(|c| {
+                c.holds(r)
+                    .then(|| format!("--fail-on {c} holds (measured {})", c.measure(r)))
+            })
+            .collect()
+    }
+
     /// Says whether the condition measures one code (`count`, `rate`, `share`), which
     /// cannot see the codes folded past `--max-codes`.
     pub fn names_a_code(&self) -> bool {

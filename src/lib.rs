@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ReportConfig};
 use crate::error::{Error, Exit};
+use crate::failon::Condition;
 use crate::input::Source;
 use crate::ledger::Ledger;
 use crate::report::{FailedInput, Report, render_codes};
@@ -82,11 +83,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
         input: "live".into(),
         error,
     })?;
-    Ok(if failed || (c.strict && malformed > 0) {
-        Exit::Alert
-    } else {
-        Exit::Success
-    })
+    Ok(Exit::of(false, failed, c.strict, malformed))
 }
 
 fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
@@ -200,16 +197,11 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     }
     let renderer = c.output.format.renderer(c.output.width, c.output.csv);
     target.write(|out| renderer.render(&report, out))?;
-    let mut alert = c.strict && stats.totals.malformed > 0;
-    for cond in &c.fail_on {
-        if cond.holds(&report) {
-            alert = true;
-            if !c.quiet {
-                error::warn(format_args!(
-                    "--fail-on {cond} holds (measured {})",
-                    cond.measure(&report)
-                ));
-            }
+    let malformed = stats.totals.malformed;
+    let held = Condition::check(&c.fail_on, &report);
+    for (cond, held) in c.fail_on.iter().zip(&held) {
+        if let Some(message) = held.as_ref().filter(|_| !c.quiet) {
+            error::warn(message);
         }
         if cond.names_a_code() && report.folded_errors > 0 && !c.quiet {
             error::warn(format_args!(
@@ -224,13 +216,9 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     drop(report);
     let aggregate = outcome.stats;
     pool.spawn(move || drop(aggregate));
-    Ok(if !failed.is_empty() || read == 0 {
-        Exit::Trouble
-    } else if alert {
-        Exit::Alert
-    } else {
-        Exit::Success
-    })
+    let trouble = !failed.is_empty() || read == 0;
+    let condition_held = held.iter().any(Option::is_some);
+    Ok(Exit::of(trouble, condition_held, c.strict, malformed))
 }
 
 /// Where a report or a ledger goes, opened before any input is read: a path that cannot be

@@ -214,16 +214,13 @@ fn conditions_hold(
     }
     let lang = crate::catalog::Lang::En;
     let report = Report::build(stats, sources, Vec::new(), catalog, lang, None);
-    let mut any = false;
-    for (c, held) in fail_on.iter().zip(held) {
-        if c.holds(&report) {
-            any = true;
-            held.get_or_insert_with(|| {
-                format!("--fail-on {c} holds (measured {})", c.measure(&report))
-            });
+    let now = crate::failon::Condition::check(fail_on, &report);
+    for (first, now) in held.iter_mut().zip(&now) {
+        if first.is_none() {
+            first.clone_from(now);
         }
     }
-    any
+    now.iter().any(Option::is_some)
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
