@@ -409,3 +409,19 @@ fn a_record_far_in_the_future_leaves_the_window_to_the_others() {
     assert_eq!(report["totals"]["errors"], 5);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_piped_gzip_is_decoded_as_in_batch_mode() {
+    let gz = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/envelope.jsonl.gz"),
+    )
+    .unwrap();
+    let (mut child, rx) = spawn(&["--live", "--interval", "100ms"]);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&gz).unwrap();
+    drop(stdin);
+    let report = final_report(&rx);
+    assert_eq!(report["totals"]["responses"], 10);
+    assert_eq!(report["totals"]["errors"], 6);
+    assert!(child.wait().unwrap().success());
+}

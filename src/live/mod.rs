@@ -24,7 +24,7 @@ mod window;
 pub use self::window::Window;
 
 use crate::catalog::Catalog;
-use crate::input::Chunk;
+use crate::input::{self, Chunk};
 use crate::record::{Extractor, Keys, Malformed, Record};
 use crate::report::{LiveLines, LiveView, Report, Row, Screen, Snapshot};
 use crate::scan::{self, ScanSettings};
@@ -98,7 +98,9 @@ pub fn run(
         let (state, scan, live) = (Arc::clone(&state), scan.clone(), live.clone());
         std::thread::spawn(move || {
             let result = if live.follow.is_empty() {
-                read_stream(io::stdin().lock(), 0, &scan, &state)
+                // Through the same door as batch mode, so a piped .gz or .zst is decoded.
+                input::open_stream(&input::Source::Stdin, |_| {})
+                    .and_then(|stdin| read_stream(stdin, 0, &scan, &state))
             } else {
                 follow(&live, &scan, &state)
             };
