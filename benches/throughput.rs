@@ -19,12 +19,11 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use errstat::batch;
-use errstat::filter::Filter;
 use errstat::input::Source;
 use errstat::loggen::{Options, generate};
 use errstat::record::{Extractor, Keys, Path, classify};
 use errstat::scan::ScanSettings;
-use errstat::stats::{Shape, Split};
+use errstat::stats::Shape;
 
 /// Generated lines of one shape: (name, lines joined by `\n`).
 fn shapes() -> Vec<(&'static str, Vec<u8>)> {
@@ -160,19 +159,8 @@ fn scan(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(len));
     for threads in [1, 2] {
         let scan = ScanSettings {
-            keys: Keys::default(),
-            filter: Filter::default(),
-            shape: Shape {
-                bucket: Some(60_000),
-                samples: 3,
-                split: Split::None,
-                max_codes: 10_000,
-            },
-            chunk_size: 1 << 20,
-            max_line: 16 << 20,
             threads,
-            stop_on_error: false,
-            bad_lines: false,
+            ..ScanSettings::new(Shape::with_bucket(Some(60_000)))
         };
         let progress = Arc::new(AtomicU64::new(0));
         let pool = scan.pool().unwrap();

@@ -85,7 +85,7 @@ pub struct ScanArgs {
     pub samples: usize,
     /// Distinct codes (and distinct groups) counted one by one; the rest count as
     /// `(other)`, so memory stays bounded whatever the log holds.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    #[arg(long, value_name = "N", default_value_t = crate::stats::DEFAULT_MAX_CODES)]
     pub max_codes: usize,
     /// Which rows a CSV report holds: codes (one per code), buckets (one per time
     /// bucket) or bucket-codes (one per bucket and code) [default: buckets with

@@ -30,6 +30,21 @@ pub struct ScanSettings {
 }
 
 impl ScanSettings {
+    /// The settings of a run with the defaults but for `shape`: one thread, 1 MiB chunks,
+    /// 16 MiB lines (tests, benches, fuzzing; the command line goes through `config`).
+    pub fn new(shape: Shape) -> ScanSettings {
+        ScanSettings {
+            keys: Keys::default(),
+            filter: Filter::default(),
+            shape,
+            chunk_size: 1 << 20,
+            max_line: 16 << 20,
+            threads: 1,
+            stop_on_error: false,
+            bad_lines: false,
+        }
+    }
+
     /// The pool a run reads on (`threads` threads); the report is built on it too.
     pub fn pool(&self) -> io::Result<rayon::ThreadPool> {
         rayon::ThreadPoolBuilder::new()

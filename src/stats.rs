@@ -66,6 +66,21 @@ pub struct Shape {
     pub max_codes: usize,
 }
 
+/// Distinct codes (and groups) kept by default (`--max-codes`).
+pub const DEFAULT_MAX_CODES: usize = 10_000;
+
+impl Shape {
+    /// The shape of a run with the defaults but for `bucket` (tests, benches, fuzzing).
+    pub fn with_bucket(bucket: Option<Millis>) -> Shape {
+        Shape {
+            bucket,
+            samples: 3,
+            split: Split::None,
+            max_codes: DEFAULT_MAX_CODES,
+        }
+    }
+}
+
 /// Line and response counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Totals {

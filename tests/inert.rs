@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::run;
@@ -109,10 +107,6 @@ fn csv_cells_are_as_they_are_or_formula_safe() {
 
 #[test]
 fn the_live_screen_shows_log_text_inert() {
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("no `script` here: skipping the pseudo-terminal check");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("evil.jsonl");
     let mut text = String::new();
@@ -120,26 +114,14 @@ fn the_live_screen_shows_log_text_inert() {
         text += &log().replace("2026-11-26T10:00:00Z", &jiff::Timestamp::now().to_string());
     }
     std::fs::write(&file, text).unwrap();
-    let inner = format!(
+    let command = format!(
         "(cat '{}'; sleep 8) | '{}' --live --interval 200ms --format json",
         file.display(),
         assert_cmd::cargo::cargo_bin("errstat").display()
     );
-    let mut child = Command::new("script")
-        .args(["-qec", &inner, "/dev/null"])
-        .env("COLUMNS", "120")
-        .env("LINES", "30")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut keys = child.stdin.take().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    keys.write_all(b"q").unwrap();
-    keys.flush().unwrap();
-    let out = child.wait_with_output().unwrap();
-    let all = String::from_utf8_lossy(&out.stdout);
+    let Some(all) = common::in_pty(&command, Duration::from_millis(1500), b"q") else {
+        return;
+    };
     // The screen, up to where the terminal is restored (the JSON report after it escapes
     // on its own).
     let screen = &all[..all.find("\x1b[?1049l").expect("alternate screen left")];

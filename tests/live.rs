@@ -1,6 +1,8 @@
 //! Live mode, run as a user runs it: a pipe fed slowly, signals, files that grow, rotate
 //! and shrink, and a real pseudo-terminal.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -27,7 +29,7 @@ fn line(code: Option<&str>, id: usize) -> String {
 
 /// Spawns errstat with piped stdio and a thread that forwards its stdout lines.
 fn spawn(args: &[&str]) -> (Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(bin())
+    let mut child = common::errstat_process()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -298,31 +300,15 @@ fn usage_errors() {
 #[cfg(unix)]
 #[test]
 fn terminal_screen_draws_and_restores() {
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("no `script` here: skipping the pseudo-terminal check");
-        return;
-    }
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/envelope.jsonl");
-    let inner = format!(
+    let command = format!(
         "(cat '{}'; sleep 8) | '{}' --live --interval 200ms --format json",
         fixture.display(),
         bin().display()
     );
-    let mut child = Command::new("script")
-        .args(["-qec", &inner, "/dev/null"])
-        .env("COLUMNS", "120")
-        .env("LINES", "30")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut keys = child.stdin.take().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    keys.write_all(b"q").unwrap();
-    keys.flush().unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let Some(text) = common::in_pty(&command, Duration::from_millis(1500), b"q") else {
+        return;
+    };
     assert!(
         text.contains("\x1b[?1049h"),
         "alternate screen entered: {text:?}"

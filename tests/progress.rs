@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use errstat::loggen::{Options, generate};
 
 /// Runs errstat with `args` under a pseudo-terminal, its input held open for a second after
@@ -17,11 +15,7 @@ fn under_pty(log: &std::path::Path, args: &str) -> Option<String> {
         log.display(),
         bin.display()
     );
-    let out = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .output()
-        .ok()?;
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    common::in_pty(&command, std::time::Duration::ZERO, b"")
 }
 
 #[test]
@@ -40,7 +34,6 @@ fn progress_bar_only_on_a_terminal_and_not_quiet() {
     drop(f);
     let args = "--threads 1 -o /dev/null";
     let Some(shown) = under_pty(&log, args) else {
-        eprintln!("no `script` here: skipping the pseudo-terminal check");
         return;
     };
     assert!(shown.contains("MiB"), "no bar on a terminal: {shown:?}");

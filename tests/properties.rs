@@ -5,30 +5,20 @@
 use std::ops::ControlFlow;
 
 use errstat::catalog::{Catalog, Lang};
-use errstat::filter::Filter;
 use errstat::input::Chunker;
 use errstat::loggen::{Options, generate};
-use errstat::record::Keys;
 use errstat::report::{Json, Render, Report};
 use errstat::scan::{self, ScanSettings};
-use errstat::stats::{Shape, Split, Stats};
+use errstat::stats::{Shape, Stats};
 use proptest::prelude::*;
 
 fn scan() -> ScanSettings {
     ScanSettings {
-        keys: Keys::default(),
-        filter: Filter::default(),
-        shape: Shape {
-            bucket: Some(10_000),
-            samples: 2,
-            split: Split::None,
-            max_codes: 10_000,
-        },
-        chunk_size: 1 << 20,
         max_line: 300,
-        threads: 1,
-        stop_on_error: false,
-        bad_lines: false,
+        ..ScanSettings::new(Shape {
+            samples: 2,
+            ..Shape::with_bucket(Some(10_000))
+        })
     }
 }
 

@@ -5,22 +5,15 @@
 use std::ops::ControlFlow;
 
 use errstat::scan::{self, ScanSettings};
-use errstat::filter::Filter;
 use errstat::input::Chunker;
-use errstat::record::Keys;
-use errstat::stats::{Shape, Split, Stats};
+use errstat::stats::{Shape, Stats};
 use libfuzzer_sys::fuzz_target;
 
 fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::Totals {
     let scan = ScanSettings {
-        keys: Keys::default(),
-        filter: Filter::default(),
-        shape: Shape { bucket: Some(1000), samples: 2, split: Split::None, max_codes: 10_000 },
         chunk_size,
         max_line,
-        threads: 1,
-        stop_on_error: false,
-        bad_lines: false,
+        ..ScanSettings::new(Shape { samples: 2, ..Shape::with_bucket(Some(1000)) })
     };
     let mut stats = Stats::new(scan.shape);
     let mut index = 0;

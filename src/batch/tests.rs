@@ -1,11 +1,9 @@
 use std::io::Write;
 
 use super::*;
-use crate::filter::Filter;
 use crate::loggen::{Options, generate};
-use crate::record::{Keys, Malformed};
+use crate::record::Malformed;
 use crate::stats::Shape;
-use crate::stats::Split;
 use crate::time::Millis;
 
 #[test]
@@ -57,19 +55,9 @@ fn workers_take_every_range_once_a_few_at_a_time() {
 
 fn scan(chunk_size: usize) -> ScanSettings {
     ScanSettings {
-        keys: Keys::default(),
-        filter: Filter::default(),
-        shape: Shape {
-            bucket: Some(60_000),
-            samples: 3,
-            split: Split::None,
-            max_codes: 10_000,
-        },
         chunk_size,
         max_line: 1 << 20,
-        threads: 1,
-        stop_on_error: false,
-        bad_lines: false,
+        ..ScanSettings::new(Shape::with_bucket(Some(60_000)))
     }
 }
 

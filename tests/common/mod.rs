@@ -19,13 +19,25 @@ pub fn expected(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// What a test's environment leaves out: the locale (descriptions in English) and the
+/// terminal width.
+pub const SCRUBBED: [&str; 4] = ["LC_ALL", "LC_MESSAGES", "LANG", "COLUMNS"];
+
 /// The errstat binary with a fixed environment (English, no terminal width).
 pub fn errstat() -> Command {
     let mut cmd = Command::cargo_bin("errstat").unwrap();
-    cmd.env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("LANG")
-        .env_remove("COLUMNS");
+    for key in SCRUBBED {
+        cmd.env_remove(key);
+    }
+    cmd
+}
+
+/// The errstat binary as a plain `std::process::Command`, its environment as `errstat`'s.
+pub fn errstat_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("errstat"));
+    for key in SCRUBBED {
+        cmd.env_remove(key);
+    }
     cmd
 }
 
@@ -124,4 +136,53 @@ pub fn assert_matches(report: &Value, expected: &Value) {
             .collect();
         assert_eq!(&Value::Array(got), want, "malformed_samples");
     }
+}
+
+/// Runs errstat with `args` (a shell's words, quoted) into `| head -n LINES` and asserts
+/// that it ended quietly with exit 0 when its reader went away.
+pub fn ends_quietly_into_head(args: &str, lines: usize) {
+    let bin = assert_cmd::cargo::cargo_bin("errstat");
+    let script = format!(
+        "'{}' {args} | head -n {lines} >/dev/null; echo \"status=${{PIPESTATUS[0]}}\"",
+        bin.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("status=0"), "{args}: {stdout} {stderr}");
+    assert!(stderr.is_empty(), "{args}: {stderr}");
+}
+
+/// Runs a shell command line under a pseudo-terminal (`script`, 120 x 30), types `keys`
+/// after `wait`, and returns everything the terminal was sent; `None` where `script` is
+/// missing.
+pub fn in_pty(command: &str, wait: std::time::Duration, keys: &[u8]) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: skipping the pseudo-terminal check");
+        return None;
+    }
+    let mut script = Command::new("script");
+    for key in SCRUBBED {
+        script.env_remove(key);
+    }
+    let mut child = script
+        .args(["-qec", command, "/dev/null"])
+        .env("COLUMNS", "120")
+        .env("LINES", "30")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    std::thread::sleep(wait);
+    input.write_all(keys).unwrap();
+    input.flush().unwrap();
+    let out = child.wait_with_output().unwrap();
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
