@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use regex::Regex;
 
@@ -11,12 +12,11 @@ use crate::cli::{Cli, Command, CommonArgs, ScanArgs};
 use crate::error::Error;
 use crate::failon::Condition;
 use crate::filter::Filter;
-use crate::live::LiveConfig;
 use crate::record::Keys;
 use crate::report::{Csv, CsvRows, Format, GroupBy};
 use crate::scan::ScanSettings;
 use crate::stats::{Shape, Split};
-use crate::time;
+use crate::time::{self, Millis};
 
 /// Where and how the report is written.
 #[derive(Debug, Clone)]
@@ -28,6 +28,24 @@ pub struct Output {
     pub width: Option<u16>,
     /// Which rows a CSV report holds, and whether its cells are guarded.
     pub csv: Csv,
+}
+
+/// Settings of live mode.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    pub interval: Duration,
+    /// Sliding window width.
+    pub window: Millis,
+    /// Follow these files (`tail -F`) instead of reading stdin.
+    pub follow: Vec<PathBuf>,
+    /// With `follow`: read the files from their start, not their end.
+    pub from_start: bool,
+    /// End as soon as a `--fail-on` condition holds.
+    pub exit_on_fail: bool,
+    /// Codes shown.
+    pub top: usize,
+    /// Say nothing on stderr but errors.
+    pub quiet: bool,
 }
 
 /// What to do.

@@ -15,6 +15,7 @@ use std::io::{self, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
+pub mod follow;
 mod mapped;
 
 pub use self::mapped::Mapped;

@@ -12,10 +12,8 @@
 //! record comes.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -24,6 +22,8 @@ mod window;
 pub use self::window::Window;
 
 use crate::catalog::Catalog;
+pub use crate::config::LiveConfig;
+use crate::input::follow::Event;
 use crate::input::{self, Chunk};
 use crate::record::{Extractor, Keys, Malformed, Record};
 use crate::report::{LiveLines, LiveView, Report, Row, Screen, Snapshot};
@@ -33,24 +33,6 @@ use crate::time::Millis;
 
 /// How often `--follow` looks at its files.
 const POLL: Duration = Duration::from_millis(100);
-
-/// Settings of live mode.
-#[derive(Debug, Clone)]
-pub struct LiveConfig {
-    pub interval: Duration,
-    /// Sliding window width.
-    pub window: Millis,
-    /// Follow these files (`tail -F`) instead of reading stdin.
-    pub follow: Vec<PathBuf>,
-    /// With `follow`: read the files from their start, not their end.
-    pub from_start: bool,
-    /// End as soon as a `--fail-on` condition holds.
-    pub exit_on_fail: bool,
-    /// Codes shown.
-    pub top: usize,
-    /// Say nothing on stderr but errors.
-    pub quiet: bool,
-}
 
 /// What the reader and the view share.
 struct State {
@@ -407,108 +389,16 @@ fn read_stream(
     Ok(())
 }
 
-/// A followed file: the open handle, where reading stands, and its identity.
-struct Followed {
-    path: PathBuf,
-    file: Option<File>,
-    pos: u64,
-    id: Option<(u64, u64)>,
-    lines: Lines,
-}
-
-fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some((meta.dev(), meta.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        None
-    }
-}
-
-/// Follows files like `tail -F`: across rotation (a new file under the name) and
-/// truncation (the file shrinks), starting at their end unless `from_start`. Never ends.
+/// Follows the files like `tail -F`, each with its own lines.
 fn follow(live: &LiveConfig, scan: &ScanSettings, state: &Mutex<State>) -> io::Result<()> {
-    let mut files: Vec<Followed> = live
-        .follow
-        .iter()
-        .enumerate()
-        .map(|(i, path)| Followed {
-            path: path.clone(),
-            file: None,
-            pos: 0,
-            id: None,
-            lines: Lines::new(i as u32, &scan.keys),
-        })
+    let mut lines: Vec<Lines> = (0..live.follow.len())
+        .map(|i| Lines::new(i as u32, &scan.keys))
         .collect();
-    let mut first = true;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        for f in &mut files {
-            let meta = std::fs::metadata(&f.path).ok();
-            let id = meta.as_ref().and_then(file_id);
-            let rotated = f.file.is_some() && meta.is_some() && id != f.id;
-            if rotated {
-                // The old file may have had lines written after our last look.
-                if let Some(old) = f.file.as_mut() {
-                    drain(old, &mut f.lines, &mut buf, scan, state);
-                }
-                f.lines.finish(scan, state);
-                f.file = None;
-            }
-            if f.file.is_none() {
-                let Some(meta) = &meta else { continue };
-                let Ok(mut file) = File::open(&f.path) else {
-                    continue;
-                };
-                f.pos = if first && !live.from_start {
-                    meta.len()
-                } else {
-                    0
-                };
-                use std::io::Seek;
-                file.seek(io::SeekFrom::Start(f.pos))?;
-                f.file = Some(file);
-                f.id = id;
-            }
-            if let (Some(file), Some(meta)) = (f.file.as_mut(), &meta)
-                && meta.len() < f.pos
-            {
-                // Truncated (copytruncate): start again from the top.
-                use std::io::Seek;
-                file.seek(io::SeekFrom::Start(0))?;
-                f.pos = 0;
-                f.lines.carry.clear();
-            }
-            if let Some(file) = f.file.as_mut() {
-                f.pos += drain(file, &mut f.lines, &mut buf, scan, state);
-            }
-        }
-        first = false;
-        std::thread::sleep(POLL);
-    }
-}
-
-/// Reads what a file has now; returns how many bytes.
-fn drain(
-    file: &mut File,
-    lines: &mut Lines,
-    buf: &mut [u8],
-    scan: &ScanSettings,
-    state: &Mutex<State>,
-) -> u64 {
-    let mut n = 0;
-    while let Ok(k) = file.read(buf) {
-        if k == 0 {
-            break;
-        }
-        lines.feed(&buf[..k], scan, state);
-        n += k as u64;
-    }
-    n
+    input::follow::follow(&live.follow, live.from_start, POLL, |event| match event {
+        Event::Bytes(i, bytes) => lines[i as usize].feed(bytes, scan, state),
+        Event::Rotated(i) => lines[i as usize].finish(scan, state),
+        Event::Truncated(i) => lines[i as usize].carry.clear(),
+    })
 }
 
 fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
