@@ -412,7 +412,9 @@ impl Buf {
     }
 }
 
-/// Cuts a reader into chunks of whole lines.
+/// Cuts a reader into chunks of whole lines (`run`), or bytes pushed as they come
+/// (`feed`, `finish`: live mode's pipes and followed files). Both hand out the same chunks'
+/// lines and drop a line longer than `max_line` while reading, as one too-long chunk.
 #[derive(Debug, Default)]
 pub struct Chunker {
     /// Bytes read at a time; a chunk is about this long.
@@ -421,6 +423,12 @@ pub struct Chunker {
     pub max_line: usize,
     /// Buffers kept from one `run` to the next (initialised memory, never zeroed again).
     pool: Vec<Vec<u8>>,
+    /// Push mode's partial last line, and where in the source it starts.
+    carry: Vec<u8>,
+    at: u64,
+    /// Push mode, dropping an overlong line: where it started, and its first bytes.
+    dropping: Option<u64>,
+    long_head: Vec<u8>,
 }
 
 impl Chunker {
@@ -429,7 +437,7 @@ impl Chunker {
         Chunker {
             chunk_size,
             max_line,
-            pool: Vec::new(),
+            ..Chunker::default()
         }
     }
 
@@ -584,6 +592,74 @@ impl Chunker {
                 None => {}
             }
         }
+    }
+}
+
+impl Chunker {
+    /// Takes bytes as they come; hands out the whole lines they complete as one chunk. A
+    /// partial last line waits for its end (or `finish`).
+    pub fn feed(&mut self, bytes: &[u8], mut f: impl FnMut(&mut Chunk)) {
+        let mut bytes = bytes;
+        if let Some(started) = self.dropping {
+            let Some(i) = memchr::memchr(b'\n', bytes) else {
+                self.at += bytes.len() as u64;
+                return;
+            };
+            f(&mut too_long(started, &self.long_head));
+            self.dropping = None;
+            self.at += i as u64 + 1;
+            bytes = &bytes[i + 1..];
+        }
+        if let Some(i) = memchr::memrchr(b'\n', bytes) {
+            self.carry.extend_from_slice(&bytes[..=i]);
+            let mut chunk = Chunk {
+                offset: self.at,
+                start: 0,
+                len: self.carry.len(),
+                data: std::mem::take(&mut self.carry),
+                too_long: false,
+            };
+            self.at += chunk.len as u64;
+            f(&mut chunk);
+            // The chunk's buffer holds the next partial line, unless the callback took it.
+            self.carry = chunk.data;
+            self.carry.clear();
+            bytes = &bytes[i + 1..];
+        }
+        self.carry.extend_from_slice(bytes);
+        if self.carry.len() > self.max_line {
+            self.long_head.clear();
+            let head = LONG_HEAD.min(self.carry.len());
+            self.long_head.extend_from_slice(&self.carry[..head]);
+            self.dropping = Some(self.at);
+            self.at += self.carry.len() as u64;
+            self.carry.clear();
+        }
+    }
+
+    /// Ends push mode's input: hands out its last line, though no newline ended it (or the
+    /// overlong line it was dropping).
+    pub fn finish(&mut self, mut f: impl FnMut(&mut Chunk)) {
+        if let Some(started) = self.dropping.take() {
+            f(&mut too_long(started, &self.long_head));
+        } else if !self.carry.is_empty() {
+            let mut chunk = Chunk {
+                offset: self.at,
+                start: 0,
+                len: self.carry.len(),
+                data: std::mem::take(&mut self.carry),
+                too_long: false,
+            };
+            self.at += chunk.len as u64;
+            f(&mut chunk);
+        }
+    }
+
+    /// Forgets a partial line fed so far (its source was truncated and starts again).
+    pub fn forget_partial(&mut self) {
+        self.carry.clear();
+        self.dropping = None;
+        self.at = 0;
     }
 }
 

@@ -223,3 +223,75 @@ fn a_walk_reads_regular_files_and_counts_what_it_left_out() {
     assert_eq!(named.sources, [Source::File(d.join("sub/p.pipe"))]);
     assert!(named.skipped.is_empty());
 }
+
+/// Every line a chunker hands out, with where it starts: (offset, text, too long). A line
+/// past `max_line` is too long whether it came whole (the line stage then says so) or was
+/// dropped while read (which depends on how the bytes came).
+fn lines_of(chunks: &[Chunk], max_line: usize) -> Vec<(u64, Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    for c in chunks {
+        if c.too_long {
+            out.push((c.offset, Vec::new(), true));
+            continue;
+        }
+        let mut at = c.offset;
+        for line in c.bytes().split_inclusive(|b| *b == b'\n') {
+            let text = line.strip_suffix(b"\n").unwrap_or(line);
+            match text.len() > max_line {
+                true => out.push((at, Vec::new(), true)),
+                false => out.push((at, line.to_vec(), false)),
+            }
+            at += line.len() as u64;
+        }
+    }
+    out
+}
+
+fn owned(c: &Chunk) -> Chunk {
+    Chunk {
+        offset: c.offset,
+        data: c.bytes().to_vec(),
+        start: 0,
+        len: c.len,
+        too_long: c.too_long,
+    }
+}
+
+proptest::proptest! {
+    /// Bytes pushed in any pieces give the lines a read of them all gives, overlong ones
+    /// dropped alike.
+    #[test]
+    fn feeding_in_pieces_cuts_as_reading_does(
+        lines in proptest::collection::vec(("[a-z{}\"]{0,40}", proptest::bool::ANY), 0..30),
+        cuts in proptest::collection::vec(0usize..2000, 0..12),
+        max_line in 5usize..30,
+        last_newline in proptest::bool::ANY,
+    ) {
+        let mut data = Vec::new();
+        for (text, _) in &lines {
+            data.extend_from_slice(text.as_bytes());
+            data.push(b'\n');
+        }
+        if !last_newline {
+            data.pop();
+        }
+        let mut read = Vec::new();
+        Chunker::new(64, max_line)
+            .run(&data[..], 0, false, u64::MAX, |c: &mut Chunk| {
+                read.push(owned(c));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (data.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut pushed = Vec::new();
+        let mut chunker = Chunker::new(64, max_line);
+        let mut from = 0;
+        for to in cuts.into_iter().chain([data.len()]) {
+            chunker.feed(&data[from..to], |c| pushed.push(owned(c)));
+            from = to;
+        }
+        chunker.finish(|c| pushed.push(owned(c)));
+        proptest::prop_assert_eq!(lines_of(&pushed, max_line), lines_of(&read, max_line));
+    }
+}

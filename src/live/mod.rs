@@ -24,11 +24,11 @@ pub use self::window::Window;
 use crate::catalog::Catalog;
 pub use crate::config::LiveConfig;
 use crate::input::follow::Event;
-use crate::input::{self, Chunk};
-use crate::record::{Extractor, Keys, Malformed, Record};
+use crate::input::{self, Chunk, Chunker};
+use crate::record::{Extractor, Record};
 use crate::report::{LiveLines, LiveView, Report, Row, Screen, Snapshot};
 use crate::scan::{self, ScanSettings};
-use crate::stats::{OTHER, Pos, Stats};
+use crate::stats::{OTHER, Stats};
 use crate::time::Millis;
 
 /// How often `--follow` looks at its files.
@@ -218,101 +218,79 @@ fn wall_millis() -> Millis {
         .map_or(0, |d| d.as_millis() as Millis)
 }
 
-/// Folds whole lines into the state; keeps a partial last line until its end arrives.
+/// Folds whole lines into the state as bytes come; the chunker keeps a partial last line
+/// until its end arrives, and drops an overlong one, as it does for batch mode.
 struct Lines {
     source: u32,
-    carry: Vec<u8>,
+    chunks: Chunker,
+    /// The next chunk's number.
     chunk: u64,
-    /// Dropping an overlong line until its newline.
-    dropping: bool,
     extractor: Extractor,
 }
 
 impl Lines {
-    fn new(source: u32, keys: &Keys) -> Lines {
+    fn new(source: u32, scan: &ScanSettings) -> Lines {
         Lines {
             source,
-            carry: Vec::new(),
+            chunks: Chunker::new(scan.chunk_size, scan.max_line),
             chunk: 0,
-            dropping: false,
-            extractor: Extractor::new(keys),
+            extractor: Extractor::new(&scan.keys),
         }
     }
 
     /// Takes bytes as they come; folds every line they complete.
     fn feed(&mut self, bytes: &[u8], scan: &ScanSettings, state: &Mutex<State>) {
-        let mut bytes = bytes;
-        if self.dropping {
-            match memchr::memchr(b'\n', bytes) {
-                None => return,
-                Some(i) => {
-                    bytes = &bytes[i + 1..];
-                    self.dropping = false;
-                }
-            }
-        }
-        match memchr::memrchr(b'\n', bytes) {
-            None => self.carry.extend_from_slice(bytes),
-            Some(i) => {
-                self.carry.extend_from_slice(&bytes[..=i]);
-                let whole = std::mem::take(&mut self.carry);
-                self.fold(whole, scan, state);
-                self.carry.extend_from_slice(&bytes[i + 1..]);
-            }
-        }
-        if self.carry.len() > scan.max_line {
-            self.carry.clear();
-            self.dropping = true;
-            let mut st = lock(state);
-            let pos = Pos {
-                source: self.source,
-                chunk: self.chunk,
-                line: 0,
-            };
-            st.stats.add_chunk(self.source, self.chunk, 1);
-            st.stats.add_malformed(pos, Malformed::TooLong);
-            self.chunk += 1;
-        }
+        let Lines {
+            source,
+            chunks,
+            chunk,
+            extractor,
+        } = self;
+        chunks.feed(bytes, |c| fold(c, *source, chunk, extractor, scan, state));
     }
 
     /// Folds the last line when the input ends without a newline.
     fn finish(&mut self, scan: &ScanSettings, state: &Mutex<State>) {
-        if !self.carry.is_empty() && !self.dropping {
-            let last = std::mem::take(&mut self.carry);
-            self.fold(last, scan, state);
-        }
+        let Lines {
+            source,
+            chunks,
+            chunk,
+            extractor,
+        } = self;
+        chunks.finish(|c| fold(c, *source, chunk, extractor, scan, state));
     }
+}
 
-    fn fold(&mut self, data: Vec<u8>, scan: &ScanSettings, state: &Mutex<State>) {
-        let chunk = Chunk {
-            offset: if self.chunk == 0 { 0 } else { 1 },
-            start: 0,
-            len: data.len(),
-            data,
-            too_long: false,
-        };
-        let arrival = wall_millis();
-        let mut st = lock(state);
-        let st = &mut *st;
-        st.last_arrival = Instant::now();
-        let mut sink = WindowSink {
-            window: &mut st.window,
-            first_seen: &mut st.first_seen,
-            cuts: &mut st.cuts,
-            arrival,
-        };
-        let _: ControlFlow<()> = scan::chunk_with(
-            &chunk,
-            self.source,
-            self.chunk,
-            u64::MAX,
-            scan,
-            &mut self.extractor,
-            &mut st.stats,
-            &mut sink,
-        );
-        self.chunk += 1;
-    }
+/// Folds one chunk of whole lines into the state, its window and first-seen times.
+fn fold(
+    chunk: &Chunk,
+    source: u32,
+    index: &mut u64,
+    extractor: &mut Extractor,
+    scan: &ScanSettings,
+    state: &Mutex<State>,
+) {
+    let arrival = wall_millis();
+    let mut st = lock(state);
+    let st = &mut *st;
+    st.last_arrival = Instant::now();
+    let mut sink = WindowSink {
+        window: &mut st.window,
+        first_seen: &mut st.first_seen,
+        cuts: &mut st.cuts,
+        arrival,
+    };
+    let _: ControlFlow<()> = scan::chunk_with(
+        chunk,
+        source,
+        *index,
+        u64::MAX,
+        scan,
+        extractor,
+        &mut st.stats,
+        &mut sink,
+    );
+    *index += 1;
 }
 
 /// Counts each response in the window, and notes codes new to this run.
@@ -372,7 +350,7 @@ fn read_stream(
     scan: &ScanSettings,
     state: &Mutex<State>,
 ) -> io::Result<()> {
-    let mut lines = Lines::new(source, &scan.keys);
+    let mut lines = Lines::new(source, scan);
     let mut buf = vec![0u8; 1 << 16];
     loop {
         match r.read(&mut buf) {
@@ -392,12 +370,12 @@ fn read_stream(
 /// Follows the files like `tail -F`, each with its own lines.
 fn follow(live: &LiveConfig, scan: &ScanSettings, state: &Mutex<State>) -> io::Result<()> {
     let mut lines: Vec<Lines> = (0..live.follow.len())
-        .map(|i| Lines::new(i as u32, &scan.keys))
+        .map(|i| Lines::new(i as u32, scan))
         .collect();
     input::follow::follow(&live.follow, live.from_start, POLL, |event| match event {
         Event::Bytes(i, bytes) => lines[i as usize].feed(bytes, scan, state),
         Event::Rotated(i) => lines[i as usize].finish(scan, state),
-        Event::Truncated(i) => lines[i as usize].carry.clear(),
+        Event::Truncated(i) => lines[i as usize].chunks.forget_partial(),
     })
 }
 
