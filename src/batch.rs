@@ -290,10 +290,10 @@ fn scan_ranges(
 }
 
 /// The next ranges for a worker to read, from `next` on, of `total`: up to `RUN` in a row,
-/// so that what a worker reads of its map is one span rather than every other range (2
-/// workers, 200 MB log: 79 -> 65 TLB shootdowns, which each release of a span sends to the
-/// other CPU, 6,197 -> 5,928 page faults, 99.1 -> 96.4 ms), and fewer toward the end, so
-/// that the workers finish together (within 0.4 ms). Empty when none is left.
+/// so that what a worker reads of its map is one span rather than every other range (fewer
+/// page faults, and fewer releases of a span, each of which sends the other CPUs a TLB
+/// shootdown), and fewer toward the end, so that the workers finish together. Empty when
+/// none is left.
 fn take(next: &AtomicUsize, total: usize, workers: usize) -> std::ops::Range<usize> {
     let mut at = next.load(Ordering::Relaxed);
     loop {
@@ -311,9 +311,8 @@ fn take(next: &AtomicUsize, total: usize, workers: usize) -> std::ops::Range<usi
 /// The most ranges a worker takes at once.
 const RUN: usize = 4;
 
-/// How much of a map is copied out at a time (`read_mapped`). 32 and 64 KiB were within
-/// the noise of each other (64 ahead on 2 threads in two runs by turns, 32 on 1); the whole
-/// 1 MiB range at once was slower (its copy no longer fits in the cache beside its reading).
+/// How much of a map is copied out at a time (`read_mapped`): small enough that a block's
+/// copy is still in the cache while it is read, as a whole range's copy is not.
 const BLOCK: usize = 64 << 10;
 
 impl Worker {
@@ -385,9 +384,8 @@ impl Worker {
 /// past its end); the first line that is not, that does not end inside the map, or that is
 /// too long, is left to the positioned read, with all after it. The map is told what was
 /// read (`Mapped::done_with`), so that what is resident stays a few ranges per worker.
-/// (Copying blocks rather than each line after searching for its end: callgrind, first
-/// 20 MB, 1 thread, 206.1 -> 187.6 M instructions outside memcpy, whose `rep movsb` valgrind
-/// counts a byte at a time.)
+/// (Blocks are copied rather than each line after a search for its end: that spares the
+/// search, and takes fewer instructions.)
 fn read_mapped(
     map: &Mapped,
     range: &Range<'_>,

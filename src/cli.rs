@@ -113,7 +113,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Bytes read at a time per worker (e.g. 4M, 512K). The default is about a core's L2
-    /// cache, so a chunk is still cached when it is parsed (measured fastest on 2 cores).
+    /// cache, so a chunk is still cached when it is parsed.
     #[arg(long, value_name = "BYTES", default_value = "1M")]
     pub chunk_size: String,
     /// Lines longer than this are malformed ("too long").

@@ -50,8 +50,7 @@ enum Counts {
 
 /// Values below `FLAT_MAX_MICROS`, counted at the index the histograms' layout gives each
 /// (`flat_index`), so that recording one is an increment: through hdrhistogram's `record`
-/// it took about 136 instructions a value (callgrind, first 20 MB of the 200 MB log),
-/// most of a run's cost after the reading. It becomes a histogram, each count recorded
+/// it was most of a run's cost after the reading. It becomes a histogram, each count recorded
 /// at its bucket's lowest value (`to_narrow`), for a larger value, for `NARROW_MAX`
 /// values, and for a merge with a histogram; its percentiles are read off it
 /// (`Flat::percentiles`). The histogram's percentiles are read by bucket, so both are
@@ -64,7 +63,7 @@ struct Flat {
 }
 
 /// Values below this (2^22 µs, about 4.2 s) are counted flat: most API latencies. (Below
-/// 2^20, a histogram's first size, did not hold 29% of the generated log's, up to 3 s.)
+/// 2^20, a histogram's first size, would leave out many of the slow ones, which reach 3 s.)
 const FLAT_MAX_MICROS: u64 = 1 << 22;
 
 /// The buckets of a histogram of `empty`'s layout that hold values below
@@ -116,9 +115,8 @@ impl Flat {
     /// `percentiles` of the same values in a histogram, read off the counts: the bucket where
     /// the count of values up to it first reaches a quantile's (`value_at_quantile`: the
     /// quantile times the count, rounded up, at least 1), and that bucket's middle, all
-    /// three in one pass over the counts. (A histogram made for it, `to_narrow`, cost
-    /// 24,000 instructions a call, twice the report's percentiles before.) A test holds it
-    /// to `percentiles` of `to_narrow`.
+    /// three in one pass over the counts. (A histogram made for it, `to_narrow`, would cost
+    /// far more than reading the counts.) A test holds it to `percentiles` of `to_narrow`.
     fn percentiles(&self, max: u64) -> Option<Percentiles> {
         if self.len == 0 {
             return None;
@@ -371,8 +369,8 @@ fn micros_of(ms: f64) -> u64 {
     if x >= MAX_MICROS as f64 {
         return MAX_MICROS;
     }
-    // Through i64, which x86-64 converts to and from in one instruction each (to u64 took
-    // 15 instructions a call in callgrind): `x` is below 2^63 here.
+    // Through i64, which x86-64 converts to and from in one instruction each (to u64 takes
+    // a sequence of several): `x` is below 2^63 here.
     let whole = x as i64;
     let rounded = if x - whole as f64 >= 0.5 {
         whole + 1

@@ -211,8 +211,8 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             ));
         }
     }
-    // The aggregate is freed on the pool, off the way to the exit (0.8 ms of a 200 MB
-    // log's run); the process may well end first.
+    // The aggregate is freed on the pool, off the way to the exit, which freeing it would
+    // only delay; the process may well end first.
     drop(report);
     let aggregate = outcome.stats;
     pool.spawn(move || drop(aggregate));

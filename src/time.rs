@@ -150,8 +150,7 @@ fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
 /// an unusual form), `Some(None)` for a second past 59.
 fn tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
     // The form most logs use, `:SS.mmmZ`, read at once: its fixed bytes compared and its
-    // digits checked in one u64 (callgrind, first 20 MB of the 200 MB log: 1.2 M
-    // instructions fewer than byte by byte, about 15 a call).
+    // digits checked in one u64, in fewer instructions than byte by byte.
     if let Ok(&bytes) = <&[u8; 8]>::try_from(b) {
         const FORM: u64 = u64::from_le_bytes(*b":00.000Z");
         const FIXED: u64 = u64::from_le_bytes([0xff, 0, 0, 0xff, 0, 0, 0, 0xff]);

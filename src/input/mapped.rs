@@ -1,10 +1,10 @@
 //! Plain files read through a memory map, guarded against the file shrinking while read.
 //!
-//! `pread` copies every byte from the page cache into a buffer before it is parsed: on a
-//! 200 MB log that copy was 12% of a run and most of its 45 ms of system time. A map reads
-//! the page cache where it is. Its danger is a file that shrinks while mapped (logrotate's
-//! `copytruncate` does that to the log being read): a page past the new end raises SIGBUS,
-//! which kills the process.
+//! `pread` copies every byte from the page cache into a buffer before it is parsed, and that
+//! copy was a good part of a run and most of its system time. A map reads the page cache
+//! where it is. Its danger is a file that shrinks while mapped (logrotate's `copytruncate`
+//! does that to the log being read): a page past the new end raises SIGBUS, which kills the
+//! process.
 //!
 //! The guard: a SIGBUS handler that, for a fault (`BUS_ADRERR`) at an address inside a
 //! mapping registered here, maps a zero page over the faulting page and marks the mapping
@@ -142,8 +142,8 @@ impl Mapped {
     /// Notes that the bytes `from..to` have been read. Their pages are let go of together
     /// with those read before, once what has been read spans `RELEASE_SPAN`, or when the
     /// map is dropped. Each `release` on a process with more than one thread interrupts the
-    /// others to flush their TLBs: one per 1 MiB range cost 2 workers 3.5 ms of 109 on a
-    /// 200 MB log; what is resident grows by up to a span a worker (7 MB with 2 on 1 GB).
+    /// others to flush their TLBs, so releases are kept few; what is resident grows by up to
+    /// a span a worker.
     pub fn done_with(&self, from: usize, to: usize) {
         let (from, to) = match self.unreleased.get() {
             Some((a, b)) => (a.min(from), b.max(to)),
@@ -161,7 +161,7 @@ impl Mapped {
     /// touched), so that a worker's resident memory stays a few ranges, not the file.
     /// A fault maps the pages around it too, as much as a whole large folio of the page
     /// cache (up to 2 MiB), so pages up to `FAULT_AROUND` either side go as well: without
-    /// that margin, 2 workers reading a 1 GB log in 1 MiB ranges kept 600 MB resident.
+    /// that margin, those pages stay, and what is resident grows toward the file's size.
     fn release(&self, from: usize, to: usize) {
         let page = PAGE.load(Ordering::Relaxed).max(1);
         let from = from.saturating_sub(FAULT_AROUND) / page * page;

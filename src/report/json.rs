@@ -70,8 +70,7 @@ impl Render for Ndjson {
 }
 
 /// A buffer of its own type in front of `out`: serde writes a document a few bytes at a
-/// time, and through `dyn Write` each is a call (the JSON of a 200 MB log with 1 m buckets,
-/// 1.86 MB: 2.2 -> 1.6 ms).
+/// time, and through `dyn Write` each would be a call; the buffer takes them inline.
 fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
     io::BufWriter::with_capacity(1 << 16, out)
 }
@@ -140,7 +139,7 @@ impl<'a> Document<'a> {
 
 /// The document as `serde_json` would write it from its `Serialize` (which the tests
 /// hold it to), but with the buckets written by hand: their counts name a code for each
-/// (bucket, code) pair, 33,000 times for a 200 MB log's 1 m buckets, and serde_json escapes
+/// (bucket, code) pair, many times over in a long log's buckets, and serde_json escapes
 /// each name a byte at a time.
 fn write_document<W: Write>(out: &mut W, layout: Layout, d: &Document<'_>) -> io::Result<()> {
     let mut o = Object::open(out, layout)?;
