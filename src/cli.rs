@@ -36,8 +36,8 @@ pub enum Command {
 /// Options shared by the report and `codes`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CommonArgs {
-    /// Output format: table, json, csv or ndjson [default: table on a terminal, else by
-    /// the -o file's extension, else json].
+    /// Output format: table, json, csv or ndjson [default: by the -o file's extension,
+    /// else table on a terminal, else json].
     #[arg(short = 'f', long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Write the report to FILE instead of standard output.
@@ -73,7 +73,7 @@ pub struct ScanArgs {
     /// Count only responses whose region matches this regex.
     #[arg(long, value_name = "REGEX")]
     pub region: Option<String>,
-    /// Count only responses at or after TIME: `YYYY-MM-DD[THH[:MM[:SS[.f]]]][Z|±HH:MM]`
+    /// Count only responses at or after TIME: `YYYY-MM-DD[THH[:MM[:SS[.f]]][Z|±HH:MM]]`
     /// (T or a space; no zone is UTC), or epoch seconds/milliseconds.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,

@@ -44,8 +44,6 @@ pub struct LiveConfig {
     pub exit_on_fail: bool,
     /// Codes shown.
     pub top: usize,
-    /// Say nothing on stderr but errors.
-    pub quiet: bool,
 }
 
 /// What to do.
@@ -224,7 +222,6 @@ impl Config {
                 from_start: a.from_start,
                 exit_on_fail: a.exit_on_fail,
                 top: a.top,
-                quiet: a.quiet,
             })
         } else {
             None

@@ -200,7 +200,8 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     let malformed = stats.totals.malformed;
     let held = Condition::check(&c.fail_on, &report);
     for (cond, held) in c.fail_on.iter().zip(&held) {
-        if let Some(message) = held.as_ref().filter(|_| !c.quiet) {
+        // What made the exit code 1 is said even under -q, as errors are.
+        if let Some(message) = held {
             error::warn(message);
         }
         if cond.names_a_code() && report.folded_errors > 0 && !c.quiet {

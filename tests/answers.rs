@@ -533,3 +533,16 @@ fn samples_are_capped_and_fail_on_says_what_it_cannot_see() {
         out.stderr
     );
 }
+
+#[test]
+fn quiet_still_names_the_condition_that_made_exit_one() {
+    let out = run(
+        &["-q", "-f", "json", "--fail-on", "errors>=6", &envelope()],
+        None,
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "errstat: --fail-on errors>=6 holds (measured 6)\n"
+    );
+}

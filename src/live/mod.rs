@@ -176,10 +176,9 @@ pub fn run(
     }
     failed |= conditions_hold(&st.stats, &sources, catalog, fail_on, &mut held);
     final_report(&st.stats, &sources)?;
-    if !live.quiet {
-        for message in held.iter().flatten() {
-            crate::error::warn(message);
-        }
+    // What made the exit code 1 is said even under -q, as errors are.
+    for message in held.iter().flatten() {
+        crate::error::warn(message);
     }
     Ok(failed)
 }
@@ -433,7 +432,7 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         elapsed,
         width: st.window.width,
         window: st.window.totals(),
-        window_secs: (st.window.width as f64 / 1000.0).min(elapsed.as_secs_f64().max(1.0)),
+        window_secs: (st.window.covered() as f64 / 1000.0).min(elapsed.as_secs_f64().max(1.0)),
         total_lines: st.stats.totals.lines,
         total: (st.stats.totals.responses, st.stats.totals.errors),
         malformed: st.stats.totals.malformed,

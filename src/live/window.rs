@@ -104,6 +104,15 @@ impl Window {
         self.now
     }
 
+    /// How long the seconds the window counts span: its width and the part of the second
+    /// it half covers, which is counted whole (a rate is over this, not the width).
+    pub fn covered(&self) -> Millis {
+        match self.now {
+            Some(now) => now - self.start().div_euclid(SLOT) * SLOT,
+            None => self.width,
+        }
+    }
+
     /// The window covers (start, now].
     fn start(&self) -> Millis {
         self.now.map_or(Millis::MIN / 2, |now| now - self.width)
@@ -227,6 +236,12 @@ mod tests {
         // The clock never goes back.
         w.advance(T);
         assert_eq!(w.now(), Some(T + 12_000));
+        // A 1 s window at T+1.5 s counts the seconds from T: 1.5 s of records.
+        let mut w = Window::new(1_000);
+        w.add(T + 1_500, None);
+        assert_eq!(w.covered(), 1_500);
+        w.advance(T + 2_000);
+        assert_eq!(w.covered(), 1_000);
     }
 
     #[test]

@@ -122,6 +122,18 @@ impl GroupBy {
         matches!(self, GroupBy::Action | GroupBy::Region | GroupBy::Service)
     }
 
+    /// The dimension as a table's column heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            GroupBy::Action => "ACTION",
+            GroupBy::Region => "REGION",
+            GroupBy::Service => "SERVICE",
+            GroupBy::Category => "CATEGORY",
+            GroupBy::Class => "CLASS",
+            GroupBy::Fault => "FAULT",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             GroupBy::Action => "action",

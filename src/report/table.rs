@@ -9,7 +9,7 @@ use comfy_table::{
     Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table as Grid, Width,
 };
 
-use super::{Render, Report, inert};
+use super::{GroupBy, Render, Report, inert};
 use crate::time;
 
 /// Buckets shown in the table (the newest); JSON and CSV have them all.
@@ -161,10 +161,10 @@ impl Render for Table {
             writeln!(out, "no errors")?;
         } else {
             let latency = r.codes.iter().any(|c| c.latency.is_some());
+            // A property of the code has its column already; rows still come by it.
+            let group = r.group_by.filter(|g| g.is_field());
             let mut header = vec![];
-            if let Some(g) = r.group_by {
-                header.push(g.as_str());
-            }
+            header.extend(group.map(GroupBy::heading));
             header.extend([
                 "CODE", "CATEGORY", "CLASS", "FAULT", "COUNT", "SHARE", "RATE", "FIRST", "LAST",
             ]);
@@ -177,8 +177,8 @@ impl Render for Table {
                 .iter()
                 .map(|c| {
                     let mut row = Vec::new();
-                    if let Some(group) = &c.group {
-                        row.push(Cell::new(inert(group)));
+                    if let (Some(_), Some(g)) = (group, &c.group) {
+                        row.push(Cell::new(inert(g)));
                     }
                     row.extend([
                         Cell::new(inert(&c.code)),
@@ -257,9 +257,7 @@ impl Render for Table {
                 }
             }
             let mut header = vec!["BUCKET"];
-            if let Some(g) = r.group_by {
-                header.push(g.as_str());
-            }
+            header.extend(r.group_by.map(GroupBy::heading));
             header.extend(["RESPONSES", "ERRORS", "RATE", "TOP CODES"]);
             let last = header.len() - 1;
             let g = fit(&header, cells, last, &[last], self.width);
