@@ -612,18 +612,7 @@ impl Chunker {
         }
         if let Some(i) = memchr::memrchr(b'\n', bytes) {
             self.carry.extend_from_slice(&bytes[..=i]);
-            let mut chunk = Chunk {
-                offset: self.at,
-                start: 0,
-                len: self.carry.len(),
-                data: std::mem::take(&mut self.carry),
-                too_long: false,
-            };
-            self.at += chunk.len as u64;
-            f(&mut chunk);
-            // The chunk's buffer holds the next partial line, unless the callback took it.
-            self.carry = chunk.data;
-            self.carry.clear();
+            self.hand_out_carry(&mut f);
             bytes = &bytes[i + 1..];
         }
         self.carry.extend_from_slice(bytes);
@@ -643,16 +632,24 @@ impl Chunker {
         if let Some(started) = self.dropping.take() {
             f(&mut too_long(started, &self.long_head));
         } else if !self.carry.is_empty() {
-            let mut chunk = Chunk {
-                offset: self.at,
-                start: 0,
-                len: self.carry.len(),
-                data: std::mem::take(&mut self.carry),
-                too_long: false,
-            };
-            self.at += chunk.len as u64;
-            f(&mut chunk);
+            self.hand_out_carry(&mut f);
         }
+    }
+
+    /// Hands out what push mode holds as one chunk; its buffer comes back for the next
+    /// partial line, unless the callback took it.
+    fn hand_out_carry(&mut self, f: &mut impl FnMut(&mut Chunk)) {
+        let mut chunk = Chunk {
+            offset: self.at,
+            start: 0,
+            len: self.carry.len(),
+            data: std::mem::take(&mut self.carry),
+            too_long: false,
+        };
+        self.at += chunk.len as u64;
+        f(&mut chunk);
+        self.carry = chunk.data;
+        self.carry.clear();
     }
 
     /// Forgets a partial line fed so far (its source was truncated and starts again).

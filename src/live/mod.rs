@@ -239,24 +239,30 @@ impl Lines {
 
     /// Takes bytes as they come; folds every line they complete.
     fn feed(&mut self, bytes: &[u8], scan: &ScanSettings, state: &Mutex<State>) {
-        let Lines {
-            source,
-            chunks,
-            chunk,
-            extractor,
-        } = self;
-        chunks.feed(bytes, |c| fold(c, *source, chunk, extractor, scan, state));
+        self.fold_with(scan, state, |chunks, fold| chunks.feed(bytes, fold));
     }
 
     /// Folds the last line when the input ends without a newline.
     fn finish(&mut self, scan: &ScanSettings, state: &Mutex<State>) {
+        self.fold_with(scan, state, |chunks, fold| chunks.finish(fold));
+    }
+
+    /// Runs `cut` on the chunker with a callback that folds each chunk it hands out.
+    fn fold_with(
+        &mut self,
+        scan: &ScanSettings,
+        state: &Mutex<State>,
+        cut: impl FnOnce(&mut Chunker, &mut dyn FnMut(&mut Chunk)),
+    ) {
         let Lines {
             source,
             chunks,
             chunk,
             extractor,
         } = self;
-        chunks.finish(|c| fold(c, *source, chunk, extractor, scan, state));
+        cut(chunks, &mut |c| {
+            fold(c, *source, chunk, extractor, scan, state)
+        });
     }
 }
 
