@@ -275,7 +275,7 @@ fn scan_ranges(
         };
         let workers = pool.current_num_threads();
         loop {
-            let taken = take(&next, ranges.len(), workers);
+            let taken = claim_ranges(&next, ranges.len(), workers);
             if taken.is_empty() {
                 break;
             }
@@ -294,7 +294,7 @@ fn scan_ranges(
 /// page faults, and fewer releases of a span, each of which sends the other CPUs a TLB
 /// shootdown), and fewer toward the end, so that the workers finish together. Empty when
 /// none is left.
-fn take(next: &AtomicUsize, total: usize, workers: usize) -> std::ops::Range<usize> {
+fn claim_ranges(next: &AtomicUsize, total: usize, workers: usize) -> std::ops::Range<usize> {
     let mut at = next.load(Ordering::Relaxed);
     loop {
         if at >= total {

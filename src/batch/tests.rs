@@ -12,7 +12,7 @@ fn workers_take_every_range_once_a_few_at_a_time() {
         let next = AtomicUsize::new(0);
         let mut sizes = Vec::new();
         loop {
-            let t = take(&next, total, workers);
+            let t = claim_ranges(&next, total, workers);
             if t.is_empty() {
                 break;
             }
@@ -35,7 +35,7 @@ fn workers_take_every_range_once_a_few_at_a_time() {
                 s.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
-                        let t = take(&next, 5000, 4);
+                        let t = claim_ranges(&next, 5000, 4);
                         if t.is_empty() {
                             return mine;
                         }
