@@ -23,7 +23,7 @@ use errstat::input::Source;
 use errstat::loggen::{Options, generate};
 use errstat::record::{Extractor, Keys, Path, classify};
 use errstat::scan::ScanSettings;
-use errstat::stats::Shape;
+use errstat::stats::Aggregation;
 
 /// Generated lines of one shape: (name, lines joined by `\n`).
 fn shapes() -> Vec<(&'static str, Vec<u8>)> {
@@ -160,7 +160,7 @@ fn scan(c: &mut Criterion) {
     for threads in [1, 2] {
         let scan = ScanSettings {
             threads,
-            ..ScanSettings::new(Shape::with_bucket(Some(60_000)))
+            ..ScanSettings::new(Aggregation::with_bucket(Some(60_000)))
         };
         let progress = Arc::new(AtomicU64::new(0));
         let pool = scan.pool().unwrap();

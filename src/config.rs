@@ -15,7 +15,7 @@ use crate::filter::Filter;
 use crate::record::Keys;
 use crate::report::{Csv, CsvRows, Format, GroupBy};
 use crate::scan::ScanSettings;
-use crate::stats::{Shape, Split};
+use crate::stats::{Aggregation, Split};
 use crate::time::{self, Millis};
 
 /// Where and how the report is written.
@@ -170,7 +170,7 @@ impl Config {
         let scan = ScanSettings {
             keys: keys(&a)?,
             filter: filter(&a)?,
-            shape: Shape {
+            shape: Aggregation {
                 bucket,
                 samples: match a.samples {
                     // Each kept sample is kept in order, so K costs O(K) an error.

@@ -356,10 +356,10 @@ impl scan::Sink for Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{Shape, Split};
+    use crate::stats::{Aggregation, Split};
 
     fn stats(chunks: &[(u32, u64, u64)]) -> Stats {
-        let mut stats = Stats::new(Shape {
+        let mut stats = Stats::new(Aggregation {
             bucket: None,
             samples: 0,
             split: Split::None,

@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use crate::filter::Filter;
 use crate::input::Chunk;
 use crate::record::{Extractor, Keys, Line, Malformed, Record};
-use crate::stats::{Pos, Shape, Stats};
+use crate::stats::{Aggregation, Pos, Stats};
 use crate::time::Millis;
 
 const BOM: &[u8] = b"\xef\xbb\xbf";
@@ -19,7 +19,7 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 pub struct ScanSettings {
     pub keys: Keys,
     pub filter: Filter,
-    pub shape: Shape,
+    pub shape: Aggregation,
     pub chunk_size: usize,
     pub max_line: usize,
     pub threads: usize,
@@ -32,7 +32,7 @@ pub struct ScanSettings {
 impl ScanSettings {
     /// The settings of a run with the defaults but for `shape`: one thread, 1 MiB chunks,
     /// 16 MiB lines (tests, benches, fuzzing; the command line goes through `config`).
-    pub fn new(shape: Shape) -> ScanSettings {
+    pub fn new(shape: Aggregation) -> ScanSettings {
         ScanSettings {
             keys: Keys::default(),
             filter: Filter::default(),

@@ -56,7 +56,7 @@ pub enum Split {
 
 /// What to aggregate, fixed for a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape {
+pub struct Aggregation {
     /// Bucket width in milliseconds.
     pub bucket: Option<Millis>,
     /// RequestIds kept per code, first and latest each.
@@ -69,10 +69,10 @@ pub struct Shape {
 /// Distinct codes (and groups) kept by default (`--max-codes`).
 pub const DEFAULT_MAX_CODES: usize = 10_000;
 
-impl Shape {
+impl Aggregation {
     /// The shape of a run with the defaults but for `bucket` (tests, benches, fuzzing).
-    pub fn with_bucket(bucket: Option<Millis>) -> Shape {
-        Shape {
+    pub fn with_bucket(bucket: Option<Millis>) -> Aggregation {
+        Aggregation {
             bucket,
             samples: 3,
             split: Split::None,
@@ -139,7 +139,7 @@ pub struct GroupBucket {
 /// The mergeable aggregate of a run.
 #[derive(Debug, Clone)]
 pub struct Stats {
-    pub shape: Shape,
+    pub shape: Aggregation,
     pub totals: Totals,
     /// First and last time of any response.
     pub span: Option<(Millis, Millis)>,
@@ -171,7 +171,7 @@ pub struct Stats {
 
 impl Stats {
     /// Makes an empty aggregate of the given shape.
-    pub fn new(shape: Shape) -> Stats {
+    pub fn new(shape: Aggregation) -> Stats {
         let mut group_names = Names::new();
         let mut group_ids = HashMap::default();
         group_ids.insert("".into(), (group_names.push(""), 0));

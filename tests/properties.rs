@@ -9,15 +9,15 @@ use errstat::input::Chunker;
 use errstat::loggen::{Options, generate};
 use errstat::report::{Json, Render, Report};
 use errstat::scan::{self, ScanSettings};
-use errstat::stats::{Shape, Stats};
+use errstat::stats::{Aggregation, Stats};
 use proptest::prelude::*;
 
 fn scan() -> ScanSettings {
     ScanSettings {
         max_line: 300,
-        ..ScanSettings::new(Shape {
+        ..ScanSettings::new(Aggregation {
             samples: 2,
-            ..Shape::with_bucket(Some(10_000))
+            ..Aggregation::with_bucket(Some(10_000))
         })
     }
 }

@@ -6,14 +6,14 @@ use std::ops::ControlFlow;
 
 use errstat::scan::{self, ScanSettings};
 use errstat::input::Chunker;
-use errstat::stats::{Shape, Stats};
+use errstat::stats::{Aggregation, Stats};
 use libfuzzer_sys::fuzz_target;
 
 fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::Totals {
     let scan = ScanSettings {
         chunk_size,
         max_line,
-        ..ScanSettings::new(Shape { samples: 2, ..Shape::with_bucket(Some(1000)) })
+        ..ScanSettings::new(Aggregation { samples: 2, ..Aggregation::with_bucket(Some(1000)) })
     };
     let mut stats = Stats::new(scan.shape);
     let mut index = 0;

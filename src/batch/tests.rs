@@ -3,7 +3,7 @@ use std::io::Write;
 use super::*;
 use crate::loggen::{Options, generate};
 use crate::record::Malformed;
-use crate::stats::Shape;
+use crate::stats::Aggregation;
 use crate::time::Millis;
 
 #[test]
@@ -57,7 +57,7 @@ fn scan(chunk_size: usize) -> ScanSettings {
     ScanSettings {
         chunk_size,
         max_line: 1 << 20,
-        ..ScanSettings::new(Shape::with_bucket(Some(60_000)))
+        ..ScanSettings::new(Aggregation::with_bucket(Some(60_000)))
     }
 }
 

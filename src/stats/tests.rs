@@ -2,8 +2,8 @@ use super::code::add_message;
 use super::*;
 use std::borrow::Cow;
 
-fn shape() -> Shape {
-    Shape {
+fn shape() -> Aggregation {
+    Aggregation {
         bucket: Some(60_000),
         samples: 2,
         split: Split::None,
@@ -282,7 +282,7 @@ fn capped(
     parts: usize,
     part: impl Fn(u64) -> usize,
 ) -> Stats {
-    let shape = Shape {
+    let shape = Aggregation {
         bucket: Some(60_000),
         samples: 2,
         split: Split::Region,

@@ -3,7 +3,7 @@ use std::borrow::Cow;
 use super::*;
 use crate::catalog::{Catalog, Lang};
 use crate::record::Record;
-use crate::stats::{Pos, Shape, Split, Stats};
+use crate::stats::{Aggregation, Pos, Split, Stats};
 
 /// Codes a log can hold once its strings are decoded: quotes, backslashes, control
 /// bytes, text past ASCII, the empty name.
@@ -24,7 +24,7 @@ fn stats(bucket: Option<i64>) -> Stats {
 
 /// `stats`, split by region (regions named like the codes, one record in five without).
 fn stats_split(bucket: Option<i64>, split: Split) -> Stats {
-    let mut s = Stats::new(Shape {
+    let mut s = Stats::new(Aggregation {
         bucket,
         samples: 2,
         split,
@@ -138,7 +138,7 @@ fn bucket_lines_are_what_serde_writes() {
 #[test]
 fn an_empty_report_is_what_serde_writes() {
     let catalog = Catalog::builtin();
-    let s = Stats::new(Shape {
+    let s = Stats::new(Aggregation {
         bucket: Some(60_000),
         samples: 2,
         split: Split::None,
