@@ -200,7 +200,7 @@ impl Part {
     }
 
     /// Folds one chunk of `source`.
-    fn fold(
+    fn read_chunk(
         &mut self,
         chunk: &Chunk,
         source: u32,
@@ -360,7 +360,7 @@ impl Worker {
         let read = self.chunker.run(reader, from, skip, limit, |chunk| {
             let index = (range.index << SUB_CHUNK_BITS) | sub;
             sub += 1;
-            let flow = part.fold(chunk, range.source, index, limit, scan);
+            let flow = part.read_chunk(chunk, range.source, index, limit, scan);
             progress.fetch_add(chunk.len as u64, Ordering::Relaxed);
             flow
         });
@@ -473,7 +473,7 @@ fn read_mapped(
                 rest = Rest::From(line_start(at + off) as u64);
                 break 'blocks;
             }
-            scan::fold(
+            scan::fold_line(
                 &whole[off..off + len],
                 pos(lines),
                 scan,
@@ -525,7 +525,7 @@ fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &ScanSetting
                         | Err(mpsc::TrySendError::Disconnected((_, back))) => *chunk = back,
                     }
                 }
-                let _ = part.fold(chunk, source, at, u64::MAX, scan);
+                let _ = part.read_chunk(chunk, source, at, u64::MAX, scan);
                 ControlFlow::Continue(())
             });
             drop(tx);
@@ -544,7 +544,7 @@ fn scan_stream(reader: Box<dyn io::Read + Send>, source: u32, scan: &ScanSetting
                             Err(_) => break,
                         };
                         let Ok((index, chunk)) = next else { break };
-                        let _ = part.fold(&chunk, source, index, u64::MAX, scan);
+                        let _ = part.read_chunk(&chunk, source, index, u64::MAX, scan);
                         let _ = back_tx.try_send(chunk.data);
                     }
                     if let Ok(mut parts) = parts.lock() {

@@ -185,13 +185,13 @@ pub(crate) fn scan_next<'a>(
     slot: &mut Line<'a>,
 ) -> usize {
     let len = extractor.classify_next(data, scan.max_line, &scan.keys, slot);
-    fold(&data[..len], pos, scan, stats, sink, slot);
+    fold_line(&data[..len], pos, scan, stats, sink, slot);
     len
 }
 
 /// Folds a classified line into `stats`: the one step every line read takes.
 #[inline]
-pub(crate) fn fold(
+pub(crate) fn fold_line(
     line: &[u8],
     pos: Pos,
     scan: &ScanSettings,

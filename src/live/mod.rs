@@ -239,16 +239,16 @@ impl Lines {
 
     /// Takes bytes as they come; folds every line they complete.
     fn feed(&mut self, bytes: &[u8], scan: &ScanSettings, state: &Mutex<State>) {
-        self.fold_with(scan, state, |chunks, fold| chunks.feed(bytes, fold));
+        self.feed_with(scan, state, |chunks, fold| chunks.feed(bytes, fold));
     }
 
     /// Folds the last line when the input ends without a newline.
     fn finish(&mut self, scan: &ScanSettings, state: &Mutex<State>) {
-        self.fold_with(scan, state, |chunks, fold| chunks.finish(fold));
+        self.feed_with(scan, state, |chunks, fold| chunks.finish(fold));
     }
 
     /// Runs `cut` on the chunker with a callback that folds each chunk it hands out.
-    fn fold_with(
+    fn feed_with(
         &mut self,
         scan: &ScanSettings,
         state: &Mutex<State>,
@@ -261,13 +261,13 @@ impl Lines {
             extractor,
         } = self;
         cut(chunks, &mut |c| {
-            fold(c, *source, chunk, extractor, scan, state)
+            fold_chunk(c, *source, chunk, extractor, scan, state)
         });
     }
 }
 
 /// Folds one chunk of whole lines into the state, its window and first-seen times.
-fn fold(
+fn fold_chunk(
     chunk: &Chunk,
     source: u32,
     index: &mut u64,
