@@ -30,7 +30,7 @@ use super::plan::{Captured, Plan};
 
 /// What a hole holds, or `End`: the text to the line's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum HoleKind {
     String,
     Number,
     /// `true`, `false` or `null`.
@@ -44,7 +44,7 @@ struct Node {
     /// The segment: a range of `Shapes::text`.
     from: u32,
     len: u32,
-    kind: Kind,
+    kind: HoleKind,
     /// For `End`: whether a segment on the way to it, its own among them, has a byte past
     /// ASCII (the way to a node is one: the trie is a tree), so that the walk need not
     /// ask each node. Belt and braces: segments are cut at ASCII bytes from a line that was
@@ -185,14 +185,14 @@ impl Shapes {
                 continue;
             }
             let end = match n.kind {
-                Kind::End => match line_end::<OPEN>(b, start) {
+                HoleKind::End => match line_end::<OPEN>(b, start) {
                     Some(line) => {
                         self.filled = filled;
                         return Some((n.leaf, high || n.high, start, line));
                     }
                     None => continue,
                 },
-                Kind::String => match string_end(b, start) {
+                HoleKind::String => match string_end(b, start) {
                     Some((end, h)) => {
                         high |= h;
                         *self.holes.get_mut(filled)? = (start as u32, end as u32);
@@ -201,7 +201,7 @@ impl Shapes {
                     }
                     None => continue,
                 },
-                Kind::Number => {
+                HoleKind::Number => {
                     let Some((end, digits)) = number_end(b, start) else {
                         continue;
                     };
@@ -210,7 +210,7 @@ impl Shapes {
                     filled += 1;
                     end + spaces(b, end)
                 }
-                Kind::Literal => {
+                HoleKind::Literal => {
                     let Some((_, end)) = scalar_prefix(b, start).filter(|(raw, _)| !raw.is_num())
                     else {
                         continue;
@@ -268,12 +268,12 @@ impl Shapes {
     }
 
     /// Adds a skeleton's path to the trie, its leaf with `plan`.
-    fn insert(&mut self, path: &[(&[u8], Kind)], plan: &Plan) {
+    fn insert(&mut self, path: &[(&[u8], HoleKind)], plan: &Plan) {
         if self.nodes.is_empty() {
             self.nodes.push(Node {
                 from: 0,
                 len: 0,
-                kind: Kind::End,
+                kind: HoleKind::End,
                 high: false,
                 child: NONE,
                 sibling: NONE,
@@ -305,10 +305,10 @@ impl Shapes {
             }
             node = match found {
                 // The same shape again (its leaf is the same as well).
-                Some(_) if kind == Kind::End => return,
+                Some(_) if kind == HoleKind::End => return,
                 Some(c) => c as usize,
                 None => {
-                    let leaf = if kind == Kind::End {
+                    let leaf = if kind == HoleKind::End {
                         self.leaves.push(plan.clone());
                         self.leaves.len() as u32 - 1
                     } else {
@@ -324,7 +324,7 @@ impl Shapes {
                         from,
                         len: seg.len() as u32,
                         kind,
-                        high: kind == Kind::End && path_high,
+                        high: kind == HoleKind::End && path_high,
                         child: NONE,
                         sibling: NONE,
                         leaf,
@@ -396,7 +396,7 @@ fn skeleton<'b>(
     b: &'b [u8],
     at: &[u32],
     captured: &Captured,
-) -> Option<(Vec<(&'b [u8], Kind)>, Plan)> {
+) -> Option<(Vec<(&'b [u8], HoleKind)>, Plan)> {
     let mut path = Vec::new();
     // Where each hole starts: a string's contents after its opening quote, a scalar at
     // its token (ascending, as the holes come).
@@ -407,10 +407,10 @@ fn skeleton<'b>(
         let kind = match c {
             // A string is its two quotes; a key is a string before a `:`.
             b'"' if class(b, at, k + 2) == Some(b':') => None,
-            b'"' => Some(Kind::String),
+            b'"' => Some(HoleKind::String),
             0 => match scalar_prefix(b, at[k] as usize) {
-                Some((raw, _)) if raw.is_num() => Some(Kind::Number),
-                Some(_) => Some(Kind::Literal),
+                Some((raw, _)) if raw.is_num() => Some(HoleKind::Number),
+                Some(_) => Some(HoleKind::Literal),
                 None => return None,
             },
             _ => None,
@@ -419,14 +419,14 @@ fn skeleton<'b>(
             // A value is never the last token: an object closes after it. The next
             // segment starts at the next token: a string's closing quote, or what follows
             // a scalar and its spaces.
-            let start = at[k] as usize + (kind == Kind::String) as usize;
+            let start = at[k] as usize + (kind == HoleKind::String) as usize;
             path.push((&b[pos..start], kind));
             starts.push(start as u32);
             pos = *at.get(k + 1)? as usize;
         }
         k += if c == b'"' { 2 } else { 1 };
     }
-    path.push((&b[pos..], Kind::End));
+    path.push((&b[pos..], HoleKind::End));
     let plan = captured.plan(|raw: Raw| {
         let h = starts.binary_search(&raw.start()).ok()?;
         u16::try_from(h).ok()

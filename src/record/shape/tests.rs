@@ -113,7 +113,7 @@ fn segments_are_compared_byte_for_byte() {
         let node = Node {
             from: 0,
             len: len as u32,
-            kind: Kind::End,
+            kind: HoleKind::End,
             high: false,
             child: NONE,
             sibling: NONE,
