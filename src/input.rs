@@ -652,10 +652,14 @@ impl Chunker {
         self.carry.clear();
     }
 
-    /// Forgets a partial line fed so far (its source was truncated and starts again).
-    pub fn forget_partial(&mut self) {
+    /// Starts push mode again at a source's byte 0 (its file was replaced or truncated):
+    /// a partial line fed so far is gone, and an overlong one being dropped is handed out
+    /// as such.
+    pub fn restart(&mut self, mut f: impl FnMut(&mut Chunk)) {
+        if let Some(started) = self.dropping.take() {
+            f(&mut too_long(started, &self.long_head));
+        }
         self.carry.clear();
-        self.dropping = None;
         self.at = 0;
     }
 }

@@ -214,7 +214,7 @@ impl Stats {
         }
         let group = cut(whole);
         self.totals.groups_cut += (group.len() < whole.len()) as u64;
-        let group = unlike_other(group);
+        let group = &*unlike_other(group);
         if let Some(&(id, _)) = self.group_ids.get(group) {
             return id;
         }
@@ -224,7 +224,7 @@ impl Stats {
         }
         let id = self.group_names.push(group);
         self.group_ids.insert(group.into(), (id, hash));
-        if self.group_ids.len() > Names::limit(self.shape.max_codes) {
+        if self.group_ids.len() > self.cut_limit() {
             self.cut_groups();
             // The cut may have sent it to OTHER.
             return match self.group_ids.get(group) {
@@ -271,7 +271,7 @@ impl Stats {
             let whole = code.len();
             let code = cut(code);
             self.totals.codes_cut += (code.len() < whole) as u64;
-            let code = unlike_other(code);
+            let code = &*unlike_other(code);
             match self.codes.get_mut(code) {
                 Some(known) => {
                     add_error(known, split, group, pos, r, samples);
@@ -327,7 +327,7 @@ impl Stats {
             groups: HashMap::default(),
         };
         self.codes.insert(code.into(), known);
-        if self.codes.len() >= Names::limit(self.shape.max_codes) {
+        if self.codes.len() >= self.cut_limit() {
             self.cut_codes(self.shape.max_codes);
             return match self.codes.get(code) {
                 Some(known) => known.id,
@@ -346,10 +346,18 @@ impl Stats {
         id
     }
 
+    /// How many codes (or groups) are let in before a cut: `Names::limit`, and at least as
+    /// many more as there are time buckets, since a cut walks every bucket (so a cut is
+    /// paid for by as many new names as it walks).
+    fn cut_limit(&self) -> usize {
+        let cap = self.shape.max_codes;
+        Names::limit(cap).max(cap.saturating_add(self.buckets.len()))
+    }
+
     /// The name a code is counted under: its own (cut to `TEXT_MAX`), or `OTHER` past
     /// the cap.
     pub fn kept_name<'s>(&'s self, code: &str) -> &'s str {
-        match self.codes.get_key_value(unlike_other(cut(code))) {
+        match self.codes.get_key_value(&*unlike_other(cut(code))) {
             Some((name, _)) => name,
             None => OTHER,
         }
@@ -602,12 +610,44 @@ impl Stats {
             *self.chunk_lines.entry(k).or_default() += n;
         }
         let max = self.shape.max_codes;
-        if self.codes.len() >= Names::limit(max) {
+        if self.codes.len() >= self.cut_limit() {
             self.cut_codes(max);
         }
-        if self.group_ids.len() > Names::limit(max) {
+        if self.group_ids.len() > self.cut_limit() {
             self.cut_groups();
         }
+    }
+
+    /// Folds the per-chunk line counts into as few entries as the kept malformed lines'
+    /// numbers need: live mode adds a chunk a read, without end.
+    pub fn compact_chunk_lines(&mut self) {
+        let keep: std::collections::BTreeSet<(u32, u64)> = self
+            .malformed
+            .iter()
+            .map(|(p, _)| (p.source, p.chunk))
+            .collect();
+        let mut out = BTreeMap::new();
+        // A run of chunks no position needs, under its first chunk's key.
+        let mut run: Option<((u32, u64), u64)> = None;
+        for (&key, &n) in &self.chunk_lines {
+            match &mut run {
+                Some((start, sum)) if start.0 == key.0 && !keep.contains(&key) => *sum += n,
+                _ => {
+                    if let Some((start, sum)) = run.take() {
+                        out.insert(start, sum);
+                    }
+                    if keep.contains(&key) {
+                        out.insert(key, n);
+                    } else {
+                        run = Some((key, n));
+                    }
+                }
+            }
+        }
+        if let Some((start, sum)) = run {
+            out.insert(start, sum);
+        }
+        self.chunk_lines = out;
     }
 
     /// Turns a position into a 1-based line number within its source.

@@ -247,6 +247,17 @@ impl Lines {
         self.feed_with(scan, state, |chunks, fold| chunks.finish(fold));
     }
 
+    /// Folds the last line of a file replaced by another, then reads the new one from 0.
+    fn finish_and_restart(&mut self, scan: &ScanSettings, state: &Mutex<State>) {
+        self.finish(scan, state);
+        self.restart(scan, state);
+    }
+
+    /// Reads the source again from 0 (truncated): a partial line is gone.
+    fn restart(&mut self, scan: &ScanSettings, state: &Mutex<State>) {
+        self.feed_with(scan, state, |chunks, fold| chunks.restart(fold));
+    }
+
     /// Runs `cut` on the chunker with a callback that folds each chunk it hands out.
     fn feed_with(
         &mut self,
@@ -296,6 +307,10 @@ fn fold_chunk(
         &mut sink,
     );
     *index += 1;
+    // A chunk a read: keep the line counts from growing with the stream.
+    if st.stats.chunk_lines.len() > 4096 {
+        st.stats.compact_chunk_lines();
+    }
 }
 
 /// Counts each response in the window, and notes codes new to this run.
@@ -344,7 +359,8 @@ fn follow_cuts(
         return;
     }
     *seen = stats.cuts();
-    window.rename(|code| stats.kept_name(code));
+    // The window holds names the aggregate gave out, `OTHER` among them.
+    window.fold_into(OTHER, |code| !stats.codes.contains_key(code));
     first_seen.retain(|code, _| stats.codes.contains_key(code) || &**code == OTHER);
 }
 
@@ -379,8 +395,8 @@ fn follow(live: &LiveConfig, scan: &ScanSettings, state: &Mutex<State>) -> io::R
         .collect();
     input::follow::follow(&live.follow, live.from_start, POLL, |event| match event {
         Event::Bytes(i, bytes) => lines[i as usize].feed(bytes, scan, state),
-        Event::Rotated(i) => lines[i as usize].finish(scan, state),
-        Event::Truncated(i) => lines[i as usize].chunks.forget_partial(),
+        Event::Rotated(i) => lines[i as usize].finish_and_restart(scan, state),
+        Event::Truncated(i) => lines[i as usize].restart(scan, state),
     })
 }
 

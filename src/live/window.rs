@@ -62,19 +62,24 @@ impl Window {
         true
     }
 
-    /// Counts each code under the name `rename` gives it (several may become one).
-    pub fn rename<'n>(&mut self, rename: impl Fn(&str) -> &'n str) {
-        let renamed = |m: &mut HashMap<Box<str>, u64>| {
-            let mut out: HashMap<Box<str>, u64> = HashMap::with_capacity(m.len());
-            for (code, n) in m.drain() {
-                *out.entry(rename(&code).into()).or_default() += n;
+    /// Counts every code that `gone` picks under `into` instead (after the aggregate cut
+    /// them to its cap).
+    pub fn fold_into(&mut self, into: &str, gone: impl Fn(&str) -> bool) {
+        let folded = |m: &mut HashMap<Box<str>, u64>| {
+            let moved: Vec<Box<str>> = m
+                .keys()
+                .filter(|c| &***c != into && gone(c))
+                .cloned()
+                .collect();
+            for code in moved {
+                let n = m.remove(&code).unwrap_or(0);
+                *m.entry(into.into()).or_default() += n;
             }
-            *m = out;
         };
         for slot in self.slots.values_mut() {
-            renamed(&mut slot.codes);
+            folded(&mut slot.codes);
         }
-        renamed(&mut self.counts);
+        folded(&mut self.counts);
     }
 
     /// Moves the clock forward to `t` (never back) and drops what falls out.
@@ -193,7 +198,7 @@ mod tests {
                 assert_eq!(counts, by_slots(&w), "{i}");
             }
         }
-        w.rename(|c| if c == "A" { "A" } else { OTHER });
+        w.fold_into(OTHER, |c| c != "A");
         let counts: std::collections::BTreeMap<String, u64> =
             w.counts.iter().map(|(c, n)| (c.to_string(), *n)).collect();
         assert_eq!(counts, by_slots(&w));

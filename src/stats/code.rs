@@ -8,7 +8,7 @@ use foldhash::fast::FixedState;
 
 use std::collections::hash_map::Entry;
 
-use super::{Code, MESSAGES_KEPT, OTHER, Pos, Split, TEXT_MAX, only};
+use super::{Code, MESSAGES_KEPT, Pos, Split, TEXT_MAX, only};
 use crate::latency::Latency;
 use crate::record::Record;
 use crate::time::Millis;
@@ -217,12 +217,19 @@ pub(super) fn add_message(v: &mut Vec<(u64, Box<str>, u64)>, text: &str, n: u64)
     v.truncate(MESSAGES_KEPT);
 }
 
-/// A code or group spelled as the placeholder itself, renamed so that `OTHER` always means
-/// the codes (or groups) past the cap.
+/// `(other)` spelled in a log, as it is counted: in one more pair of brackets, as is any
+/// name of the form `((other))`, so that `OTHER` only ever means the codes (or groups) past
+/// the cap and no two names in a log become one.
 pub const OTHER_SPELLED: &str = "((other))";
 
-pub(super) fn unlike_other(name: &str) -> &str {
-    if name == OTHER { OTHER_SPELLED } else { name }
+pub(super) fn unlike_other(name: &str) -> std::borrow::Cow<'_, str> {
+    let inner = name.trim_start_matches('(');
+    let depth = name.len() - inner.len();
+    if depth > 0 && inner.strip_suffix(&")".repeat(depth)) == Some("other") {
+        std::borrow::Cow::Owned(format!("({name})"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
 }
 
 /// Cuts text to `TEXT_MAX` bytes at a character boundary.

@@ -398,3 +398,44 @@ fn long_text_is_cut_on_a_char_boundary() {
     assert!(c.len() <= TEXT_MAX && c.len() > TEXT_MAX - 3);
     assert!(long.starts_with(c));
 }
+
+#[test]
+fn compacted_line_counts_number_the_kept_lines_alike() {
+    let mut s = Stats::new(shape());
+    for chunk in 0..10_000u64 {
+        s.add_chunk(0, chunk, 1 + chunk % 3);
+        if chunk % 997 == 5 {
+            s.add_malformed(
+                Pos {
+                    source: 0,
+                    chunk,
+                    line: chunk % 2,
+                },
+                Malformed::InvalidJson,
+            );
+        }
+    }
+    let before: Vec<u64> = s.malformed.iter().map(|(p, _)| s.line_number(*p)).collect();
+    s.compact_chunk_lines();
+    let after: Vec<u64> = s.malformed.iter().map(|(p, _)| s.line_number(*p)).collect();
+    assert_eq!(before, after);
+    assert!(
+        s.chunk_lines.len() <= 2 * MALFORMED_KEPT + 1,
+        "{}",
+        s.chunk_lines.len()
+    );
+    assert_eq!(
+        s.totals.lines,
+        (0..10_000u64).map(|c| 1 + c % 3).sum::<u64>()
+    );
+}
+
+#[test]
+fn names_spelled_as_the_placeholder_stay_apart() {
+    use super::code::unlike_other;
+    assert_eq!(unlike_other("(other)"), "((other))");
+    assert_eq!(unlike_other("((other))"), "(((other)))");
+    assert_eq!(unlike_other("(other"), "(other");
+    assert_eq!(unlike_other("(x)"), "(x)");
+    assert_eq!(unlike_other("other"), "other");
+}
