@@ -84,7 +84,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "K", default_value_t = 3)]
     pub samples: usize,
     /// Distinct codes (and distinct groups) counted one by one; the rest count as
-    /// `(other)`, so memory stays bounded whatever the log holds.
+    /// `(other)`, so a flood of garbage codes cannot grow memory without bound.
     #[arg(long, value_name = "N", default_value_t = crate::stats::DEFAULT_MAX_CODES)]
     pub max_codes: usize,
     /// Which rows a CSV report holds: codes (one per code), buckets (one per time

@@ -22,7 +22,7 @@ mod cap;
 mod code;
 
 use self::cap::{Names, hash_of, lower_bar};
-pub use self::code::{CodeStats, OTHER_SPELLED, Sample};
+pub use self::code::{CodeStats, Sample};
 use self::code::{add_error, cut, merge_group, unlike_other};
 
 /// Distinct messages kept per code (exact counts for those kept). Past this many, the kept
@@ -104,6 +104,42 @@ pub struct Totals {
     pub groups_cut: u64,
     /// Responses with a latency past a day, counted as a day (`Latency::clamps`).
     pub latency_clamped: u64,
+}
+
+impl std::ops::AddAssign for Totals {
+    fn add_assign(&mut self, o: Totals) {
+        // Every field, so that a new one cannot be left out of a merge unseen.
+        let Totals {
+            lines,
+            blank,
+            skipped,
+            malformed,
+            filtered,
+            responses,
+            errors,
+            other_errors,
+            empty_error,
+            untimed,
+            untimed_errors,
+            codes_cut,
+            groups_cut,
+            latency_clamped,
+        } = o;
+        self.lines += lines;
+        self.blank += blank;
+        self.skipped += skipped;
+        self.malformed += malformed;
+        self.filtered += filtered;
+        self.responses += responses;
+        self.errors += errors;
+        self.other_errors += other_errors;
+        self.empty_error += empty_error;
+        self.untimed += untimed;
+        self.untimed_errors += untimed_errors;
+        self.codes_cut += codes_cut;
+        self.groups_cut += groups_cut;
+        self.latency_clamped += latency_clamped;
+    }
 }
 
 /// Everything known of one code: its number (see `Stats::names`), the hash that decides
@@ -504,22 +540,7 @@ impl Stats {
     /// Adds `other` into this aggregate.
     pub fn merge(&mut self, mut other: Stats) {
         self.larger_first(&mut other);
-        let t = &mut self.totals;
-        let o = other.totals;
-        t.lines += o.lines;
-        t.blank += o.blank;
-        t.skipped += o.skipped;
-        t.malformed += o.malformed;
-        t.filtered += o.filtered;
-        t.responses += o.responses;
-        t.errors += o.errors;
-        t.other_errors += o.other_errors;
-        t.empty_error += o.empty_error;
-        t.untimed += o.untimed;
-        t.untimed_errors += o.untimed_errors;
-        t.codes_cut += o.codes_cut;
-        t.groups_cut += o.groups_cut;
-        t.latency_clamped += o.latency_clamped;
+        self.totals += other.totals;
         self.span = match (self.span, other.span) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, y) => x.or(y),

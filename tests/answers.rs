@@ -301,21 +301,18 @@ fn distinct_codes_past_the_cap_count_as_other_alike_on_any_threads() {
         }
     }
     let r = one.json();
-    let codes: std::collections::BTreeSet<&str> = r["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["code"].as_str().unwrap())
-        .collect();
+    let distinct = |key: &str| -> std::collections::BTreeSet<String> {
+        r["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[key].as_str().unwrap().to_string())
+            .collect()
+    };
     // Ten codes and `(other)`; ten regions, `(other)` among the groups.
+    let (codes, groups) = (distinct("code"), distinct("group"));
     assert_eq!(codes.len(), 11, "{codes:?}");
     assert!(codes.contains("(other)"));
-    let groups: std::collections::BTreeSet<&str> = r["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["group"].as_str().unwrap())
-        .collect();
     assert_eq!(groups.len(), 11, "{groups:?}");
     assert!(groups.contains("(other)"));
     // Every kept code's count is exact; the rest is (other); nothing is lost.
@@ -544,5 +541,24 @@ fn quiet_still_names_the_condition_that_made_exit_one() {
     assert_eq!(
         out.stderr,
         "errstat: --fail-on errors>=6 holds (measured 6)\n"
+    );
+}
+
+#[test]
+fn the_table_says_what_code_left_out_and_what_has_no_time() {
+    let out = run(
+        &["-f", "table", "--code", "^RequestLimit", &envelope()],
+        None,
+    );
+    let totals = out.stdout.lines().next().unwrap();
+    assert_eq!(
+        totals,
+        "lines 10  responses 10  errors 3  error rate 30.00%  malformed 0  skipped 0  blank 0  other codes 3"
+    );
+    let out = run(&["-f", "table"], Some(GAPS.as_bytes()));
+    assert!(
+        out.stdout.lines().next().unwrap().ends_with("untimed 3"),
+        "{}",
+        out.stdout
     );
 }

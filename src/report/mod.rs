@@ -350,12 +350,14 @@ impl<'a> Report<'a> {
             folded_errors: codes.iter().filter(|c| c.is_other()).map(|c| c.count).sum(),
             max_codes: stats.shape.max_codes,
             // Only a field's groups are capped: a derived `(other)` is the codes'.
-            folded_group_errors: codes
-                .iter()
-                .filter(|_| group_by.is_some_and(GroupBy::is_field))
-                .filter(|c| c.group.as_deref() == Some(stats::OTHER))
-                .map(|c| c.count)
-                .sum(),
+            folded_group_errors: match group_by {
+                Some(g) if g.is_field() => codes
+                    .iter()
+                    .filter(|c| c.group.as_deref() == Some(stats::OTHER))
+                    .map(|c| c.count)
+                    .sum(),
+                _ => 0,
+            },
             span: stats.span,
             latency: stats.latency.percentiles(),
             group_by,

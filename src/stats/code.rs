@@ -217,11 +217,9 @@ pub(super) fn add_message(v: &mut Vec<(u64, Box<str>, u64)>, text: &str, n: u64)
     v.truncate(MESSAGES_KEPT);
 }
 
-/// `(other)` spelled in a log, as it is counted: in one more pair of brackets, as is any
-/// name of the form `((other))`, so that `OTHER` only ever means the codes (or groups) past
-/// the cap and no two names in a log become one.
-pub const OTHER_SPELLED: &str = "((other))";
-
+/// Puts a name spelled `(other)`, `((other))`, … in one more pair of brackets, so that
+/// `OTHER` only ever means the codes (or groups) past the cap and no two names in a log
+/// become one.
 pub(super) fn unlike_other(name: &str) -> std::borrow::Cow<'_, str> {
     let inner = name.trim_start_matches('(');
     let depth = name.len() - inner.len();
