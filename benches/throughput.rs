@@ -21,7 +21,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use errstat::batch;
 use errstat::input::Source;
 use errstat::loggen::{Options, generate};
-use errstat::record::{Extractor, Keys, Path, classify};
+use errstat::record::{Extractor, Keys, Route, classify_exact};
 use errstat::scan::ScanSettings;
 use errstat::stats::Aggregation;
 
@@ -93,12 +93,12 @@ fn extract(c: &mut Criterion) {
             b.iter(|| {
                 lines
                     .iter()
-                    .map(|l| ex.classify(l, &keys))
+                    .map(|l| ex.classify(l))
                     .filter(|l| matches!(l, errstat::record::Line::Response(_)))
                     .count()
             })
         });
-        for (name, path) in [("indexed", Path::Indexed), ("scanned", Path::Scanned)] {
+        for (name, path) in [("indexed", Route::Indexed), ("scanned", Route::Scanned)] {
             group.bench_function(BenchmarkId::new(name, shape), |b| {
                 b.iter(|| {
                     lines
@@ -113,7 +113,7 @@ fn extract(c: &mut Criterion) {
             b.iter(|| {
                 lines
                     .iter()
-                    .map(|l| classify(l, &keys))
+                    .map(|l| classify_exact(l, &keys))
                     .filter(|l| matches!(l, errstat::record::Line::Response(_)))
                     .count()
             })

@@ -172,7 +172,7 @@ struct Part {
 impl Part {
     fn new(scan: &ScanSettings) -> Part {
         Part {
-            stats: Stats::new(scan.shape),
+            stats: Stats::new(scan.aggregation),
             errors: Vec::new(),
             ledger: scan.bad_lines.then(Ledger::default),
             extractor: Extractor::new(&scan.keys),
@@ -467,7 +467,7 @@ fn read_mapped(
         let mut off = 0;
         while off < whole.len() && line_start(at + off) < limit {
             let mut slot = Line::Blank;
-            let len = extractor.classify_next(&whole[off..], scan.max_line, &scan.keys, &mut slot);
+            let len = extractor.classify_next(&whole[off..], scan.max_line, &mut slot);
             let end = at + off + len;
             if len > scan.max_line || map.byte_at(end) != Some(b'\n') || map.faulted() {
                 rest = Rest::From(line_start(at + off) as u64);

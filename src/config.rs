@@ -13,9 +13,9 @@ use crate::error::Error;
 use crate::failon::Condition;
 use crate::filter::Filter;
 use crate::record::Keys;
-use crate::report::{Csv, CsvRows, Format, GroupBy};
+use crate::report::{Csv, CsvRows, Format};
 use crate::scan::ScanSettings;
-use crate::stats::{Aggregation, Split};
+use crate::stats::{Aggregation, GroupBy};
 use crate::time::{self, Millis};
 
 /// Where and how the report is written.
@@ -65,7 +65,6 @@ pub enum Config {
 pub struct ReportConfig {
     pub paths: Vec<PathBuf>,
     pub scan: ScanSettings,
-    pub group_by: Option<GroupBy>,
     pub output: Output,
     pub catalog: Catalog,
     pub lang: Lang,
@@ -113,12 +112,6 @@ impl Config {
                 })
             })
             .transpose()?;
-        let split = match group_by {
-            Some(GroupBy::Action) => Split::Action,
-            Some(GroupBy::Region) => Split::Region,
-            Some(GroupBy::Service) => Split::Service,
-            _ => Split::None,
-        };
         let bucket = a
             .bucket
             .as_deref()
@@ -170,7 +163,7 @@ impl Config {
         let scan = ScanSettings {
             keys: keys(&a)?,
             filter: filter(&a)?,
-            shape: Aggregation {
+            aggregation: Aggregation {
                 bucket,
                 samples: match a.samples {
                     // Each kept sample is kept in order, so K costs O(K) an error.
@@ -181,7 +174,7 @@ impl Config {
                     }
                     n => n,
                 },
-                split,
+                group_by,
                 max_codes: match a.max_codes {
                     0 => return Err(Error::Usage("--max-codes must be at least 1".into())),
                     n => n,
@@ -230,7 +223,6 @@ impl Config {
         Ok(Config::Report(Box::new(ReportConfig {
             paths: a.paths,
             scan,
-            group_by,
             output,
             catalog,
             lang,

@@ -356,13 +356,13 @@ impl scan::Sink for Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{Aggregation, Split};
+    use crate::stats::Aggregation;
 
     fn stats(chunks: &[(u32, u64, u64)]) -> Stats {
         let mut stats = Stats::new(Aggregation {
             bucket: None,
             samples: 0,
-            split: Split::None,
+            group_by: None,
             max_codes: 10_000,
         });
         for &(source, chunk, lines) in chunks {

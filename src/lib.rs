@@ -70,7 +70,14 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
     let mut malformed = 0;
     let failed = live::run(&c.scan, live, &c.catalog, &c.fail_on, |stats, sources| {
         malformed = stats.totals.malformed;
-        let report = Report::build(stats, sources, Vec::new(), &c.catalog, c.lang, c.group_by);
+        let report = Report::build(
+            stats,
+            sources,
+            Vec::new(),
+            &c.catalog,
+            c.lang,
+            c.scan.aggregation.group_by,
+        );
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
             format => format.renderer(c.output.width, c.output.csv),
@@ -177,7 +184,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             failed_inputs,
             &c.catalog,
             c.lang,
-            c.group_by,
+            c.scan.aggregation.group_by,
         )
     });
     if !c.quiet {

@@ -19,7 +19,7 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 pub struct ScanSettings {
     pub keys: Keys,
     pub filter: Filter,
-    pub shape: Aggregation,
+    pub aggregation: Aggregation,
     pub chunk_size: usize,
     pub max_line: usize,
     pub threads: usize,
@@ -30,13 +30,13 @@ pub struct ScanSettings {
 }
 
 impl ScanSettings {
-    /// The settings of a run with the defaults but for `shape`: one thread, 1 MiB chunks,
+    /// The settings of a run with the defaults but for `aggregation`: one thread, 1 MiB chunks,
     /// 16 MiB lines (tests, benches, fuzzing; the command line goes through `config`).
-    pub fn new(shape: Aggregation) -> ScanSettings {
+    pub fn new(aggregation: Aggregation) -> ScanSettings {
         ScanSettings {
             keys: Keys::default(),
             filter: Filter::default(),
-            shape,
+            aggregation,
             chunk_size: 1 << 20,
             max_line: 16 << 20,
             threads: 1,
@@ -184,7 +184,7 @@ pub(crate) fn scan_next<'a>(
     sink: &mut impl Sink,
     slot: &mut Line<'a>,
 ) -> usize {
-    let len = extractor.classify_next(data, scan.max_line, &scan.keys, slot);
+    let len = extractor.classify_next(data, scan.max_line, slot);
     fold_line(&data[..len], pos, scan, stats, sink, slot);
     len
 }

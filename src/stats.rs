@@ -44,14 +44,71 @@ pub struct Pos {
     pub line: u64,
 }
 
-/// Which envelope field splits the per-code counts (derived dimensions such as category are
-/// split at report time, since they follow from the code).
+/// A dimension the per-code rows are split by (`--group-by`). A field of the record splits
+/// responses and errors as they are counted; a property of the code (category, class, fault)
+/// follows from the code, so reports derive it and the aggregate does not split by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Split {
-    None,
+pub enum GroupBy {
     Action,
     Region,
     Service,
+    Category,
+    Class,
+    Fault,
+}
+
+impl GroupBy {
+    pub fn parse(s: &str) -> Option<GroupBy> {
+        match s {
+            "action" => Some(GroupBy::Action),
+            "region" => Some(GroupBy::Region),
+            "service" => Some(GroupBy::Service),
+            "category" => Some(GroupBy::Category),
+            "class" => Some(GroupBy::Class),
+            "fault" => Some(GroupBy::Fault),
+            _ => None,
+        }
+    }
+
+    /// Says whether the dimension is a field of the record (then responses split by it
+    /// too), rather than a property of the error code.
+    pub fn is_field(self) -> bool {
+        matches!(self, GroupBy::Action | GroupBy::Region | GroupBy::Service)
+    }
+
+    /// The record's value for this dimension, when it is a field of the record.
+    #[inline]
+    pub fn field_of<'r>(self, r: &'r Record<'_>) -> Option<Option<&'r str>> {
+        match self {
+            GroupBy::Action => Some(r.action.as_deref()),
+            GroupBy::Region => Some(r.region.as_deref()),
+            GroupBy::Service => Some(r.service.as_deref()),
+            GroupBy::Category | GroupBy::Class | GroupBy::Fault => None,
+        }
+    }
+
+    /// The dimension as a table's column heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            GroupBy::Action => "ACTION",
+            GroupBy::Region => "REGION",
+            GroupBy::Service => "SERVICE",
+            GroupBy::Category => "CATEGORY",
+            GroupBy::Class => "CLASS",
+            GroupBy::Fault => "FAULT",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Action => "action",
+            GroupBy::Region => "region",
+            GroupBy::Service => "service",
+            GroupBy::Category => "category",
+            GroupBy::Class => "class",
+            GroupBy::Fault => "fault",
+        }
+    }
 }
 
 /// What to aggregate, fixed for a run.
@@ -61,7 +118,8 @@ pub struct Aggregation {
     pub bucket: Option<Millis>,
     /// RequestIds kept per code, first and latest each.
     pub samples: usize,
-    pub split: Split,
+    /// The `--group-by` dimension, if any.
+    pub group_by: Option<GroupBy>,
     /// Distinct codes kept, and distinct groups; the rest count under `OTHER`.
     pub max_codes: usize,
 }
@@ -70,12 +128,12 @@ pub struct Aggregation {
 pub const DEFAULT_MAX_CODES: usize = 10_000;
 
 impl Aggregation {
-    /// The shape of a run with the defaults but for `bucket` (tests, benches, fuzzing).
+    /// The aggregation of a run with the defaults but for `bucket` (tests, benches, fuzzing).
     pub fn with_bucket(bucket: Option<Millis>) -> Aggregation {
         Aggregation {
             bucket,
             samples: 3,
-            split: Split::None,
+            group_by: None,
             max_codes: DEFAULT_MAX_CODES,
         }
     }
@@ -175,7 +233,7 @@ pub struct GroupBucket {
 /// The mergeable aggregate of a run.
 #[derive(Debug, Clone)]
 pub struct Stats {
-    pub shape: Aggregation,
+    pub aggregation: Aggregation,
     pub totals: Totals,
     /// First and last time of any response.
     pub span: Option<(Millis, Millis)>,
@@ -206,13 +264,13 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Makes an empty aggregate of the given shape.
-    pub fn new(shape: Aggregation) -> Stats {
+    /// Makes an empty aggregate aggregating as told.
+    pub fn new(aggregation: Aggregation) -> Stats {
         let mut group_names = Names::new();
         let mut group_ids = HashMap::default();
         group_ids.insert("".into(), (group_names.push(""), 0));
         Stats {
-            shape,
+            aggregation,
             totals: Totals::default(),
             span: None,
             latency: Latency::default(),
@@ -293,15 +351,10 @@ impl Stats {
             self.totals.latency_clamped += Latency::clamps(ms) as u64;
             self.latency.record(ms);
         }
-        let split = self.shape.split;
-        let group = match split {
-            Split::None => None,
-            Split::Action => Some(r.action.as_deref()),
-            Split::Region => Some(r.region.as_deref()),
-            Split::Service => Some(r.service.as_deref()),
-        };
+        let group = self.aggregation.group_by.and_then(|g| g.field_of(r));
+        let split = group.is_some();
         let group = group.map_or(0, |g| self.group_id(g.unwrap_or("")));
-        let samples = self.shape.samples;
+        let samples = self.aggregation.samples;
         let code_id = r.code.as_deref().map(|code| {
             self.totals.errors += 1;
             let whole = code.len();
@@ -325,7 +378,7 @@ impl Stats {
                 }
             }
         });
-        let Some((width, t)) = self.shape.bucket.zip(r.time) else {
+        let Some((width, t)) = self.aggregation.bucket.zip(r.time) else {
             return;
         };
         let b = bucket_at(
@@ -339,7 +392,7 @@ impl Stats {
             b.errors += 1;
             *b.codes.entry(id).or_default() += 1;
         }
-        if split != Split::None {
+        if split {
             let g = b.groups.entry(group).or_default();
             g.responses += 1;
             if let Some(id) = code_id {
@@ -364,7 +417,7 @@ impl Stats {
         };
         self.codes.insert(code.into(), known);
         if self.codes.len() >= self.cut_limit() {
-            self.cut_codes(self.shape.max_codes);
+            self.cut_codes(self.aggregation.max_codes);
             return match self.codes.get(code) {
                 Some(known) => known.id,
                 None => self.other_id(),
@@ -386,7 +439,7 @@ impl Stats {
     /// many more as there are time buckets, since a cut walks every bucket (so a cut is
     /// paid for by as many new names as it walks).
     fn cut_limit(&self) -> usize {
-        let cap = self.shape.max_codes;
+        let cap = self.aggregation.max_codes;
         Names::limit(cap).max(cap.saturating_add(self.buckets.len()))
     }
 
@@ -546,7 +599,7 @@ impl Stats {
             (x, y) => x.or(y),
         };
         self.latency.merge(other.latency);
-        let samples = self.shape.samples;
+        let samples = self.aggregation.samples;
         // The other's groups as ours (`OTHER` to `OTHER`).
         let mut groups = vec![0; other.group_names.names.len()];
         for (name, &(theirs, hash)) in &other.group_ids {
@@ -630,7 +683,7 @@ impl Stats {
         for (k, n) in other.chunk_lines {
             *self.chunk_lines.entry(k).or_default() += n;
         }
-        let max = self.shape.max_codes;
+        let max = self.aggregation.max_codes;
         if self.codes.len() >= self.cut_limit() {
             self.cut_codes(max);
         }

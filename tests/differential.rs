@@ -5,18 +5,18 @@
 mod common;
 
 use errstat::loggen::{Options, generate};
-use errstat::record::{Extractor, Keys, Line, Path, classify};
+use errstat::record::{Extractor, Keys, Line, Route, classify_exact};
 use proptest::prelude::*;
 
 /// Checks one line: the full extractor, and each of the fast path's walks where it
 /// answers, must equal the exact extractor. Says whether the fast path answered.
 fn check(line: &[u8], keys: &Keys) -> bool {
     let mut ex = Extractor::new(keys);
-    let exact = classify(line, keys);
-    let both = ex.classify(line, keys);
+    let exact = classify_exact(line, keys);
+    let both = ex.classify(line);
     assert_eq!(both, exact, "line {:?}", String::from_utf8_lossy(line));
     let mut answered = false;
-    for path in [Path::Any, Path::Indexed, Path::Scanned] {
+    for path in [Route::Any, Route::Indexed, Route::Scanned] {
         if let Some(fast) = ex.fast_by(path, line) {
             assert_eq!(
                 fast,
@@ -24,7 +24,7 @@ fn check(line: &[u8], keys: &Keys) -> bool {
                 "{path:?} walk on {:?}",
                 String::from_utf8_lossy(line)
             );
-            answered |= path == Path::Any;
+            answered |= path == Route::Any;
         }
     }
     answered
@@ -34,8 +34,8 @@ fn check(line: &[u8], keys: &Keys) -> bool {
 /// this one by a kept shape: its answer, and the shape path's where it answers, must equal
 /// the exact one. Says whether a kept shape answered.
 fn check_after(ex: &mut Extractor, line: &[u8], keys: &Keys) -> bool {
-    let exact = classify(line, keys);
-    let shaped = ex.fast_by(Path::Shaped, line);
+    let exact = classify_exact(line, keys);
+    let shaped = ex.fast_by(Route::Shaped, line);
     if let Some(shaped) = &shaped {
         assert_eq!(
             shaped,
@@ -45,7 +45,7 @@ fn check_after(ex: &mut Extractor, line: &[u8], keys: &Keys) -> bool {
         );
     }
     assert_eq!(
-        ex.classify(line, keys),
+        ex.classify(line),
         exact,
         "after earlier lines: {:?}",
         String::from_utf8_lossy(line)
@@ -91,7 +91,7 @@ fn generated_lines_agree_and_mostly_take_the_fast_path() {
     for line in bytes.split(|b| *b == b'\n').filter(|l| l.contains(&b'{')) {
         all += 1;
         fast += check(line, &keys) as usize;
-        indexed += ex.fast_by(Path::Indexed, line).is_some() as usize;
+        indexed += ex.fast_by(Route::Indexed, line).is_some() as usize;
         shaped += check_after(&mut shaped_ex, line, &keys) as usize;
     }
     assert!(all > 5_000);
@@ -132,7 +132,7 @@ fn tokens_at_every_block_offset_agree() {
         for body in bodies {
             let line = format!(r#"{{"p":"{}",{body}}}"#, "x".repeat(pad));
             check(line.as_bytes(), &keys);
-            answered += ex.fast_by(Path::Indexed, line.as_bytes()).is_some() as usize;
+            answered += ex.fast_by(Route::Indexed, line.as_bytes()).is_some() as usize;
             let spaced = format!(r#"{{{}"p":1,{body}}}"#, " ".repeat(pad));
             check(spaced.as_bytes(), &keys);
         }
@@ -140,7 +140,7 @@ fn tokens_at_every_block_offset_agree() {
             let line = format!(r#"{{"p":"{}",{body}}}"#, "x".repeat(pad));
             check(line.as_bytes(), &keys);
             assert!(matches!(
-                classify(line.as_bytes(), &keys),
+                classify_exact(line.as_bytes(), &keys),
                 Line::Malformed(_)
             ));
         }
@@ -547,12 +547,12 @@ proptest! {
         let mut at = 0;
         for line in &lines {
             let mut slot = Line::Blank;
-            let len = ex.classify_next(&data[at..], max_line, &keys, &mut slot);
+            let len = ex.classify_next(&data[at..], max_line, &mut slot);
             prop_assert_eq!(len, line.len(), "{:?}", line);
             let want = if len > max_line {
                 Line::Malformed(errstat::record::Malformed::TooLong)
             } else {
-                classify(line.as_bytes(), &keys)
+                classify_exact(line.as_bytes(), &keys)
             };
             prop_assert_eq!(slot, want, "{:?}", line);
             at += len + 1;
@@ -572,16 +572,16 @@ fn the_fast_path_hands_over_when_unsure_and_answers_when_sure() {
     let keys = Keys::default();
     let mut ex = Extractor::new(&keys);
     assert!(
-        ex.fast_by(Path::Any, br#"{"Response":{"Error":{"Code":9003}}}"#)
+        ex.fast_by(Route::Any, br#"{"Response":{"Error":{"Code":9003}}}"#)
             .is_none()
     );
     assert!(
-        ex.fast_by(Path::Any, br#"{"Response":{"Error":{"Code":"X"}}"#)
+        ex.fast_by(Route::Any, br#"{"Response":{"Error":{"Code":"X"}}"#)
             .is_none()
     );
     let line = br#"{"Response":{"Error":{"Code":"X","Message":"\u4e2d"}}}"#;
     assert!(matches!(
-        ex.fast_by(Path::Any, line),
+        ex.fast_by(Route::Any, line),
         Some(Line::Response(_))
     ));
     // A key in two lists, or a response path: the exact path's.
@@ -591,7 +591,7 @@ fn the_fast_path_hands_over_when_unsure_and_answers_when_sure() {
     };
     assert!(
         Extractor::new(&twice)
-            .fast_by(Path::Any, br#"{"ts":"x","Response":{}}"#)
+            .fast_by(Route::Any, br#"{"ts":"x","Response":{}}"#)
             .is_none()
     );
     check(br#"{"ts":"x","Response":{}}"#, &twice);

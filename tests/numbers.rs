@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use errstat::record::{Extractor, Keys, Path, classify};
+use errstat::record::{Extractor, Keys, Route, classify_exact};
 
 /// Writes lines to a temporary log file.
 fn log(lines: &[&str]) -> tempfile::NamedTempFile {
@@ -29,10 +29,10 @@ fn report_of(lines: &[&str], threads: &str, chunk: &str) -> serde_json::Value {
 /// Checks that the fast path, where it answers, answers as the exact path.
 fn agree(line: &str) {
     let keys = Keys::default();
-    let exact = classify(line.as_bytes(), &keys);
+    let exact = classify_exact(line.as_bytes(), &keys);
     let mut ex = Extractor::new(&keys);
-    assert_eq!(ex.classify(line.as_bytes(), &keys), exact, "{line}");
-    for path in [Path::Any, Path::Indexed, Path::Scanned] {
+    assert_eq!(ex.classify(line.as_bytes()), exact, "{line}");
+    for path in [Route::Any, Route::Indexed, Route::Scanned] {
         if let Some(fast) = ex.fast_by(path, line.as_bytes()) {
             assert_eq!(fast, exact, "{path:?} on {line}");
         }
@@ -200,8 +200,8 @@ fn the_hostile_fixture_agrees() {
     let mut lines = 0;
     for line in text.lines() {
         agree(line);
-        let exact = classify(line.as_bytes(), &keys);
-        assert_eq!(kept.classify(line.as_bytes(), &keys), exact, "{line}");
+        let exact = classify_exact(line.as_bytes(), &keys);
+        assert_eq!(kept.classify(line.as_bytes()), exact, "{line}");
         lines += 1;
     }
     assert_eq!(lines, 11);

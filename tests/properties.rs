@@ -25,7 +25,7 @@ fn scan() -> ScanSettings {
 /// Reads `data` as source `source`, chunks numbered from `first_chunk`.
 fn read(data: &[u8], source: u32, first_chunk: u64, chunk_size: usize) -> Stats {
     let scan = scan();
-    let mut stats = Stats::new(scan.shape);
+    let mut stats = Stats::new(scan.aggregation);
     let mut index = first_chunk;
     Chunker::new(chunk_size, scan.max_line)
         .run(data, 0, false, u64::MAX, |chunk| {

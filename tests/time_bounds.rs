@@ -265,7 +265,7 @@ fn scanned(args: &[&str], data: &[u8]) -> (u64, u64) {
         panic!("not a report");
     };
     let scan = &config.scan;
-    let mut stats = Stats::new(scan.shape);
+    let mut stats = Stats::new(scan.aggregation);
     let mut index = 0;
     Chunker::new(scan.chunk_size, scan.max_line)
         .run(data, 0, false, u64::MAX, |chunk| {

@@ -15,7 +15,7 @@ fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::To
         max_line,
         ..ScanSettings::new(Aggregation { samples: 2, ..Aggregation::with_bucket(Some(1000)) })
     };
-    let mut stats = Stats::new(scan.shape);
+    let mut stats = Stats::new(scan.aggregation);
     let mut index = 0;
     Chunker::new(chunk_size, max_line)
         .run(data, 0, false, u64::MAX, |chunk| {

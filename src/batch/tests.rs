@@ -138,7 +138,7 @@ fn mapped_and_plain(data: &[u8], scan: &ScanSettings) -> (Stats, Stats) {
     f.write_all(data).unwrap();
     let w = read(f.path(), data.len() as u64, scan, || {});
     assert_eq!(mapped(&w), (true, false));
-    let mut plain = Stats::new(scan.shape);
+    let mut plain = Stats::new(scan.aggregation);
     let chunk = Chunk {
         offset: 0,
         len: data.len(),
@@ -205,7 +205,7 @@ fn a_bom_line_belongs_to_the_first_range_however_small() {
             start: 0,
             too_long: false,
         };
-        let mut first = Stats::new(scan.shape);
+        let mut first = Stats::new(scan.aggregation);
         let _ = scan::chunk(&chunk, 0, 0, size as u64, &scan, &mut first);
         assert_eq!(first.totals.errors, 1, "size {size}");
     }
@@ -233,7 +233,7 @@ fn a_file_cut_while_read_through_its_map_ends_where_it_now_ends() {
         let part = w.part;
         assert!(part.errors.is_empty(), "{:?}", part.errors);
         // What reading the cut file from its start gives.
-        let mut expected = Stats::new(scan.shape);
+        let mut expected = Stats::new(scan.aggregation);
         let chunk = Chunk {
             offset: 0,
             len: cut,

@@ -1,5 +1,7 @@
 //! Unit tests of `input`: chunk cutting, sniffing, decoding and directory walks.
 
+use std::ops::ControlFlow;
+
 use super::*;
 
 fn chunks(data: &[u8], chunk_size: usize, max_line: usize, skip: bool) -> Vec<(u64, String, bool)> {

@@ -59,7 +59,7 @@ pub fn run(
     final_report: impl FnOnce(&Stats, &[String]) -> io::Result<()>,
 ) -> io::Result<bool> {
     let state = Arc::new(Mutex::new(State {
-        stats: Stats::new(scan.shape),
+        stats: Stats::new(scan.aggregation),
         window: Window::new(live.window),
         first_seen: HashMap::new(),
         cuts: 0,

@@ -55,7 +55,7 @@ const AUDIT_KEYS: [&str; 7] = [
 
 /// Which of the fast path's walks to take (the differential tests try each alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Path {
+pub enum Route {
     /// By a kept shape, else over the structural index where it takes the line, else
     /// byte by byte (what `Extractor::classify` does).
     Any,
@@ -90,7 +90,7 @@ struct RoleKey {
 
 /// The fast extractor with its scratch space; one per worker.
 #[derive(Debug)]
-pub struct Fast {
+pub(super) struct Fast {
     /// Top-level keys errstat looks for, in `ROLE_BUCKETS` buckets by `bucket_of`: one
     /// or two comparisons per key instead of a scan or a full hash. Each has a bit (its
     /// number in `seen_roles`).
@@ -112,7 +112,7 @@ pub struct Fast {
 
 impl Fast {
     /// Prepares the fast path for these keys.
-    pub fn new(keys: &Keys) -> Fast {
+    pub(super) fn new(keys: &Keys) -> Fast {
         let lists = [
             &keys.time,
             &keys.action,
@@ -173,25 +173,25 @@ impl Fast {
         &self.shapes
     }
 
-    /// Classifies the JSON part of a line along `path`: `None` where that path would not
+    /// Classifies the JSON part of a line along `route`: `None` where that route would not
     /// answer.
-    pub fn extract_by<'a>(
+    pub(super) fn extract_by<'a>(
         &mut self,
-        path: Path,
+        route: Route,
         prefix: &[u8],
         json: &'a [u8],
     ) -> Option<Line<'a>> {
         let mut out = Line::Blank;
-        self.extract_into(path, prefix, json, &mut out)
+        self.extract_into(route, prefix, json, &mut out)
             .then_some(out)
     }
 
-    /// Classifies the JSON part of a line along `path` into `out` (the caller's slot, so
-    /// the large record is built where it is used, never moved); `false` where that path
+    /// Classifies the JSON part of a line along `route` into `out` (the caller's slot, so
+    /// the large record is built where it is used, never moved); `false` where that route
     /// would not answer, and then `out` holds nothing of use.
-    pub fn extract_into<'a>(
+    pub(super) fn extract_into<'a>(
         &mut self,
-        path: Path,
+        route: Route,
         prefix: &[u8],
         json: &'a [u8],
         out: &mut Line<'a>,
@@ -199,7 +199,7 @@ impl Fast {
         if !self.takes(json) {
             return false;
         }
-        if matches!(path, Path::Any | Path::Shaped)
+        if matches!(route, Route::Any | Route::Shaped)
             && let Some((plan, text)) = self.shapes.read(json)
         {
             // SAFETY: the holes are of the line `read` just read, as ranges of the `text` it
@@ -214,12 +214,12 @@ impl Fast {
                 )
             };
         }
-        self.extract_unshaped_into(path, prefix, json, out)
+        self.extract_unshaped_into(route, prefix, json, out)
     }
 
     /// Whether `extract_into` and `shaped_line_into` take lines from `data` at all. Both
     /// walks rely on this: offsets that fit a `Raw` (`MAX_TEXT`).
-    pub fn takes(&self, data: &[u8]) -> bool {
+    pub(super) fn takes(&self, data: &[u8]) -> bool {
         self.enabled && data.len() <= MAX_TEXT
     }
 
@@ -229,7 +229,7 @@ impl Fast {
     /// answered (as `extract_into`: where it did not, `out` holds nothing of use). `None`
     /// where no kept shape is the line's, the line then tried against them
     /// (`extract_unshaped_into` is what is left). For `data` that `takes` takes.
-    pub fn shaped_line_into<'a>(
+    pub(super) fn shaped_line_into<'a>(
         &mut self,
         data: &'a [u8],
         out: &mut Line<'a>,
@@ -244,17 +244,17 @@ impl Fast {
     }
 
     /// `extract_into` without trying the kept shapes (for JSON that `takes` takes).
-    pub fn extract_unshaped_into<'a>(
+    pub(super) fn extract_unshaped_into<'a>(
         &mut self,
-        path: Path,
+        route: Route,
         prefix: &[u8],
         json: &'a [u8],
         out: &mut Line<'a>,
     ) -> bool {
-        if path != Path::Scanned {
-            match self.indexed(path, json, prefix, out) {
+        if route != Route::Scanned {
+            match self.indexed(route, json, prefix, out) {
                 Ok(answered) => return answered,
-                Err(Declined) if path != Path::Any => return false,
+                Err(Declined) if route != Route::Any => return false,
                 Err(Declined) => {}
             }
         }
@@ -264,12 +264,12 @@ impl Fast {
         }
     }
 
-    /// Walks the line over its structural index, and learns its shape (unless `path` is
+    /// Walks the line over its structural index, and learns its shape (unless `route` is
     /// `Indexed`). `Err` when the index declines the line. The index also says whether the
     /// line is all ASCII, which makes checking it for UTF-8 needless.
     fn indexed<'a>(
         &mut self,
-        path: Path,
+        route: Route,
         json: &'a [u8],
         prefix: &[u8],
         out: &mut Line<'a>,
@@ -290,10 +290,10 @@ impl Fast {
                 };
                 let at = &tokens[..found.tokens];
                 let parsed = self.parse(&mut index::Tokens::new(json, at));
-                if parsed && path != Path::Indexed {
+                if parsed && route != Route::Indexed {
                     self.shapes.learn(json, at, &self.cap);
                 }
-                parsed && path != Path::Shaped && self.resolve(text, prefix, out).is_some()
+                parsed && route != Route::Shaped && self.resolve(text, prefix, out).is_some()
             })
             .ok_or(Declined);
         self.tokens = tokens;

@@ -17,7 +17,8 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-pub use self::fast::{Fast, Path};
+use self::fast::Fast;
+pub use self::fast::Route;
 
 use crate::time::{self, Millis};
 
@@ -150,8 +151,9 @@ pub fn split_line(line: &[u8]) -> Parts<'_> {
     }
 }
 
-/// Classifies one line (without its `\n`) with the exact extractor only.
-pub fn classify<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
+/// Classifies one line (without its `\n`) with the exact extractor only: the meaning the
+/// fast path is tested against.
+pub fn classify_exact<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
     match split_line(line) {
         Parts::Json { prefix, json } => exact(prefix, json, keys),
         Parts::Blank => Line::Blank,
@@ -164,6 +166,8 @@ pub fn classify<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
 #[derive(Debug)]
 pub struct Extractor {
     fast: Fast,
+    /// The exact extractor's keys; the fast one holds them in its own form.
+    keys: Keys,
 }
 
 impl Extractor {
@@ -171,39 +175,29 @@ impl Extractor {
     pub fn new(keys: &Keys) -> Extractor {
         Extractor {
             fast: Fast::new(keys),
+            keys: keys.clone(),
         }
     }
 
     /// Classifies one line (without its `\n`).
-    pub fn classify<'a>(&mut self, line: &'a [u8], keys: &Keys) -> Line<'a> {
+    pub fn classify<'a>(&mut self, line: &'a [u8]) -> Line<'a> {
         let mut out = Line::Blank;
-        self.classify_into(line, keys, &mut out);
+        self.classify_line(line, &mut out, false);
         out
     }
 
-    /// Classifies one line (without its `\n`) into `out`, a slot the caller keeps from
-    /// line to line: the record is built in it, never moved.
-    pub fn classify_into<'a>(&mut self, line: &'a [u8], keys: &Keys, out: &mut Line<'a>) {
-        self.classify_line(line, keys, out, false);
-    }
-
-    /// `classify_into`, the kept shapes left out when `shapes_tried` (the caller tried them
-    /// on this line already: `classify_next`).
+    /// Classifies one line into `out`, the kept shapes left out when `shapes_tried` (the
+    /// caller tried them on this line already: `classify_next`).
     #[inline]
-    fn classify_line<'a>(
-        &mut self,
-        line: &'a [u8],
-        keys: &Keys,
-        out: &mut Line<'a>,
-        shapes_tried: bool,
-    ) {
+    fn classify_line<'a>(&mut self, line: &'a [u8], out: &mut Line<'a>, shapes_tried: bool) {
+        let keys = &self.keys;
         match split_line(line) {
             Parts::Json { prefix, json } => {
                 let answered = if shapes_tried {
                     self.fast
-                        .extract_unshaped_into(Path::Any, prefix, json, out)
+                        .extract_unshaped_into(Route::Any, prefix, json, out)
                 } else {
-                    self.fast.extract_into(Path::Any, prefix, json, out)
+                    self.fast.extract_into(Route::Any, prefix, json, out)
                 };
                 if !answered {
                     *out = exact(prefix, json, keys);
@@ -223,7 +217,6 @@ impl Extractor {
         &mut self,
         data: &'a [u8],
         max_line: usize,
-        keys: &Keys,
         out: &mut Line<'a>,
     ) -> usize {
         let open = data.first() == Some(&b'{') && self.fast.takes(data);
@@ -231,7 +224,7 @@ impl Extractor {
             if line > max_line {
                 *out = Line::Malformed(Malformed::TooLong);
             } else if !answered {
-                *out = exact(b"", &data[..json], keys);
+                *out = exact(b"", &data[..json], &self.keys);
             }
             return line;
         }
@@ -242,15 +235,16 @@ impl Extractor {
             return len;
         }
         // An open line was tried against the kept shapes above.
-        self.classify_line(line, keys, out, open);
+        self.classify_line(line, out, open);
         len
     }
 
-    /// Classifies with the fast path alone, along `path`; `None` where it would hand over
-    /// (for tests).
-    pub fn fast_by<'a>(&mut self, path: Path, line: &'a [u8]) -> Option<Line<'a>> {
+    /// Classifies with the fast path alone, along `route`; `None` where it would hand over.
+    /// Not a way in: the differential tests and benches try each route alone with it.
+    #[doc(hidden)]
+    pub fn fast_by<'a>(&mut self, route: Route, line: &'a [u8]) -> Option<Line<'a>> {
         match split_line(line) {
-            Parts::Json { prefix, json } => self.fast.extract_by(path, prefix, json),
+            Parts::Json { prefix, json } => self.fast.extract_by(route, prefix, json),
             Parts::Blank => Some(Line::Blank),
             Parts::Text => Some(Line::Skipped),
         }
@@ -261,7 +255,7 @@ impl Extractor {
 /// fields from it. Slow and obviously right; every fast path is tested against it. Numbers
 /// stay their text (`arbitrary_precision`): one past f64's range is still JSON (a time or a
 /// latency it cannot be), and an integer code keeps every digit.
-pub fn exact<'a>(prefix: &[u8], json: &'a [u8], keys: &Keys) -> Line<'a> {
+pub(crate) fn exact<'a>(prefix: &[u8], json: &'a [u8], keys: &Keys) -> Line<'a> {
     let Ok(text) = std::str::from_utf8(json) else {
         return Line::Malformed(Malformed::InvalidUtf8);
     };

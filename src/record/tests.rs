@@ -1,7 +1,7 @@
 use super::*;
 
 fn line(s: &str) -> Line<'_> {
-    classify(s.as_bytes(), &Keys::default())
+    classify_exact(s.as_bytes(), &Keys::default())
 }
 
 fn rec(s: &str) -> Record<'_> {
@@ -31,7 +31,7 @@ fn blank_skipped_malformed() {
         Line::Malformed(Malformed::InvalidJson)
     );
     assert_eq!(
-        classify(b"{\"a\":\"\xff\"}", &Keys::default()),
+        classify_exact(b"{\"a\":\"\xff\"}", &Keys::default()),
         Line::Malformed(Malformed::InvalidUtf8)
     );
     // Cut after a `}` in the middle: still not one object.
@@ -240,11 +240,11 @@ fn response_path_override() {
         response_path: Some(vec!["a".into(), "b".into()]),
         ..Keys::default()
     };
-    let l = classify(br#"{"a":{"b":{"Error":{"Code":"X"}}}}"#, &keys);
+    let l = classify_exact(br#"{"a":{"b":{"Error":{"Code":"X"}}}}"#, &keys);
     let Line::Response(r) = l else { panic!() };
     assert_eq!(r.code.as_deref(), Some("X"));
     assert_eq!(
-        classify(br#"{"Response":{"Error":{"Code":"X"}}}"#, &keys),
+        classify_exact(br#"{"Response":{"Error":{"Code":"X"}}}"#, &keys),
         Line::Skipped
     );
 }

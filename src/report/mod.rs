@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use crate::catalog::{self, Catalog, Lang};
 use crate::latency::Percentiles;
 use crate::record::Malformed;
+pub use crate::stats::GroupBy;
 use crate::stats::{self, Bucket, Sample, Stats, Totals};
 use crate::time::Millis;
 
@@ -90,60 +91,6 @@ impl CsvRows {
 /// Writes a report in one format.
 pub trait Render {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
-}
-
-/// A dimension the per-code rows are split by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
-    Action,
-    Region,
-    Service,
-    Category,
-    Class,
-    Fault,
-}
-
-impl GroupBy {
-    pub fn parse(s: &str) -> Option<GroupBy> {
-        match s {
-            "action" => Some(GroupBy::Action),
-            "region" => Some(GroupBy::Region),
-            "service" => Some(GroupBy::Service),
-            "category" => Some(GroupBy::Category),
-            "class" => Some(GroupBy::Class),
-            "fault" => Some(GroupBy::Fault),
-            _ => None,
-        }
-    }
-
-    /// Says whether the dimension is a field of the record (then responses split by it
-    /// too), rather than a property of the error code.
-    pub fn is_field(self) -> bool {
-        matches!(self, GroupBy::Action | GroupBy::Region | GroupBy::Service)
-    }
-
-    /// The dimension as a table's column heading.
-    pub fn heading(self) -> &'static str {
-        match self {
-            GroupBy::Action => "ACTION",
-            GroupBy::Region => "REGION",
-            GroupBy::Service => "SERVICE",
-            GroupBy::Category => "CATEGORY",
-            GroupBy::Class => "CLASS",
-            GroupBy::Fault => "FAULT",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GroupBy::Action => "action",
-            GroupBy::Region => "region",
-            GroupBy::Service => "service",
-            GroupBy::Category => "category",
-            GroupBy::Class => "class",
-            GroupBy::Fault => "fault",
-        }
-    }
 }
 
 /// One per-code row.
@@ -348,7 +295,7 @@ impl<'a> Report<'a> {
             totals: t,
             error_rate: ratio(t.errors, t.responses),
             folded_errors: codes.iter().filter(|c| c.is_other()).map(|c| c.count).sum(),
-            max_codes: stats.shape.max_codes,
+            max_codes: stats.aggregation.max_codes,
             // Only a field's groups are capped: a derived `(other)` is the codes'.
             folded_group_errors: match group_by {
                 Some(g) if g.is_field() => codes
@@ -435,7 +382,7 @@ fn bucket_rows<'a>(
     catalog: &Catalog,
     group_by: Option<GroupBy>,
 ) -> Option<(Millis, Vec<BucketRow<'a>>)> {
-    let width = stats.shape.bucket?;
+    let width = stats.aggregation.bucket?;
     let buckets: Vec<(Millis, &Bucket)> = stats.buckets().collect();
     let order = stats.name_order();
     let rows = buckets

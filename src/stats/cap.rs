@@ -159,7 +159,7 @@ impl Stats {
         }
         self.cuts += 1;
         let other = self.other_id();
-        let samples = self.shape.samples;
+        let samples = self.aggregation.samples;
         for (_, name) in &gone {
             let Some(c) = self.codes.remove(name) else {
                 continue;
@@ -194,7 +194,7 @@ impl Stats {
             .filter(|(name, _)| !name.is_empty())
             .map(|(name, &(id, hash))| (id, hash, name.clone()))
             .collect();
-        let gone = self.group_names.cut(&mut live, self.shape.max_codes);
+        let gone = self.group_names.cut(&mut live, self.aggregation.max_codes);
         if gone.is_empty() {
             return;
         }
@@ -204,7 +204,7 @@ impl Stats {
         }
         let gone = self.group_names.marks(&gone);
         let map = |id: u32| if gone[id as usize] { other } else { id };
-        let samples = self.shape.samples;
+        let samples = self.aggregation.samples;
         for c in self.codes.values_mut().chain(self.other.as_mut()) {
             if c.groups.keys().any(|&g| gone[g as usize]) {
                 let mut groups = HashMap::default();
@@ -228,10 +228,10 @@ impl Stats {
     /// Cuts the codes and groups to the cap, for a report: a worker lets in up to twice
     /// as many before it cuts.
     pub fn finish(&mut self) {
-        if self.codes.len() > self.shape.max_codes {
-            self.cut_codes(self.shape.max_codes);
+        if self.codes.len() > self.aggregation.max_codes {
+            self.cut_codes(self.aggregation.max_codes);
         }
-        if self.group_ids.len() > self.shape.max_codes.saturating_add(1) {
+        if self.group_ids.len() > self.aggregation.max_codes.saturating_add(1) {
             self.cut_groups();
         }
         self.settle();

@@ -8,7 +8,7 @@ use foldhash::fast::FixedState;
 
 use std::collections::hash_map::Entry;
 
-use super::{Code, MESSAGES_KEPT, Pos, Split, TEXT_MAX, only};
+use super::{Code, MESSAGES_KEPT, Pos, TEXT_MAX, only};
 use crate::latency::Latency;
 use crate::record::Record;
 use crate::time::Millis;
@@ -78,16 +78,17 @@ pub struct CodeStats {
 #[inline]
 pub(super) fn add_error(
     known: &mut Code,
-    split: Split,
+    split: bool,
     group: u32,
     pos: Pos,
     r: &Record<'_>,
     samples: usize,
 ) {
-    let c = match split {
+    let c = if split {
+        known.groups.entry(group).or_default()
+    } else {
         // Without a split each code has one group, 0: no need to look it up.
-        Split::None => only(&mut known.groups),
-        _ => known.groups.entry(group).or_default(),
+        only(&mut known.groups)
     };
     c.count += 1;
     if let Some(t) = r.time {

@@ -6,7 +6,7 @@ fn shape() -> Aggregation {
     Aggregation {
         bucket: Some(60_000),
         samples: 2,
-        split: Split::None,
+        group_by: None,
         max_codes: 10_000,
     }
 }
@@ -285,7 +285,7 @@ fn capped(
     let shape = Aggregation {
         bucket: Some(60_000),
         samples: 2,
-        split: Split::Region,
+        group_by: Some(GroupBy::Region),
         max_codes: max,
     };
     let mut all: Vec<Stats> = (0..parts).map(|_| Stats::new(shape)).collect();

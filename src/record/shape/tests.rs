@@ -1,6 +1,7 @@
 use super::super::{Keys, exact};
 use super::*;
-use crate::record::{Fast, Path};
+use crate::record::Route;
+use crate::record::fast::Fast;
 
 impl Shapes {
     /// The most children any node has.
@@ -25,7 +26,10 @@ fn layouts_that_never_repeat_cost_little_and_repeating_ones_are_found_again() {
     for i in 0..3000 {
         let line = format!(r#"{{"Response":{{"RequestId":"r"}},"s{i}":1}}"#);
         let want = exact(b"", line.as_bytes(), &keys);
-        assert_eq!(fast.extract_by(Path::Any, b"", line.as_bytes()), Some(want));
+        assert_eq!(
+            fast.extract_by(Route::Any, b"", line.as_bytes()),
+            Some(want)
+        );
         assert!(fast.shapes().widest() <= MAX_CHILDREN, "{i}");
     }
     assert!(fast.shapes().misses > READ_BACKOFF);
@@ -33,7 +37,7 @@ fn layouts_that_never_repeat_cost_little_and_repeating_ones_are_found_again() {
     for i in 0..300 {
         let line = format!(r#"{{"Response":{{"RequestId":"r{i}"}},"s":1}}"#);
         let want = exact(b"", line.as_bytes(), &keys);
-        match fast.extract_by(Path::Shaped, b"", line.as_bytes()) {
+        match fast.extract_by(Route::Shaped, b"", line.as_bytes()) {
             Some(got) => {
                 assert_eq!(got, want);
                 read += 1;

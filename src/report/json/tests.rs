@@ -3,7 +3,7 @@ use std::borrow::Cow;
 use super::*;
 use crate::catalog::{Catalog, Lang};
 use crate::record::Record;
-use crate::stats::{Aggregation, Pos, Split, Stats};
+use crate::stats::{Aggregation, GroupBy, Pos, Stats};
 
 /// Codes a log can hold once its strings are decoded: quotes, backslashes, control
 /// bytes, text past ASCII, the empty name.
@@ -19,15 +19,15 @@ const CODES: &[&str] = &[
 
 /// An aggregate whose buckets hold every code, some buckets one code, with `bucket`.
 fn stats(bucket: Option<i64>) -> Stats {
-    stats_split(bucket, Split::None)
+    stats_split(bucket, None)
 }
 
 /// `stats`, split by region (regions named like the codes, one record in five without).
-fn stats_split(bucket: Option<i64>, split: Split) -> Stats {
+fn stats_split(bucket: Option<i64>, group_by: Option<GroupBy>) -> Stats {
     let mut s = Stats::new(Aggregation {
         bucket,
         samples: 2,
-        split,
+        group_by,
         max_codes: 10_000,
     });
     for i in 0..200u64 {
@@ -77,11 +77,10 @@ fn the_document_is_what_serde_writes() {
 
 #[test]
 fn a_grouped_document_is_what_serde_writes() {
-    use crate::report::GroupBy;
     let catalog = Catalog::builtin();
     for (split, by) in [
-        (Split::Region, GroupBy::Region),
-        (Split::None, GroupBy::Fault),
+        (Some(GroupBy::Region), GroupBy::Region),
+        (None, GroupBy::Fault),
     ] {
         let s = stats_split(Some(60_000), split);
         let r = Report::build(
@@ -141,7 +140,7 @@ fn an_empty_report_is_what_serde_writes() {
     let s = Stats::new(Aggregation {
         bucket: Some(60_000),
         samples: 2,
-        split: Split::None,
+        group_by: None,
         max_codes: 10_000,
     });
     let r = Report::build(&s, &[], Vec::new(), &catalog, Lang::En, None);
