@@ -54,6 +54,27 @@ impl ScanSettings {
     }
 }
 
+/// Folds all of `data` as source `source`, cut into `scan.chunk_size` chunks numbered from
+/// `first_chunk`, into a new aggregate: what a run over these bytes counts, for the property
+/// tests, fuzzing and benches.
+pub fn fold_bytes(data: &[u8], source: u32, first_chunk: u64, scan: &ScanSettings) -> Stats {
+    let mut stats = Stats::new(scan.aggregation);
+    let mut index = first_chunk;
+    let read = crate::input::Chunker::new(scan.chunk_size, scan.max_line).run(
+        data,
+        0,
+        false,
+        u64::MAX,
+        |c| {
+            let _ = chunk(c, source, index, u64::MAX, scan, &mut stats);
+            index += 1;
+            ControlFlow::Continue(())
+        },
+    );
+    read.expect("reading a slice does not fail");
+    stats
+}
+
 /// Folds the lines of one chunk that start before `limit` into `stats`.
 pub fn chunk(
     chunk: &Chunk,

@@ -2,10 +2,7 @@
 //! the same report, merge is associative and commutative, a file read in two parts and
 //! merged equals one read, and no bytes make the scanner panic.
 
-use std::ops::ControlFlow;
-
 use errstat::catalog::{Catalog, Lang};
-use errstat::input::Chunker;
 use errstat::loggen::{Options, generate};
 use errstat::report::{Json, Render, Report};
 use errstat::scan::{self, ScanSettings};
@@ -24,17 +21,11 @@ fn scan() -> ScanSettings {
 
 /// Reads `data` as source `source`, chunks numbered from `first_chunk`.
 fn read(data: &[u8], source: u32, first_chunk: u64, chunk_size: usize) -> Stats {
-    let scan = scan();
-    let mut stats = Stats::new(scan.aggregation);
-    let mut index = first_chunk;
-    Chunker::new(chunk_size, scan.max_line)
-        .run(data, 0, false, u64::MAX, |chunk| {
-            let _ = scan::chunk(chunk, source, index, u64::MAX, &scan, &mut stats);
-            index += 1;
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-    stats
+    let scan = ScanSettings {
+        chunk_size,
+        ..scan()
+    };
+    scan::fold_bytes(data, source, first_chunk, &scan)
 }
 
 fn render(stats: &Stats) -> String {

@@ -5,15 +5,12 @@
 mod common;
 
 use std::io::Write;
-use std::ops::ControlFlow;
 
 use clap::Parser;
 use common::*;
 use errstat::cli::Cli;
 use errstat::config::Config;
-use errstat::input::Chunker;
 use errstat::scan;
-use errstat::stats::Stats;
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -264,16 +261,7 @@ fn scanned(args: &[&str], data: &[u8]) -> (u64, u64) {
     let Config::Report(config) = Config::new(cli, |_| None).unwrap() else {
         panic!("not a report");
     };
-    let scan = &config.scan;
-    let mut stats = Stats::new(scan.aggregation);
-    let mut index = 0;
-    Chunker::new(scan.chunk_size, scan.max_line)
-        .run(data, 0, false, u64::MAX, |chunk| {
-            let _ = scan::chunk(chunk, 0, index, u64::MAX, scan, &mut stats);
-            index += 1;
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+    let stats = scan::fold_bytes(data, 0, 0, &config.scan);
     (stats.totals.responses, stats.totals.filtered)
 }
 

@@ -2,11 +2,8 @@
 //! line counted once, and the same totals whatever the cut.
 #![no_main]
 
-use std::ops::ControlFlow;
-
 use errstat::scan::{self, ScanSettings};
-use errstat::input::Chunker;
-use errstat::stats::{Aggregation, Stats};
+use errstat::stats::Aggregation;
 use libfuzzer_sys::fuzz_target;
 
 fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::Totals {
@@ -15,15 +12,7 @@ fn totals(data: &[u8], chunk_size: usize, max_line: usize) -> errstat::stats::To
         max_line,
         ..ScanSettings::new(Aggregation { samples: 2, ..Aggregation::with_bucket(Some(1000)) })
     };
-    let mut stats = Stats::new(scan.aggregation);
-    let mut index = 0;
-    Chunker::new(chunk_size, max_line)
-        .run(data, 0, false, u64::MAX, |chunk| {
-            let _ = scan::chunk(chunk, 0, index, u64::MAX, &scan, &mut stats);
-            index += 1;
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+    let stats = scan::fold_bytes(data, 0, 0, &scan);
     stats.totals
 }
 
