@@ -1,6 +1,11 @@
 use std::io::Write;
 
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+
+use super::ranges::*;
 use super::*;
+use crate::input::{Chunker, Mapped};
 use crate::loggen::{Options, generate};
 use crate::record::Malformed;
 use crate::stats::Aggregation;
