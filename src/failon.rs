@@ -116,8 +116,12 @@ impl Condition {
         conditions
             .iter()
             .map(|c| {
-                c.holds(r)
-                    .then(|| format!("--fail-on {c} holds (measured {})", c.measure(r)))
+                c.holds(r).then(|| {
+                    format!(
+                        "--fail-on {c} holds (measured {})",
+                        c.measure(r).unwrap_or(f64::NAN)
+                    )
+                })
             })
             .collect()
     }
@@ -131,8 +135,9 @@ impl Condition {
         )
     }
 
-    /// Measures the condition's metric on a report.
-    pub fn measure(&self, r: &Report) -> f64 {
+    /// Measures the condition's metric on a report; `None` for a rate where rates are
+    /// unknown (`Totals::rates_known`).
+    pub fn measure(&self, r: &Report) -> Option<f64> {
         let t = &r.totals;
         let count = |pattern: &str| -> u64 {
             r.codes
@@ -146,7 +151,7 @@ impl Condition {
                 .map(|c| c.count)
                 .sum()
         };
-        match &self.metric {
+        Some(match &self.metric {
             Metric::Total(name) => match *name {
                 "lines" => t.lines as f64,
                 "blank" => t.blank as f64,
@@ -156,17 +161,21 @@ impl Condition {
                 "responses" => t.responses as f64,
                 "errors" => t.errors as f64,
                 "empty_error" => t.empty_error as f64,
-                _ => r.error_rate,
+                _ => r.error_rate?,
             },
             Metric::Count(p) => count(p) as f64,
-            Metric::Rate(p) => ratio(count(p), t.responses),
+            Metric::Rate(p) if t.rates_known() => ratio(count(p), t.responses),
+            Metric::Rate(_) => return None,
             Metric::Share(p) => ratio(count(p), t.errors),
-        }
+        })
     }
 
     /// Says whether the condition holds on a report.
     pub fn holds(&self, r: &Report) -> bool {
-        let (x, v) = (self.measure(r), self.value);
+        let Some(x) = self.measure(r) else {
+            return false;
+        };
+        let v = self.value;
         match self.op {
             Op::Gt => x > v,
             Op::Ge => x >= v,

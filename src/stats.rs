@@ -15,7 +15,7 @@ use foldhash::HashMap;
 use rayon::prelude::*;
 
 use crate::latency::Latency;
-use crate::record::{Malformed, Record};
+use crate::record::{Malformed, Record, SdkCode};
 use crate::time::Millis;
 
 mod cap;
@@ -162,6 +162,20 @@ pub struct Totals {
     pub groups_cut: u64,
     /// Responses with a latency past a day, counted as a day (`Latency::clamps`).
     pub latency_clamped: u64,
+    /// Errors read from SDK error strings (SPEC §1.9): their calls' successes were not
+    /// logged with them.
+    pub sdk_errors: u64,
+    /// Of those, the ones whose code was found in their message, and the ones with none.
+    pub sdk_code_from_message: u64,
+    pub sdk_no_code: u64,
+}
+
+impl Totals {
+    /// Says whether rates mean anything: not when every response is an error read from an
+    /// SDK string, whose successful siblings were never logged (SPEC §3.1).
+    pub fn rates_known(&self) -> bool {
+        self.sdk_errors == 0 || self.responses > self.errors + self.other_errors
+    }
 }
 
 impl std::ops::AddAssign for Totals {
@@ -182,6 +196,9 @@ impl std::ops::AddAssign for Totals {
             codes_cut,
             groups_cut,
             latency_clamped,
+            sdk_errors,
+            sdk_code_from_message,
+            sdk_no_code,
         } = o;
         self.lines += lines;
         self.blank += blank;
@@ -196,6 +213,9 @@ impl std::ops::AddAssign for Totals {
         self.untimed_errors += untimed_errors;
         self.codes_cut += codes_cut;
         self.groups_cut += groups_cut;
+        self.sdk_errors += sdk_errors;
+        self.sdk_code_from_message += sdk_code_from_message;
+        self.sdk_no_code += sdk_no_code;
         self.latency_clamped += latency_clamped;
     }
 }
@@ -331,6 +351,11 @@ impl Stats {
 
     /// Folds one response into the aggregate.
     pub fn add_response(&mut self, pos: Pos, r: &Record<'_>) {
+        if let Some(how) = r.sdk {
+            self.totals.sdk_errors += 1;
+            self.totals.sdk_code_from_message += (how == SdkCode::FromMessage) as u64;
+            self.totals.sdk_no_code += (how == SdkCode::Missing) as u64;
+        }
         self.totals.responses += 1;
         if r.empty_error {
             self.totals.empty_error += 1;

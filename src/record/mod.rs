@@ -77,7 +77,24 @@ pub struct Record<'a> {
     pub service: Option<Cow<'a, str>>,
     pub region: Option<Cow<'a, str>>,
     pub latency_ms: Option<f64>,
+    /// Read from an SDK error string (SPEC §1.9), not from an API response: where its code
+    /// came from.
+    pub sdk: Option<SdkCode>,
 }
+
+/// Where an SDK error string's code came from (SPEC §1.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SdkCode {
+    /// The string states it.
+    Stated,
+    /// The string has none; its message holds a code the catalog knows.
+    FromMessage,
+    /// Neither: counted under `NO_CODE`.
+    Missing,
+}
+
+/// The code an SDK error string without one is counted under.
+pub const NO_CODE: &str = "(no code)";
 
 /// The envelope keys errstat looks up, in priority order (SPEC §1, overridable by flags).
 #[derive(Debug, Clone)]

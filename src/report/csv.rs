@@ -23,7 +23,9 @@ impl Render for Csv {
             safe: self.safe,
         };
         match (self.rows, &r.buckets) {
-            (CsvRows::Buckets, Some((_, rows))) => buckets(&mut w, r.group_by, rows),
+            (CsvRows::Buckets, Some((_, rows))) => {
+                buckets(&mut w, r.group_by, r.totals.rates_known(), rows)
+            }
             (CsvRows::BucketCodes, Some((_, rows))) => bucket_codes(&mut w, r.group_by, rows),
             _ => codes(&mut w, r),
         }
@@ -107,7 +109,7 @@ fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
             c.fault.to_string(),
             c.count.to_string(),
             c.share.to_string(),
-            c.rate.to_string(),
+            c.rate.map(|x| x.to_string()).unwrap_or_default(),
             c.first_seen.map(time::format).unwrap_or_default(),
             c.last_seen.map(time::format).unwrap_or_default(),
             opt(c.latency.map(|p| p.p50)),
@@ -126,7 +128,13 @@ fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
 
 /// One row per bucket, or per (bucket, group) of a record's field; a property of the
 /// code splits errors, not responses, so it leaves these rows whole.
-fn buckets(w: &mut Writer<'_>, group_by: Option<GroupBy>, rows: &[BucketRow]) -> csv::Result<()> {
+/// Bucket rows; the rate column is empty where rates are unknown (`Totals::rates_known`).
+fn buckets(
+    w: &mut Writer<'_>,
+    group_by: Option<GroupBy>,
+    known: bool,
+    rows: &[BucketRow],
+) -> csv::Result<()> {
     let field = group_by.filter(|g| g.is_field());
     let mut header = vec!["bucket_start"];
     header.extend(field.map(GroupBy::as_str));
@@ -138,7 +146,10 @@ fn buckets(w: &mut Writer<'_>, group_by: Option<GroupBy>, rows: &[BucketRow]) ->
             [
                 responses.to_string(),
                 errors.to_string(),
-                ratio(errors, responses).to_string(),
+                match known {
+                    true => ratio(errors, responses).to_string(),
+                    false => String::new(),
+                },
             ]
         };
         if field.is_none() {

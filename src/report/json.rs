@@ -432,7 +432,7 @@ struct Totals {
     filtered: u64,
     responses: u64,
     errors: u64,
-    error_rate: f64,
+    error_rate: Option<f64>,
     other_errors: u64,
     empty_error: u64,
     untimed: u64,
@@ -442,6 +442,9 @@ struct Totals {
     codes_cut: u64,
     groups_cut: u64,
     latency_clamped: u64,
+    sdk_errors: u64,
+    sdk_code_from_message: u64,
+    sdk_no_code: u64,
 }
 
 impl Totals {
@@ -465,6 +468,9 @@ impl Totals {
             codes_cut: t.codes_cut,
             groups_cut: t.groups_cut,
             latency_clamped: t.latency_clamped,
+            sdk_errors: t.sdk_errors,
+            sdk_code_from_message: t.sdk_code_from_message,
+            sdk_no_code: t.sdk_no_code,
         }
     }
 }
@@ -514,7 +520,7 @@ struct Code<'a> {
     description: Option<&'a str>,
     count: u64,
     share: f64,
-    rate: f64,
+    rate: Option<f64>,
     first_seen: Option<String>,
     last_seen: Option<String>,
     request_ids: Vec<&'a str>,

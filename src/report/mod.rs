@@ -107,7 +107,8 @@ pub struct CodeRow {
     /// Of all errors.
     pub share: f64,
     /// Of all responses.
-    pub rate: f64,
+    /// Of all responses; `None` where rates are unknown (`Totals::rates_known`).
+    pub rate: Option<f64>,
     pub first_seen: Option<Millis>,
     pub last_seen: Option<Millis>,
     /// The first request ids in input order.
@@ -198,7 +199,8 @@ pub struct FailedInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report<'a> {
     pub totals: Totals,
-    pub error_rate: f64,
+    /// `None` where rates are unknown (`Totals::rates_known`).
+    pub error_rate: Option<f64>,
     /// Errors counted under `(other)`, past `--max-codes` distinct codes.
     pub folded_errors: u64,
     /// Errors counted under the group `(other)`, past `--max-codes` distinct groups.
@@ -293,7 +295,7 @@ impl<'a> Report<'a> {
             .collect();
         Report {
             totals: t,
-            error_rate: ratio(t.errors, t.responses),
+            error_rate: t.rates_known().then(|| ratio(t.errors, t.responses)),
             folded_errors: codes.iter().filter(|c| c.is_other()).map(|c| c.count).sum(),
             max_codes: stats.aggregation.max_codes,
             // Only a field's groups are capped: a derived `(other)` is the codes'.
@@ -360,7 +362,7 @@ fn code_rows(
                 description,
                 count: c.count,
                 share: ratio(c.count, t.errors),
-                rate: ratio(c.count, t.responses),
+                rate: t.rates_known().then(|| ratio(c.count, t.responses)),
                 first_seen: c.first_seen,
                 last_seen: c.last_seen,
                 first: c.first.iter().map(SampleRow::of).collect(),

@@ -84,8 +84,10 @@ fn wrap(label: &str, items: &[String], width: Option<u16>) -> String {
     text
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
+/// A rate as a percentage; `-` where rates are unknown (an SDK-string log's successes were
+/// never logged).
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |x| format!("{:.2}%", x * 100.0))
 }
 
 /// Prints a time to the second, for a narrow column (JSON and CSV keep the fraction).
@@ -128,6 +130,17 @@ impl Render for Table {
             .map(|(what, n)| format!("  {what} {n}"))
             .collect::<String>(),
         )?;
+        if t.sdk_errors > 0 {
+            let rates = match t.rates_known() {
+                true => "rates count them as responses",
+                false => "no success was logged, so rates are unknown (-)",
+            };
+            writeln!(
+                out,
+                "{} errors read from SDK error strings ({} code from message, {} no code): {rates}",
+                t.sdk_errors, t.sdk_code_from_message, t.sdk_no_code
+            )?;
+        }
         if r.folded_errors > 0 {
             writeln!(
                 out,
@@ -186,7 +199,7 @@ impl Render for Table {
                         Cell::new(c.class),
                         Cell::new(c.fault),
                         right(c.count.to_string()),
-                        right(pct(c.share)),
+                        right(pct(Some(c.share))),
                         right(pct(c.rate)),
                         Cell::new(c.first_seen.map(short_time).unwrap_or_default()),
                         Cell::new(c.last_seen.map(short_time).unwrap_or_default()),
@@ -215,7 +228,7 @@ impl Render for Table {
             let cats: Vec<String> = r
                 .categories
                 .iter()
-                .map(|c| format!("{} {} ({})", inert(&c.name), c.count, pct(c.share)))
+                .map(|c| format!("{} {} ({})", inert(&c.name), c.count, pct(Some(c.share))))
                 .collect();
             writeln!(out, "{}", wrap("categories: ", &cats, self.width))?;
         }
@@ -229,6 +242,7 @@ impl Render for Table {
                     .collect();
                 Cell::new(top.join(", "))
             };
+            let known = t.rates_known();
             let mut cells = Vec::new();
             for b in &rows[skip..] {
                 let start = || Cell::new(short_time(b.start));
@@ -237,7 +251,7 @@ impl Render for Table {
                         start(),
                         right(b.responses.to_string()),
                         right(b.errors.to_string()),
-                        right(pct(super::ratio(b.errors, b.responses))),
+                        right(pct(known.then(|| super::ratio(b.errors, b.responses)))),
                         top(&b.codes),
                     ]);
                     continue;
@@ -251,7 +265,7 @@ impl Render for Table {
                         Cell::new(inert(&g.group)),
                         right(g.responses.map(|n| n.to_string()).unwrap_or_default()),
                         right(g.errors.to_string()),
-                        right(pct(super::ratio(g.errors, responses))),
+                        right(pct(known.then(|| super::ratio(g.errors, responses)))),
                         top(&g.codes),
                     ]);
                 }
