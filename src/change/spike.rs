@@ -268,7 +268,7 @@ fn join(
 
 /// The weighted median of `(value, weight)` pairs and 1.4826 × their weighted median
 /// absolute deviation (the standard deviation, were they normal).
-pub(crate) fn median_and_spread(mut values: Vec<(f64, f64)>) -> (f64, f64) {
+fn median_and_spread(mut values: Vec<(f64, f64)>) -> (f64, f64) {
     let median = weighted_median(&mut values);
     for v in &mut values {
         v.0 = (v.0 - median).abs();
