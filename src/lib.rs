@@ -10,6 +10,7 @@
 
 pub mod batch;
 pub mod catalog;
+pub mod change;
 pub mod cli;
 pub mod config;
 pub mod error;
