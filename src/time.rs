@@ -42,6 +42,12 @@ pub fn parse_prefix(text: &[u8]) -> Option<Millis> {
     Clock::default().parse_prefix(text)
 }
 
+/// `parse_prefix`, and also the date Go's `log` package writes (`2026/11/26 10:00:00.123456`).
+/// For a log's text only: a bound with slashes stays a usage error.
+pub fn parse_log_prefix(text: &[u8]) -> Option<Millis> {
+    Clock::default().parse_log_prefix(text)
+}
+
 /// `parse_str` and `parse_prefix` with a memory of the last minute parsed: the lines of a
 /// log come in time order, so most share their date, hour and minute with the line before,
 /// and only the seconds, fraction and offset are left to read (one per worker).
@@ -82,6 +88,31 @@ impl Clock {
             }
         }
         self.parse_str(first)
+    }
+
+    /// `parse_log_prefix`, the same answers.
+    pub fn parse_log_prefix(&self, text: &[u8]) -> Option<Millis> {
+        if let Some(ms) = self.parse_prefix(text) {
+            return Some(ms);
+        }
+        // `YYYY/MM/DD` is read as `YYYY-MM-DD`; the rest as `parse_prefix` reads it.
+        let skipped = text.len() - text.trim_ascii_start().len();
+        let start = skipped + text[skipped..].iter().take_while(|&&b| b == b'[').count();
+        let date = text.get(start..start + 10)?;
+        let slashed = |i: usize| {
+            if i == 4 || i == 7 {
+                date[i] == b'/'
+            } else {
+                date[i].is_ascii_digit()
+            }
+        };
+        if !(0..10).all(slashed) {
+            return None;
+        }
+        let mut dashed = text[start..].to_vec();
+        dashed[4] = b'-';
+        dashed[7] = b'-';
+        self.parse_prefix(&dashed)
     }
 
     /// `parse_common`, reading the date, hour and minute once per minute: a valid
@@ -298,6 +329,20 @@ pub fn from_epoch_number(v: f64) -> Option<Millis> {
         return None;
     }
     Some(ms as Millis)
+}
+
+/// Turns seconds and nanoseconds since the epoch (log4j2's `instant`) into millis.
+pub fn from_epoch_parts(seconds: i64, nanos: i64) -> Option<Millis> {
+    if !(0..1_000_000_000).contains(&nanos) {
+        return None;
+    }
+    let ms = seconds.checked_mul(1000)?.checked_add(nanos / 1_000_000)?;
+    (FIRST..=LAST).contains(&ms).then_some(ms)
+}
+
+/// Takes epoch milliseconds as they are, whatever their magnitude (log4j2's `timeMillis`).
+pub fn from_epoch_millis(ms: i64) -> Option<Millis> {
+    (FIRST..=LAST).contains(&ms).then_some(ms)
 }
 
 /// Prints millis as RFC 3339 in UTC, with a fraction only when there is one.

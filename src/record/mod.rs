@@ -10,7 +10,9 @@
 mod fast;
 mod index;
 mod lex;
+pub mod logfmt;
 mod plan;
+pub mod sdk;
 mod shape;
 
 use std::borrow::Cow;

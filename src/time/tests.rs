@@ -414,3 +414,58 @@ fn widths_and_bounds() {
     assert_eq!(format(T0), "2025-11-26T10:00:00Z");
     assert_eq!(format(T0 + 5), "2025-11-26T10:00:00.005Z");
 }
+
+#[test]
+fn logger_time_forms() {
+    // Python's asctime and log4j's `%d`: a comma before the milliseconds.
+    assert_eq!(parse_str("2025-11-26 10:00:00,123"), Some(T0 + 123));
+    assert_eq!(
+        parse_prefix(b"2025-11-26 10:00:00,123 ERROR x"),
+        Some(T0 + 123)
+    );
+    // zap's `ts`, float epoch seconds, to the millisecond.
+    assert_eq!(from_epoch_number(1_764_151_200.123_456_7), Some(T0 + 123));
+    for ms in 0..1000 {
+        let ts: f64 = format!("1764151200.{ms:03}").parse().unwrap();
+        assert_eq!(from_epoch_number(ts), Some(T0 + ms), "{ts}");
+    }
+    // log4j2's `instant` and `timeMillis`.
+    assert_eq!(from_epoch_parts(1_764_151_200, 123_999_999), Some(T0 + 123));
+    assert_eq!(from_epoch_parts(-1, 999_000_000), Some(-1));
+    assert_eq!(from_epoch_parts(1_764_151_200, 1_000_000_000), None);
+    assert_eq!(from_epoch_parts(1_764_151_200, -1), None);
+    assert_eq!(from_epoch_parts(i64::MAX, 0), None);
+    assert_eq!(from_epoch_parts(253_402_300_799, 999_999_999), Some(LAST));
+    assert_eq!(from_epoch_parts(253_402_300_800, 0), None);
+    assert_eq!(from_epoch_millis(T0), Some(T0));
+    assert_eq!(from_epoch_millis(5_000), Some(5_000));
+    assert_eq!(from_epoch_millis(FIRST - 1), None);
+    assert_eq!(from_epoch_millis(LAST + 1), None);
+}
+
+#[test]
+fn go_log_prefixes_are_log_times_only() {
+    assert_eq!(
+        parse_log_prefix(b"2025/11/26 10:00:00 [TencentCloudSDKError] x"),
+        Some(T0)
+    );
+    assert_eq!(
+        parse_log_prefix(b"2025/11/26 10:00:00.123456 main.go:9: x"),
+        Some(T0 + 123)
+    );
+    assert_eq!(parse_log_prefix(b" [2025/11/26 10:00:00] x"), Some(T0));
+    assert_eq!(
+        Clock::default().parse_log_prefix(b"2025/11/26 10:00:00 x"),
+        Some(T0)
+    );
+    // Every `parse_prefix` form still reads the same.
+    assert_eq!(parse_log_prefix(b"2025-11-26T10:00:00Z INFO "), Some(T0));
+    assert_eq!(parse_log_prefix(b"2025/13/26 10:00:00 x"), None);
+    assert_eq!(parse_log_prefix(b"2025/11-26 10:00:00 x"), None);
+    assert_eq!(parse_log_prefix(b"x/11/26 10:00:00"), None);
+    assert_eq!(parse_log_prefix("2025/11/2é 1".as_bytes()), None);
+    // Bounds and log strings do not take slashes.
+    assert_eq!(parse_str("2025/11/26 10:00:00"), None);
+    assert_eq!(parse_bound("2025/11/26"), None);
+    assert_eq!(parse_prefix(b"2025/11/26 10:00:00 x"), None);
+}
