@@ -155,6 +155,12 @@ pub struct Catalog {
 
 impl Catalog {
     /// Builds the built-in catalog from the seed tables and `catalog.tsv`.
+    /// The built-in catalog, made once.
+    pub fn builtin_ref() -> &'static Catalog {
+        static BUILTIN: std::sync::LazyLock<Catalog> = std::sync::LazyLock::new(Catalog::builtin);
+        &BUILTIN
+    }
+
     pub fn builtin() -> Catalog {
         let mut catalog = Catalog::default();
         for (code, class, ko) in seed_rows(SEED_KO) {

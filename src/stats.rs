@@ -15,7 +15,7 @@ use foldhash::HashMap;
 use rayon::prelude::*;
 
 use crate::latency::Latency;
-use crate::record::{Malformed, Record, SdkCode};
+use crate::record::{CodeFrom, Malformed, Record};
 use crate::time::Millis;
 
 mod cap;
@@ -23,7 +23,7 @@ mod code;
 
 use self::cap::{Names, hash_of, lower_bar};
 pub use self::code::{CodeStats, Sample};
-use self::code::{add_error, cut, merge_group, unlike_other};
+use self::code::{add_error, cut, merge_group, unlike_other, unlike_reserved};
 
 /// Distinct messages kept per code (exact counts for those kept). Past this many, the kept
 /// ones are a deterministic sample: those with the smallest hash of their text.
@@ -353,8 +353,8 @@ impl Stats {
     pub fn add_response(&mut self, pos: Pos, r: &Record<'_>) {
         if let Some(how) = r.sdk {
             self.totals.sdk_errors += 1;
-            self.totals.sdk_code_from_message += (how == SdkCode::FromMessage) as u64;
-            self.totals.sdk_no_code += (how == SdkCode::Missing) as u64;
+            self.totals.sdk_code_from_message += (how == CodeFrom::Message) as u64;
+            self.totals.sdk_no_code += (how == CodeFrom::Placeholder) as u64;
         }
         self.totals.responses += 1;
         if r.empty_error {
@@ -385,7 +385,7 @@ impl Stats {
             let whole = code.len();
             let code = cut(code);
             self.totals.codes_cut += (code.len() < whole) as u64;
-            let code = &*unlike_other(code);
+            let code = &*unlike_reserved(code, r.sdk == Some(CodeFrom::Placeholder));
             match self.codes.get_mut(code) {
                 Some(known) => {
                     add_error(known, split, group, pos, r, samples);
@@ -468,10 +468,14 @@ impl Stats {
         Names::limit(cap).max(cap.saturating_add(self.buckets.len()))
     }
 
-    /// The name a code is counted under: its own (cut to `TEXT_MAX`), or `OTHER` past
-    /// the cap.
-    pub fn kept_name<'s>(&'s self, code: &str) -> &'s str {
-        match self.codes.get_key_value(&*unlike_other(cut(code))) {
+    /// The name a record's code is counted under: its own (cut to `TEXT_MAX`), or `OTHER`
+    /// past the cap.
+    pub fn kept_name<'s>(&'s self, code: &str, r: &Record<'_>) -> &'s str {
+        let placeholder = r.sdk == Some(CodeFrom::Placeholder);
+        match self
+            .codes
+            .get_key_value(&*unlike_reserved(cut(code), placeholder))
+        {
             Some((name, _)) => name,
             None => OTHER,
         }

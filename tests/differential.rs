@@ -596,3 +596,24 @@ fn the_fast_path_hands_over_when_unsure_and_answers_when_sure() {
     );
     check(br#"{"ts":"x","Response":{}}"#, &twice);
 }
+
+/// Loggers' lines with SDK error strings (SPEC §1.9): every way in gives the exact answer,
+/// twice over so that the second read may go by a kept shape, and each is an error.
+#[test]
+fn sdk_strings_read_alike_on_every_path() {
+    let keys = Keys::default();
+    let log = std::fs::read(common::fixture("sdk.log")).unwrap();
+    let mut kept = Extractor::new(&keys);
+    let mut errors = 0;
+    for _ in 0..2 {
+        for line in log.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            check(line, &keys);
+            check_after(&mut kept, line, &keys);
+            if let Line::Response(r) = classify_exact(line, &keys) {
+                assert!(r.code.is_some() && r.sdk.is_some(), "{r:?}");
+                errors += 1;
+            }
+        }
+    }
+    assert_eq!(errors, 2 * 29);
+}

@@ -411,3 +411,28 @@ fn a_piped_gzip_is_decoded_as_in_batch_mode() {
     assert_eq!(report["totals"]["errors"], 6);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn sdk_strings_show_no_rate_until_a_success_is_seen() {
+    let (mut child, rx) = spawn(&["--live", "--interval", "100ms"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let sdk = "2026-11-26 10:00:00 ERROR [TencentCloudSDKError] Code=InternalError, Message=x, RequestId=e-1\n";
+    stdin.write_all(sdk.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let v = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["errors"] == 1
+    });
+    assert_eq!(v["total"]["sdk_errors"], 1);
+    assert_eq!(v["total"]["error_rate"], Value::Null);
+    assert_eq!(v["window"]["error_rate"], Value::Null);
+    stdin.write_all(line(None, 1).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let v = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 2
+    });
+    assert_eq!(v["total"]["error_rate"], 0.5);
+    drop(stdin);
+    let report = final_report(&rx);
+    assert_eq!(report["totals"]["sdk_errors"], 1);
+    child.wait().unwrap();
+}

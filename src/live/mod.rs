@@ -337,7 +337,7 @@ impl scan::Sink for WindowSink<'_> {
         }
         // Under the name the aggregate keeps it by, so `--max-codes` bounds the window
         // and the first-seen times too.
-        let code = r.code.as_deref().map(|code| stats.kept_name(code));
+        let code = r.code.as_deref().map(|code| stats.kept_name(code, r));
         self.window.add(t, code);
         if let Some(code) = code
             && !self.first_seen.contains_key(code)
@@ -458,6 +458,8 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         total_lines: st.stats.totals.lines,
         total: (st.stats.totals.responses, st.stats.totals.errors),
         malformed: st.stats.totals.malformed,
+        sdk_errors: st.stats.totals.sdk_errors,
+        rates_known: st.stats.totals.rates_known(),
         top: rows,
     }
 }

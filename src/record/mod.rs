@@ -10,7 +10,8 @@
 mod fast;
 mod index;
 mod lex;
-pub mod logfmt;
+mod logfmt;
+mod logger;
 mod plan;
 pub mod sdk;
 mod shape;
@@ -21,6 +22,7 @@ use serde_json::{Map, Value};
 
 use self::fast::Fast;
 pub use self::fast::Route;
+pub use self::sdk::{CodeFrom, NO_CODE};
 
 use crate::time::{self, Millis};
 
@@ -81,22 +83,8 @@ pub struct Record<'a> {
     pub latency_ms: Option<f64>,
     /// Read from an SDK error string (SPEC §1.9), not from an API response: where its code
     /// came from.
-    pub sdk: Option<SdkCode>,
+    pub sdk: Option<CodeFrom>,
 }
-
-/// Where an SDK error string's code came from (SPEC §1.9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SdkCode {
-    /// The string states it.
-    Stated,
-    /// The string has none; its message holds a code the catalog knows.
-    FromMessage,
-    /// Neither: counted under `NO_CODE`.
-    Missing,
-}
-
-/// The code an SDK error string without one is counted under.
-pub const NO_CODE: &str = "(no code)";
 
 /// The envelope keys errstat looks up, in priority order (SPEC §1, overridable by flags).
 #[derive(Debug, Clone)]
@@ -108,6 +96,9 @@ pub struct Keys {
     pub latency: Vec<String>,
     /// Where the `Response` object is, as a path of keys, when the user says so.
     pub response_path: Option<Vec<String>>,
+    /// The codes an SDK error's message is searched for when it prints none (SPEC §1.9);
+    /// `None` for the built-in catalog.
+    pub catalog: Option<std::sync::Arc<crate::catalog::Catalog>>,
 }
 
 impl Default for Keys {
@@ -135,6 +126,7 @@ impl Default for Keys {
                 "duration",
             ]),
             response_path: None,
+            catalog: None,
         }
     }
 }
@@ -173,10 +165,30 @@ pub fn split_line(line: &[u8]) -> Parts<'_> {
 /// Classifies one line (without its `\n`) with the exact extractor only: the meaning the
 /// fast path is tested against.
 pub fn classify_exact<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
-    match split_line(line) {
+    let mut out = match split_line(line) {
         Parts::Json { prefix, json } => exact(prefix, json, keys),
         Parts::Blank => Line::Blank,
         Parts::Text => Line::Skipped,
+    };
+    sdk_fallback(line, keys, &mut out);
+    out
+}
+
+/// Reads a line that is no API response (skipped, or not JSON after all) as a logger's line
+/// holding an SDK error string, when it names the SDK (SPEC §1.9).
+#[inline]
+fn sdk_fallback<'a>(line: &'a [u8], keys: &Keys, out: &mut Line<'a>) {
+    if !matches!(out, Line::Skipped | Line::Malformed(Malformed::InvalidJson))
+        || !logger::has_marker(line)
+    {
+        return;
+    }
+    let json = match split_line(line) {
+        Parts::Json { prefix, .. } => Some(prefix.len()),
+        _ => None,
+    };
+    if let Some(r) = logger::read(line, json, keys) {
+        *out = Line::Response(r);
     }
 }
 
@@ -225,6 +237,7 @@ impl Extractor {
             Parts::Blank => *out = Line::Blank,
             Parts::Text => *out = Line::Skipped,
         }
+        sdk_fallback(line, keys, out);
     }
 
     /// Classifies the line at the start of `data` into `out`, where more lines may follow:
@@ -245,6 +258,7 @@ impl Extractor {
             } else if !answered {
                 *out = exact(b"", &data[..json], &self.keys);
             }
+            sdk_fallback(&data[..line], &self.keys, out);
             return line;
         }
         let len = memchr::memchr(b'\n', data).unwrap_or(data.len());
@@ -262,11 +276,13 @@ impl Extractor {
     /// Not a way in: the differential tests and benches try each route alone with it.
     #[doc(hidden)]
     pub fn fast_by<'a>(&mut self, route: Route, line: &'a [u8]) -> Option<Line<'a>> {
-        match split_line(line) {
-            Parts::Json { prefix, json } => self.fast.extract_by(route, prefix, json),
-            Parts::Blank => Some(Line::Blank),
-            Parts::Text => Some(Line::Skipped),
-        }
+        let mut out = match split_line(line) {
+            Parts::Json { prefix, json } => self.fast.extract_by(route, prefix, json)?,
+            Parts::Blank => Line::Blank,
+            Parts::Text => Line::Skipped,
+        };
+        sdk_fallback(line, &self.keys, &mut out);
+        Some(out)
     }
 }
 

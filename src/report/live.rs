@@ -28,6 +28,10 @@ pub struct Snapshot {
     /// Responses and errors since the start.
     pub total: (u64, u64),
     pub malformed: u64,
+    /// Errors read from SDK strings since the start; rates are unknown while no success
+    /// was seen (`Totals::rates_known`).
+    pub sdk_errors: u64,
+    pub rates_known: bool,
     pub top: Vec<Row>,
 }
 
@@ -99,16 +103,17 @@ fn lines(s: &Snapshot, catalog: &Catalog) -> io::Result<()> {
             "seconds": s.width / 1000,
             "responses": s.window.0,
             "errors": s.window.1,
-            "error_rate": ratio(s.window.1, s.window.0),
+            "error_rate": s.rates_known.then(|| ratio(s.window.1, s.window.0)),
             "errors_per_sec": per_sec(s.window.1, s.window_secs),
         },
         "total": {
             "lines": s.total_lines,
             "responses": s.total.0,
             "errors": s.total.1,
-            "error_rate": ratio(s.total.1, s.total.0),
+            "error_rate": s.rates_known.then(|| ratio(s.total.1, s.total.0)),
             "errors_per_sec": per_sec(s.total.1, s.elapsed.as_secs_f64()),
             "malformed": s.malformed,
+            "sdk_errors": s.sdk_errors,
         },
         "top": top,
     });
@@ -148,7 +153,10 @@ impl Screen {
             Ok((w, h)) if w > 0 && h > 0 => (w as usize, h as usize),
             _ => (100, 30),
         };
-        let pct = |e: u64, r: u64| format!("{:.2}%", ratio(e, r) * 100.0);
+        let pct = |e: u64, r: u64| match s.rates_known {
+            true => format!("{:.2}%", ratio(e, r) * 100.0),
+            false => "-".to_string(),
+        };
         let mut lines = vec![
             format!(
                 "errstat live · window {}s · {} · running {}s · q quits",

@@ -336,6 +336,9 @@ fn code_rows(
             let category = catalog::category_of(code).to_string();
             let (class, fault) = if other {
                 (stats::OTHER, stats::OTHER)
+            } else if code == crate::record::NO_CODE {
+                // An SDK error that named no code: nothing to say whose fault it was.
+                (catalog.class_of(code).as_str(), "unknown")
             } else {
                 (
                     catalog.class_of(code).as_str(),

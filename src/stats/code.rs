@@ -10,7 +10,7 @@ use std::collections::hash_map::Entry;
 
 use super::{Code, MESSAGES_KEPT, Pos, TEXT_MAX, only};
 use crate::latency::Latency;
-use crate::record::Record;
+use crate::record::{NO_CODE, Record};
 use crate::time::Millis;
 
 /// One RequestId kept for support, with where and when it was seen.
@@ -229,6 +229,21 @@ pub(super) fn unlike_other(name: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(name)
     }
+}
+
+/// `unlike_other` for a code, and likewise for one spelled `(no code)`, `((no code))`, …
+/// unless it is the placeholder an SDK error without a code is counted under (`placeholder`),
+/// so that `NO_CODE` only ever means those.
+pub(super) fn unlike_reserved(code: &str, placeholder: bool) -> std::borrow::Cow<'_, str> {
+    if placeholder && code == NO_CODE {
+        return std::borrow::Cow::Borrowed(code);
+    }
+    let inner = code.trim_start_matches('(');
+    let depth = code.len() - inner.len();
+    if depth > 0 && inner.strip_suffix(&")".repeat(depth)) == NO_CODE.get(1..NO_CODE.len() - 1) {
+        return std::borrow::Cow::Owned(format!("({code})"));
+    }
+    unlike_other(code)
 }
 
 /// Cuts text to `TEXT_MAX` bytes at a character boundary.

@@ -438,4 +438,10 @@ fn names_spelled_as_the_placeholder_stay_apart() {
     assert_eq!(unlike_other("(other"), "(other");
     assert_eq!(unlike_other("(x)"), "(x)");
     assert_eq!(unlike_other("other"), "other");
+    use super::code::unlike_reserved;
+    assert_eq!(unlike_reserved("(no code)", true), "(no code)");
+    assert_eq!(unlike_reserved("(no code)", false), "((no code))");
+    assert_eq!(unlike_reserved("((no code))", true), "(((no code)))");
+    assert_eq!(unlike_reserved("(other)", true), "((other))");
+    assert_eq!(unlike_reserved("no code", false), "no code");
 }
