@@ -202,6 +202,18 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
                 stats.totals.malformed - shown
             ));
         }
+        // CSV rows carry no totals: say what the others' totals say of SDK strings.
+        let t = &stats.totals;
+        if c.output.format == report::Format::Csv && t.sdk_errors > 0 {
+            let rates = match t.rates_known() {
+                true => "",
+                false => "; no success was logged, so rates are unknown",
+            };
+            error::warn(format_args!(
+                "{} errors read from SDK error strings{rates}",
+                t.sdk_errors
+            ));
+        }
     }
     let renderer = c.output.format.renderer(c.output.width, c.output.csv);
     target.write(|out| renderer.render(&report, out))?;

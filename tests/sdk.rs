@@ -105,7 +105,7 @@ fn the_envelope_comes_from_each_loggers_fields() {
 
 #[test]
 fn every_format_says_the_rate_is_unknown() {
-    let csv = run(&["-f", "csv", "--quiet", &sdk_log()], None);
+    let csv = run(&["-f", "csv", &sdk_log()], None);
     assert_eq!(csv.code, 0, "{}", csv.stderr);
     let mut rows = csv::Reader::from_reader(csv.stdout.as_bytes());
     let rate = rows
@@ -117,6 +117,12 @@ fn every_format_says_the_rate_is_unknown() {
     for row in rows.records() {
         assert_eq!(&row.unwrap()[rate], "");
     }
+    assert!(
+        csv.stderr
+            .contains("29 errors read from SDK error strings; no success was logged"),
+        "{}",
+        csv.stderr
+    );
     let table = run(&["-f", "table", &sdk_log()], None);
     assert!(table.stdout.contains("error rate -"), "{}", table.stdout);
     assert!(
