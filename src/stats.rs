@@ -20,10 +20,12 @@ use crate::time::Millis;
 
 mod cap;
 mod code;
+mod state;
 
 use self::cap::{Names, hash_of, lower_bar};
 pub use self::code::{CodeStats, Sample};
 use self::code::{add_error, cut, merge_group, unlike_other};
+pub use self::state::State;
 
 /// Distinct messages kept per code (exact counts for those kept). Past this many, the kept
 /// ones are a deterministic sample: those with the smallest hash of their text.
@@ -46,7 +48,7 @@ pub struct Pos {
 
 /// Which envelope field splits the per-code counts (derived dimensions such as category are
 /// split at report time, since they follow from the code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Split {
     None,
     Action,
@@ -55,7 +57,8 @@ pub enum Split {
 }
 
 /// What to aggregate, fixed for a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Aggregation {
     /// Bucket width in milliseconds.
     pub bucket: Option<Millis>,
@@ -82,7 +85,8 @@ impl Aggregation {
 }
 
 /// Line and response counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Totals {
     pub lines: u64,
     pub blank: u64,
