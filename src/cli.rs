@@ -31,13 +31,44 @@ pub enum Command {
         #[arg(long, value_name = "REGEX")]
         code: Option<String>,
     },
+    /// Merge partial reports (`--format partial`), in the order given, into the report one
+    /// run over all their inputs writes (any format, `partial` too).
+    Merge {
+        /// Partial reports, or directories of `*.partial` files; `-` reads one from stdin.
+        #[arg(value_name = "PARTIAL")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(flatten)]
+        report: MergeArgs,
+    },
+}
+
+/// What a merge takes of the report's options: the rest come from the partials.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MergeArgs {
+    /// Which rows a CSV report holds: codes, buckets or bucket-codes.
+    #[arg(long, value_name = "ROWS")]
+    pub csv_rows: Option<String>,
+    /// Start CSV cells that begin with = + - @, a tab or a carriage return with a `'`.
+    #[arg(long)]
+    pub csv_safe: bool,
+    /// Exit 1 when this condition holds (repeatable).
+    #[arg(long, value_name = "EXPR")]
+    pub fail_on: Vec<String>,
+    /// Exit 1 when a line was malformed.
+    #[arg(long)]
+    pub strict: bool,
+    /// No warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Options shared by the report and `codes`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CommonArgs {
-    /// Output format: table, json, csv or ndjson [default: by the -o file's extension,
-    /// else table on a terminal, else json].
+    /// Output format: table, json, csv, ndjson or partial [default: by the -o file's
+    /// extension, else table on a terminal, else json].
     #[arg(short = 'f', long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Write the report to FILE instead of standard output.
@@ -58,6 +89,9 @@ pub struct ScanArgs {
     /// Log files or directories (read recursively, sorted); `-` or nothing reads stdin.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Name standard input NAME in reports (a shard streamed from object storage).
+    #[arg(long, value_name = "NAME")]
+    pub source_name: Option<String>,
     /// Time buckets of this width (UTC, aligned to the epoch): 30s, 1m, 1h, 1d…
     #[arg(long, value_name = "WIDTH")]
     pub bucket: Option<String>,

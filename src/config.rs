@@ -8,7 +8,7 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::catalog::{Catalog, Lang};
-use crate::cli::{Cli, Command, CommonArgs, ScanArgs};
+use crate::cli::{Cli, Command, CommonArgs, MergeArgs, ScanArgs};
 use crate::error::Error;
 use crate::failon::Condition;
 use crate::filter::Filter;
@@ -51,6 +51,8 @@ pub struct LiveConfig {
 pub enum Config {
     /// Read logs and report.
     Report(Box<ReportConfig>),
+    /// Merge partial reports.
+    Merge(Box<MergeConfig>),
     /// List the catalog.
     Codes {
         output: Output,
@@ -81,6 +83,17 @@ pub struct ReportConfig {
     pub warnings: Vec<String>,
 }
 
+/// Settings of `errstat merge`: the report's own, but for what the partials fix.
+#[derive(Debug, Clone)]
+pub struct MergeConfig {
+    /// Partials, or directories of them; `-` is standard input.
+    pub paths: Vec<PathBuf>,
+    /// The report's settings; its aggregation and `--group-by` are the partials'.
+    pub report: ReportConfig,
+    /// `--csv-rows`, checked against the partials' `--bucket` once they are read.
+    pub csv_rows: Option<CsvRows>,
+}
+
 /// RequestIds kept per code, first and latest each, at most.
 pub const MAX_SAMPLES: usize = 100;
 
@@ -90,8 +103,21 @@ pub const MAX_THREADS_PER_CORE: usize = 4;
 impl Config {
     /// Validates the command line; `env` reads environment variables.
     pub fn new(cli: Cli, env: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        if let Some(Command::Merge {
+            paths,
+            common,
+            report,
+        }) = cli.command
+        {
+            return merge_settings(paths, &common, &report, &env);
+        }
         if let Some(Command::Codes { common, code }) = cli.command {
             let (output, catalog, lang) = common_settings(&common, &env)?;
+            if output.format == Format::Partial {
+                return Err(Error::Usage(
+                    "codes: the catalog has no partial format".into(),
+                ));
+            }
             return Ok(Config::Codes {
                 output,
                 catalog,
@@ -139,11 +165,18 @@ impl Config {
                 parsed
             }
         };
-        let fail_on = a
-            .fail_on
-            .iter()
-            .map(|c| Condition::parse(c).map_err(|e| Error::Usage(format!("--fail-on {e}"))))
-            .collect::<Result<_, _>>()?;
+        let fail_on = conditions(&a.fail_on, output.format)?;
+        if output.format == Format::Partial && a.live {
+            return Err(Error::Usage("--live writes a report, not a partial".into()));
+        }
+        if a.source_name.is_some()
+            && !a.paths.is_empty()
+            && !a.paths.iter().any(|p| p.as_os_str() == "-")
+        {
+            return Err(Error::Usage(
+                "--source-name names standard input, which is not read here (add -)".into(),
+            ));
+        }
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut warnings = Vec::new();
         let threads = match a.threads {
@@ -185,6 +218,7 @@ impl Config {
             threads,
             stop_on_error: a.strict,
             bad_lines: a.bad_lines.is_some(),
+            stdin_name: a.source_name.clone(),
         };
         let duration = |flag: &str, v: &str| {
             time::parse_width(v).ok_or_else(|| {
@@ -250,7 +284,7 @@ fn common_settings(
     let format = match c.format.as_deref() {
         Some(f) => Format::parse(f).ok_or_else(|| {
             Error::Usage(format!(
-                "--format {f:?}: expected table, json, csv or ndjson"
+                "--format {f:?}: expected table, json, csv, ndjson or partial"
             ))
         })?,
         None if to_terminal => Format::Table,
@@ -290,6 +324,65 @@ fn common_settings(
         catalog,
         lang,
     ))
+}
+
+/// The settings of `errstat merge`.
+fn merge_settings(
+    paths: Vec<PathBuf>,
+    common: &CommonArgs,
+    a: &MergeArgs,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Config, Error> {
+    let (mut output, catalog, lang) = common_settings(common, env)?;
+    output.csv.safe = a.csv_safe;
+    let csv_rows = a
+        .csv_rows
+        .as_deref()
+        .map(|rows| {
+            CsvRows::parse(rows).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--csv-rows {rows:?}: expected codes, buckets or bucket-codes"
+                ))
+            })
+        })
+        .transpose()?;
+    let fail_on = conditions(&a.fail_on, output.format)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let report = ReportConfig {
+        paths: Vec::new(),
+        scan: ScanSettings {
+            threads,
+            ..ScanSettings::new(Aggregation::with_bucket(None))
+        },
+        output,
+        catalog,
+        lang,
+        fail_on,
+        strict: a.strict,
+        quiet: a.quiet,
+        progress: false,
+        live: None,
+        bad_lines: None,
+        warnings: Vec::new(),
+    };
+    Ok(Config::Merge(Box::new(MergeConfig {
+        paths,
+        report,
+        csv_rows,
+    })))
+}
+
+/// Parses the `--fail-on` conditions; a partial has no report to check them on.
+fn conditions(exprs: &[String], format: Format) -> Result<Vec<Condition>, Error> {
+    if format == Format::Partial && !exprs.is_empty() {
+        return Err(Error::Usage(
+            "--fail-on is checked on a report: give it to errstat merge, not to a partial".into(),
+        ));
+    }
+    exprs
+        .iter()
+        .map(|c| Condition::parse(c).map_err(|e| Error::Usage(format!("--fail-on {e}"))))
+        .collect()
 }
 
 fn regex(flag: &str, re: &str) -> Result<Regex, Error> {

@@ -19,6 +19,8 @@
 
 use hdrhistogram::{Counter, Histogram};
 
+mod v2;
+
 /// Highest value tracked: one day in microseconds; longer latencies are clamped (`clamps`).
 const MAX_MICROS: u64 = 86_400_000_000;
 

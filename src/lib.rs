@@ -21,6 +21,7 @@ pub mod latency;
 pub mod ledger;
 pub mod live;
 pub mod loggen;
+pub mod partial;
 pub mod progress;
 pub mod record;
 pub mod report;
@@ -32,17 +33,18 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, ReportConfig};
+use crate::config::{Config, MergeConfig, ReportConfig};
 use crate::error::{Error, Exit};
 use crate::failon::Condition;
 use crate::input::Source;
 use crate::ledger::Ledger;
-use crate::report::{FailedInput, Report, render_codes};
+use crate::report::{CsvRows, FailedInput, Format, Report, render_codes};
 
 /// Runs errstat with validated settings and tells how it should exit.
 pub fn run(config: Config) -> Result<Exit, Error> {
     match config {
         Config::Report(c) => run_report(&c),
+        Config::Merge(m) => run_merge(&m),
         Config::Codes {
             output,
             catalog,
@@ -105,7 +107,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     }
     let input::Expanded {
         sources,
-        errors: mut failed,
+        errors: failed,
         skipped,
     } = input::expand(&c.paths);
     if !c.quiet {
@@ -155,33 +157,141 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     // A source read in part (a cut .gz) counts as not read: it is an error anyway, and its
     // lines are counted.
     let read = to_read.len().saturating_sub(outcome.errors.len());
-    failed.extend(outcome.errors);
     if let (Some(to), Some(ledger)) = (ledger_target, outcome.ledger) {
         let ledger = ledger.check().map_err(temp_dir)?;
         to.write(|out| ledger.write(out, &outcome.stats, &outcome.sources))?;
     }
-    for f in &failed {
-        error::warn(f);
+    let named = |f: &input::InputError| (f.source.clone(), f.error.to_string());
+    let covered = partial::Covered {
+        settings: partial::Settings::of(c),
+        inputs: partial::Inputs {
+            sources: outcome.sources,
+            read: read as u64,
+            unlisted: failed.iter().map(named).collect(),
+            unread: outcome.errors.iter().map(named).collect(),
+            skipped: skipped.iter().map(ToString::to_string).collect(),
+        },
+        stats: outcome.stats,
+    };
+    conclude(c, &pool, target, covered)
+}
+
+/// Merges partial reports in the order given and writes the report of the whole.
+fn run_merge(m: &MergeConfig) -> Result<Exit, Error> {
+    let mut c = m.report.clone();
+    let target = Target::open(c.output.path.as_deref())?;
+    let mut merger = partial::Merger::new();
+    for path in partial_paths(&m.paths)? {
+        let name = path
+            .as_deref()
+            .map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string());
+        let bytes = partial::read_all(path.as_deref()).map_err(|error| Error::Input {
+            input: name.clone(),
+            error,
+        })?;
+        merger.add(&name, &bytes)?;
+    }
+    let covered = merger
+        .finish()
+        .ok_or_else(|| Error::Usage("merge: no partials (*.partial) to merge".into()))?;
+    let s = &covered.settings;
+    if s.catalog != partial::catalog_version(&c.catalog) {
+        return Err(Error::Usage(
+            "merge: the partials were made with another catalog than this merge's \
+             (--catalog, or another errstat build)"
+                .into(),
+        ));
+    }
+    c.scan.aggregation = s.aggregation;
+    let bucket = s.aggregation.bucket.is_some();
+    c.output.csv.rows = match m.csv_rows {
+        None if bucket => CsvRows::Buckets,
+        None => CsvRows::Codes,
+        Some(rows) if rows != CsvRows::Codes && !bucket => {
+            return Err(Error::Usage(
+                "--csv-rows: the partials have no time buckets (--bucket)".into(),
+            ));
+        }
+        Some(rows) => rows,
+    };
+    if !c.quiet {
+        for s in &covered.inputs.skipped {
+            error::warn(s);
+        }
+    }
+    let pool = c.scan.pool().map_err(|error| Error::Input {
+        input: "errstat".into(),
+        error,
+    })?;
+    conclude(&c, &pool, target, covered)
+}
+
+/// The partials `paths` name, in order: a directory stands for the `*.partial` files in
+/// it (recursively, sorted), `-` (`None`) for standard input.
+fn partial_paths(paths: &[PathBuf]) -> Result<Vec<Option<PathBuf>>, Error> {
+    if paths.is_empty() {
+        return Ok(vec![None]);
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            out.push(None);
+        } else if path.is_dir() {
+            let found = input::expand(std::slice::from_ref(path));
+            if let Some(e) = found.errors.into_iter().next() {
+                return Err(Error::Input {
+                    input: e.source,
+                    error: e.error,
+                });
+            }
+            out.extend(found.sources.into_iter().filter_map(|s| match s {
+                Source::File(p) if p.extension().is_some_and(|e| e == "partial") => Some(Some(p)),
+                _ => None,
+            }));
+        } else {
+            out.push(Some(path.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes what a run (or a merge) covered: the partial, or the report, with the warnings
+/// and conditions that go with it; and tells how errstat exits.
+fn conclude(
+    c: &ReportConfig,
+    pool: &rayon::ThreadPool,
+    target: Target,
+    covered: partial::Covered,
+) -> Result<Exit, Error> {
+    let (inputs, stats) = (&covered.inputs, &covered.stats);
+    for (source, error) in inputs.failed() {
+        error::warn(format_args!("{source}: {error}"));
     }
     // A report of nothing looks like a report of no errors: say what was read. Having read
     // no input at all is trouble (as ripgrep's search of nothing), so it is said under -q too.
-    let lines = outcome.stats.totals.lines;
+    let (read, lines) = (inputs.read, stats.totals.lines);
     if lines == 0 && (read == 0 || !c.quiet) {
         let files = if read == 1 { "file" } else { "files" };
         error::warn(format_args!("read {read} {files}, {lines} lines"));
     }
-    let stats = &outcome.stats;
-    let failed_inputs: Vec<FailedInput> = failed
-        .iter()
-        .map(|f| FailedInput {
-            source: f.source.clone(),
-            error: f.error.to_string(),
+    let trouble = inputs.failed().next().is_some() || read == 0;
+    if c.output.format == Format::Partial {
+        target.write(|out| partial::encode(&covered, out))?;
+        let malformed = stats.totals.malformed;
+        pool.spawn(move || drop(covered));
+        return Ok(Exit::of(trouble, false, c.strict, malformed));
+    }
+    let failed_inputs: Vec<FailedInput> = inputs
+        .failed()
+        .map(|(source, error)| FailedInput {
+            source: source.clone(),
+            error: error.clone(),
         })
         .collect();
     let report = pool.install(|| {
         Report::build(
             stats,
-            &outcome.sources,
+            &inputs.sources,
             failed_inputs,
             &c.catalog,
             c.lang,
@@ -235,9 +345,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     // The aggregate is freed on the pool, off the way to the exit, which freeing it would
     // only delay; the process may well end first.
     drop(report);
-    let aggregate = outcome.stats;
-    pool.spawn(move || drop(aggregate));
-    let trouble = !failed.is_empty() || read == 0;
+    pool.spawn(move || drop(covered));
     let condition_held = held.iter().any(Option::is_some);
     Ok(Exit::of(trouble, condition_held, c.strict, malformed))
 }

@@ -7,7 +7,7 @@ use std::io;
 use std::ops::ControlFlow;
 
 use crate::filter::Filter;
-use crate::input::Chunk;
+use crate::input::{Chunk, Source};
 use crate::record::{Extractor, Keys, Line, Malformed, Record};
 use crate::stats::{Aggregation, Pos, Stats};
 use crate::time::Millis;
@@ -27,6 +27,8 @@ pub struct ScanSettings {
     pub stop_on_error: bool,
     /// Keep every malformed line for the ledger (`--bad-lines`).
     pub bad_lines: bool,
+    /// What reports call standard input (`--source-name`), else `<stdin>`.
+    pub stdin_name: Option<String>,
 }
 
 impl ScanSettings {
@@ -42,6 +44,15 @@ impl ScanSettings {
             threads: 1,
             stop_on_error: false,
             bad_lines: false,
+            stdin_name: None,
+        }
+    }
+
+    /// Names a source as reports and messages do.
+    pub fn source_name(&self, source: &Source) -> String {
+        match (source, &self.stdin_name) {
+            (Source::Stdin, Some(name)) => name.clone(),
+            _ => source.name(),
         }
     }
 

@@ -20,10 +20,12 @@ use crate::time::Millis;
 
 mod cap;
 mod code;
+mod state;
 
 use self::cap::{Names, hash_of, lower_bar};
 pub use self::code::{CodeStats, Sample};
 use self::code::{add_error, cut, merge_group, unlike_other, unlike_reserved};
+pub use self::state::State;
 
 /// Distinct messages kept per code (exact counts for those kept). Past this many, the kept
 /// ones are a deterministic sample: those with the smallest hash of their text.
@@ -47,7 +49,7 @@ pub struct Pos {
 /// A dimension the per-code rows are split by (`--group-by`). A field of the record splits
 /// responses and errors as they are counted; a property of the code (category, class, fault)
 /// follows from the code, so reports derive it and the aggregate does not split by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum GroupBy {
     Action,
     Region,
@@ -112,7 +114,8 @@ impl GroupBy {
 }
 
 /// What to aggregate, fixed for a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Aggregation {
     /// Bucket width in milliseconds.
     pub bucket: Option<Millis>,
@@ -140,7 +143,8 @@ impl Aggregation {
 }
 
 /// Line and response counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Totals {
     pub lines: u64,
     pub blank: u64,

@@ -95,11 +95,11 @@ pub fn run(
     }
     Ok(Outcome {
         stats,
-        sources: sources.iter().map(Source::name).collect(),
+        sources: sources.iter().map(|s| scan.source_name(s)).collect(),
         errors: failed
             .into_iter()
             .map(|(i, error)| InputError {
-                source: sources[i as usize].name(),
+                source: scan.source_name(&sources[i as usize]),
                 error,
             })
             .collect(),

@@ -40,6 +40,8 @@ pub enum Format {
     Json,
     Csv,
     Ndjson,
+    /// The aggregate itself, for `errstat merge` (`crate::partial`).
+    Partial,
 }
 
 impl Format {
@@ -50,6 +52,7 @@ impl Format {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "ndjson" => Some(Format::Ndjson),
+            "partial" => Some(Format::Partial),
             _ => None,
         }
     }
@@ -61,6 +64,7 @@ impl Format {
             Format::Json => Box::new(Json { compact: false }),
             Format::Csv => Box::new(csv),
             Format::Ndjson => Box::new(Ndjson),
+            Format::Partial => Box::new(NotAReport),
         }
     }
 }
@@ -91,6 +95,18 @@ impl CsvRows {
 /// Writes a report in one format.
 pub trait Render {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// A partial is written from the aggregate (`partial::encode`), never from a report: this
+/// says so rather than write something else.
+struct NotAReport;
+
+impl Render for NotAReport {
+    fn render(&self, _: &Report, _: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::other(
+            "a partial is written from the aggregate, not a report",
+        ))
+    }
 }
 
 /// One per-code row.
