@@ -31,6 +31,18 @@ pub enum Command {
         #[arg(long, value_name = "REGEX")]
         code: Option<String>,
     },
+    /// Compare every code of two runs (JSON reports or partials): new, gone, up, down or
+    /// same, with a test of each change.
+    Diff {
+        /// The earlier run.
+        #[arg(value_name = "BEFORE")]
+        before: PathBuf,
+        /// The later run.
+        #[arg(value_name = "AFTER")]
+        after: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Merge partial reports (`--format partial`), in the order given, into the report one
     /// run over all their inputs writes (any format, `partial` too).
     Merge {
@@ -98,6 +110,13 @@ pub struct ScanArgs {
     /// Split the per-code rows by action, region, service, category, class or fault.
     #[arg(long, value_name = "DIM")]
     pub group_by: Option<String>,
+    /// New codes are those first seen in the last WIDTH of the span [default: its last
+    /// tenth].
+    #[arg(long, value_name = "WIDTH")]
+    pub recent: Option<String>,
+    /// Compare every code with an earlier run: its JSON report or partial.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Count only errors whose code matches this regex (successes are still counted).
     #[arg(long, value_name = "REGEX")]
     pub code: Option<String>,

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::failon::Condition;
 use crate::filter::Filter;
 use crate::record::Keys;
-use crate::report::{Csv, CsvRows, Format};
+use crate::report::{Baseline, ChangeSettings, Csv, CsvRows, Format};
 use crate::scan::ScanSettings;
 use crate::stats::{Aggregation, GroupBy};
 use crate::time::{self, Millis};
@@ -53,6 +53,12 @@ pub enum Config {
     Report(Box<ReportConfig>),
     /// Merge partial reports.
     Merge(Box<MergeConfig>),
+    /// Compare two runs.
+    Diff {
+        before: Baseline,
+        after: Baseline,
+        output: Output,
+    },
     /// List the catalog.
     Codes {
         output: Output,
@@ -81,6 +87,8 @@ pub struct ReportConfig {
     pub bad_lines: Option<PathBuf>,
     /// What the settings had to change, said on stderr unless `--quiet`.
     pub warnings: Vec<String>,
+    /// How to look for what changed (`--recent`, `--baseline`).
+    pub changes: ChangeSettings,
 }
 
 /// Settings of `errstat merge`: the report's own, but for what the partials fix.
@@ -110,6 +118,24 @@ impl Config {
         }) = cli.command
         {
             return merge_settings(paths, &common, &report, &env);
+        }
+        if let Some(Command::Diff {
+            before,
+            after,
+            common,
+        }) = cli.command
+        {
+            let (output, _, _) = common_settings(&common, &env)?;
+            if output.format == Format::Partial {
+                return Err(Error::Usage(
+                    "diff: a comparison has no partial format".into(),
+                ));
+            }
+            return Ok(Config::Diff {
+                before: crate::diff::load(&before)?,
+                after: crate::diff::load(&after)?,
+                output,
+            });
         }
         if let Some(Command::Codes { common, code }) = cli.command {
             let (output, catalog, lang) = common_settings(&common, &env)?;
@@ -198,6 +224,7 @@ impl Config {
             filter: filter(&a)?,
             aggregation: Aggregation {
                 bucket,
+                auto_bucket: bucket.is_none(),
                 samples: match a.samples {
                     // Each kept sample is kept in order, so K costs O(K) an error.
                     n if n > MAX_SAMPLES => {
@@ -254,6 +281,20 @@ impl Config {
             None
         };
         let progress = !a.quiet && !a.live && std::io::stderr().is_terminal();
+        let changes = ChangeSettings {
+            recent: a
+                .recent
+                .as_deref()
+                .map(|w| {
+                    time::parse_width(w).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--recent {w:?}: expected a width such as 30m, 1h, 1d"
+                        ))
+                    })
+                })
+                .transpose()?,
+            baseline: a.baseline.as_deref().map(crate::diff::load).transpose()?,
+        };
         Ok(Config::Report(Box::new(ReportConfig {
             paths: a.paths,
             scan,
@@ -267,6 +308,7 @@ impl Config {
             live,
             bad_lines: a.bad_lines.clone(),
             warnings,
+            changes,
         })))
     }
 }
@@ -364,6 +406,7 @@ fn merge_settings(
         live: None,
         bad_lines: None,
         warnings: Vec::new(),
+        changes: ChangeSettings::default(),
     };
     Ok(Config::Merge(Box::new(MergeConfig {
         paths,

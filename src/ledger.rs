@@ -361,6 +361,7 @@ mod tests {
     fn stats(chunks: &[(u32, u64, u64)]) -> Stats {
         let mut stats = Stats::new(Aggregation {
             bucket: None,
+            auto_bucket: false,
             samples: 0,
             group_by: None,
             max_codes: 10_000,

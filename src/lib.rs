@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod change;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod failon;
 pub mod filter;
@@ -45,6 +46,15 @@ pub fn run(config: Config) -> Result<Exit, Error> {
     match config {
         Config::Report(c) => run_report(&c),
         Config::Merge(m) => run_merge(&m),
+        Config::Diff {
+            before,
+            after,
+            output,
+        } => {
+            let diff = report::Diff::new(before, after);
+            Target::open(output.path.as_deref())?.write(|out| diff.render(output.format, out))?;
+            Ok(Exit::Success)
+        }
         Config::Codes {
             output,
             catalog,
@@ -73,7 +83,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
     let mut malformed = 0;
     let failed = live::run(&c.scan, live, &c.catalog, &c.fail_on, |stats, sources| {
         malformed = stats.totals.malformed;
-        let report = Report::build(
+        let mut report = Report::build(
             stats,
             sources,
             Vec::new(),
@@ -81,6 +91,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
             c.lang,
             c.scan.aggregation.group_by,
         );
+        report.changed = Some(report::Changed::build(stats, &c.changes));
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
             format => format.renderer(c.output.width, c.output.csv),
@@ -298,6 +309,8 @@ fn conclude(
             c.scan.aggregation.group_by,
         )
     });
+    let mut report = report;
+    report.changed = Some(pool.install(|| report::Changed::build(stats, &c.changes)));
     if !c.quiet {
         for m in &report.malformed {
             error::warn(format_args!(

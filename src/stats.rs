@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
-use std::ops::Bound;
 
 use foldhash::HashMap;
 use rayon::prelude::*;
@@ -18,10 +17,13 @@ use crate::latency::Latency;
 use crate::record::{CodeFrom, Malformed, Record};
 use crate::time::Millis;
 
+mod buckets;
 mod cap;
 mod code;
 mod state;
 
+use self::buckets::bucket_at;
+pub use self::buckets::{Bucket, GroupBucket};
 use self::cap::{Names, hash_of, lower_bar};
 pub use self::code::{CodeStats, Sample};
 use self::code::{add_error, cut, merge_group, unlike_other, unlike_reserved};
@@ -117,8 +119,10 @@ impl GroupBy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Aggregation {
-    /// Bucket width in milliseconds.
+    /// Bucket width in milliseconds (`--bucket`).
     pub bucket: Option<Millis>,
+    /// Without `bucket`, keep an automatic series for change detection (`buckets::LADDER`).
+    pub auto_bucket: bool,
     /// RequestIds kept per code, first and latest each.
     pub samples: usize,
     /// The `--group-by` dimension, if any.
@@ -135,6 +139,7 @@ impl Aggregation {
     pub fn with_bucket(bucket: Option<Millis>) -> Aggregation {
         Aggregation {
             bucket,
+            auto_bucket: bucket.is_none(),
             samples: 3,
             group_by: None,
             max_codes: DEFAULT_MAX_CODES,
@@ -233,27 +238,6 @@ pub struct Code {
     pub groups: HashMap<u32, CodeStats>,
 }
 
-/// One time bucket.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Bucket {
-    pub responses: u64,
-    pub errors: u64,
-    /// Errors by code, the code by its number (`Stats::code_name` names them): a bucket
-    /// counted by name hashed each code's text once more per error, and allocated its
-    /// name again in every bucket it came to.
-    codes: HashMap<u32, u64>,
-    /// The same by group number, with a split by an envelope field.
-    groups: HashMap<u32, GroupBucket>,
-}
-
-/// One group's part of a time bucket.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GroupBucket {
-    pub responses: u64,
-    pub errors: u64,
-    codes: HashMap<u32, u64>,
-}
-
 /// The mergeable aggregate of a run.
 #[derive(Debug, Clone)]
 pub struct Stats {
@@ -279,6 +263,8 @@ pub struct Stats {
     current: Option<(Millis, Bucket)>,
     /// The bucket of the last response.
     last_bucket: Option<Millis>,
+    /// The buckets' width: `aggregation.bucket`, or the automatic series' (`width()`).
+    width: Option<Millis>,
     /// The first malformed lines in input order.
     pub malformed: Vec<(Pos, Malformed)>,
     /// How many times the codes were cut to the cap (`cuts()`).
@@ -306,6 +292,9 @@ impl Stats {
             buckets: BTreeMap::new(),
             current: None,
             last_bucket: None,
+            width: aggregation
+                .bucket
+                .or(aggregation.auto_bucket.then_some(buckets::LADDER[0])),
             malformed: Vec::new(),
             chunk_lines: BTreeMap::new(),
             cuts: 0,
@@ -407,7 +396,7 @@ impl Stats {
                 }
             }
         });
-        let Some((width, t)) = self.aggregation.bucket.zip(r.time) else {
+        let Some((width, t)) = self.width.zip(r.time) else {
             return;
         };
         let b = bucket_at(
@@ -428,6 +417,9 @@ impl Stats {
                 g.errors += 1;
                 *g.codes.entry(id).or_default() += 1;
             }
+        }
+        if self.buckets.len() > buckets::AUTO_LIMIT {
+            self.bound_auto();
         }
     }
 
@@ -501,26 +493,6 @@ impl Stats {
         self.group_names.name(id)
     }
 
-    /// The time buckets in time order.
-    pub fn buckets(&self) -> impl Iterator<Item = (Millis, &Bucket)> {
-        let at = self.current.as_ref().map(|(at, _)| *at);
-        let before = match at {
-            Some(at) => self.buckets.range(..at),
-            None => self.buckets.range(..),
-        };
-        let after = at.map(|at| self.buckets.range((Bound::Excluded(at), Bound::Unbounded)));
-        before
-            .chain(self.current.as_ref().map(|(at, b)| (at, b)))
-            .chain(after.into_iter().flatten())
-            .map(|(at, b)| (*at, b))
-    }
-
-    /// A bucket's errors by code (in no order).
-    #[cfg(test)]
-    pub fn bucket_codes<'s>(&'s self, b: &'s Bucket) -> impl Iterator<Item = (&'s str, u64)> {
-        b.codes.iter().map(|(&id, &n)| (self.code_name(id), n))
-    }
-
     /// Each code number's place in the order of the codes' names (for `by_count`).
     pub fn name_order(&self) -> Vec<u32> {
         let names = &self.code_names.names;
@@ -531,36 +503,6 @@ impl Stats {
             order[id as usize] = place;
         }
         order
-    }
-
-    /// A bucket's errors by code, most first, then by code: ties broken by the names'
-    /// places in `order` (from `name_order`) rather than by comparing the names (they are
-    /// unique, so the order is the same; comparing the names of a bucket's many codes with
-    /// the same small count was most of building a report's bucket rows).
-    pub fn by_count<'s>(&'s self, b: &'s Bucket, order: &[u32]) -> Vec<(&'s str, u64)> {
-        self.counts_by_count(&b.codes, order)
-    }
-
-    /// A bucket's groups (by number, in no order) with their counts.
-    pub fn bucket_groups<'s>(
-        &'s self,
-        b: &'s Bucket,
-    ) -> impl Iterator<Item = (&'s str, &'s GroupBucket)> {
-        b.groups.iter().map(|(&g, gb)| (self.group_name(g), gb))
-    }
-
-    /// A group's part of a bucket: its errors by code, as `by_count`.
-    pub fn group_by_count<'s>(&'s self, g: &GroupBucket, order: &[u32]) -> Vec<(&'s str, u64)> {
-        self.counts_by_count(&g.codes, order)
-    }
-
-    fn counts_by_count<'s>(&'s self, m: &HashMap<u32, u64>, order: &[u32]) -> Vec<(&'s str, u64)> {
-        let mut codes: Vec<(u32, u64)> = m.iter().map(|(&id, &n)| (id, n)).collect();
-        codes.sort_unstable_by_key(|&(id, n)| (std::cmp::Reverse(n), order[id as usize]));
-        codes
-            .into_iter()
-            .map(|(id, n)| (self.code_name(id), n))
-            .collect()
     }
 
     /// Every (code, group, stats), `OTHER`'s last.
@@ -626,6 +568,11 @@ impl Stats {
     /// Adds `other` into this aggregate.
     pub fn merge(&mut self, mut other: Stats) {
         self.larger_first(&mut other);
+        // Automatic series at two widths meet at the wider.
+        if let Some(w) = self.width.max(other.width) {
+            self.widen(w);
+            other.widen(w);
+        }
         self.totals += other.totals;
         self.span = match (self.span, other.span) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
@@ -710,6 +657,7 @@ impl Stats {
                 }
             }
         }
+        self.bound_auto();
         for m in other.malformed {
             insert_first(&mut self.malformed, MALFORMED_KEPT, m);
         }
@@ -766,38 +714,6 @@ impl Stats {
             .sum();
         before + pos.line + 1
     }
-}
-
-impl GroupBucket {
-    fn add(&mut self, other: GroupBucket) {
-        self.responses += other.responses;
-        self.errors += other.errors;
-        for (id, n) in other.codes {
-            *self.codes.entry(id).or_default() += n;
-        }
-    }
-}
-
-/// The time bucket starting at `start`. The second response in a row that goes to it makes
-/// it `current` (the one before goes back to `buckets`); in a log out of time order, most
-/// are looked up in `buckets` as they come.
-fn bucket_at<'s>(
-    buckets: &'s mut BTreeMap<Millis, Bucket>,
-    current: &'s mut Option<(Millis, Bucket)>,
-    last: &mut Option<Millis>,
-    start: Millis,
-) -> &'s mut Bucket {
-    if current.as_ref().is_none_or(|(at, _)| *at != start) {
-        if last.replace(start) != Some(start) {
-            return buckets.entry(start).or_default();
-        }
-        if let Some((at, b)) = current.take() {
-            buckets.insert(at, b);
-        }
-        *current = Some((start, buckets.remove(&start).unwrap_or_default()));
-    }
-    // `current` holds the bucket at `start` here: nothing is inserted.
-    &mut current.get_or_insert_with(|| (start, Bucket::default())).1
 }
 
 /// The one value of a map that holds at most one, under the key 0 (the empty group).

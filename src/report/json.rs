@@ -133,6 +133,7 @@ impl<'a> Document<'a> {
                     error: &f.error,
                 })
                 .collect(),
+            changed: r.changed.as_ref().map(|c| c.json()),
         }
     }
 }
@@ -171,6 +172,18 @@ fn write_document<W: Write>(out: &mut W, layout: Layout, d: &Document<'_>) -> io
     }
     o.field("malformed_samples", &d.malformed_samples)?;
     o.field("failed_inputs", &d.failed_inputs)?;
+    if let Some(c) = &d.changed {
+        o.field("spike_bucket_ms", &c.spike_bucket_ms)?;
+        o.field("spike_bucket_auto", &c.spike_bucket_auto)?;
+        o.field("spikes", &c.spikes)?;
+        o.field("new_codes", &c.new_codes)?;
+        if let Some(b) = &c.baseline {
+            o.field("baseline", b)?;
+        }
+        if let Some(changes) = &c.changes {
+            o.field("changes", changes)?;
+        }
+    }
     o.close()
 }
 
@@ -414,6 +427,8 @@ struct Document<'a> {
     buckets: Option<Vec<Bucket<'a>>>,
     malformed_samples: Vec<Malformed<'a>>,
     failed_inputs: Vec<Failed<'a>>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    changed: Option<super::changed::ChangedJson<'a>>,
 }
 
 #[derive(Serialize)]

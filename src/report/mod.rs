@@ -5,8 +5,10 @@
 //! and never prints on its own. Rows are sorted by group, count (descending), then code, so
 //! the output is the same for any thread count.
 
+mod changed;
 mod codes;
 mod csv;
+mod diff;
 mod inert;
 mod json;
 mod live;
@@ -23,8 +25,10 @@ pub use crate::stats::GroupBy;
 use crate::stats::{self, Bucket, Sample, Stats, Totals};
 use crate::time::Millis;
 
+pub use self::changed::{Baseline, ChangeSettings, Changed, Scope};
 pub use self::codes::render_codes;
 pub use self::csv::Csv;
+pub use self::diff::Diff;
 pub use self::inert::{formula_safe, inert};
 pub use self::json::{Json, Ndjson};
 pub use self::live::{LiveLines, LiveView, Row, Screen, Snapshot};
@@ -234,6 +238,8 @@ pub struct Report<'a> {
     pub buckets: Option<(Millis, Vec<BucketRow<'a>>)>,
     pub malformed: Vec<MalformedRow>,
     pub failed_inputs: Vec<FailedInput>,
+    /// Spikes, new codes and changes against a baseline (`Changed::build`), when looked for.
+    pub changed: Option<Changed>,
 }
 
 /// How groups sort: by name, then `(other)`, then `-` (records without the field).
@@ -333,6 +339,7 @@ impl<'a> Report<'a> {
             buckets,
             malformed,
             failed_inputs,
+            changed: None,
         }
     }
 }

@@ -168,6 +168,9 @@ impl Render for Table {
                 ms(p.max)
             )?;
         }
+        if let Some(c) = &r.changed {
+            super::changed::write_section(out, c, self.width)?;
+        }
         if t.lines == 0 {
             writeln!(out, "no lines read")?;
         } else if r.codes.is_empty() {

@@ -235,5 +235,6 @@ impl Stats {
             self.cut_groups();
         }
         self.settle();
+        self.bound_auto();
     }
 }

@@ -39,6 +39,8 @@ pub struct State {
     pub codes: Vec<CodeState>,
     pub other_code: Option<Vec<GroupState>>,
     pub buckets: Vec<BucketState>,
+    /// The buckets' width: `--bucket`'s, or the automatic series' (`Stats::width`).
+    pub width: Option<Millis>,
     /// The first malformed lines in input order.
     pub malformed: Vec<MalformedState>,
 }
@@ -281,6 +283,7 @@ impl Stats {
                 .collect(),
             other_code: other_code.map(code_groups),
             buckets,
+            width: self.width,
             malformed: self
                 .malformed
                 .iter()
@@ -386,10 +389,20 @@ impl Stats {
             }
             Ok(v.into_iter().collect())
         };
+        let width_fits = match (shape.bucket, state.width) {
+            (Some(b), Some(w)) => b == w,
+            (None, Some(w)) => shape.auto_bucket && super::buckets::LADDER.contains(&w),
+            (None, None) => !shape.auto_bucket,
+            (Some(_), None) => false,
+        };
+        if !width_fits {
+            return Err("time buckets of a width their settings do not give".into());
+        }
+        s.width = state.width;
         if !ascending(&state.buckets, |a, b| a.start < b.start)
             || state.buckets.iter().any(|b| {
-                shape
-                    .bucket
+                state
+                    .width
                     .is_none_or(|w| w <= 0 || b.start.rem_euclid(w) != 0)
             })
         {

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 fn shape() -> Aggregation {
     Aggregation {
         bucket: Some(60_000),
+        auto_bucket: false,
         samples: 2,
         group_by: None,
         max_codes: 10_000,
@@ -284,6 +285,7 @@ fn capped(
 ) -> Stats {
     let shape = Aggregation {
         bucket: Some(60_000),
+        auto_bucket: false,
         samples: 2,
         group_by: Some(GroupBy::Region),
         max_codes: max,
@@ -444,4 +446,50 @@ fn names_spelled_as_the_placeholder_stay_apart() {
     assert_eq!(unlike_reserved("((no code))", true), "(((no code)))");
     assert_eq!(unlike_reserved("(other)", true), "((other))");
     assert_eq!(unlike_reserved("no code", false), "no code");
+}
+
+/// Automatic buckets widen where the whole input would: any partition, merged in any
+/// tree, ends at the same width with the same counts.
+#[test]
+fn automatic_buckets_end_at_one_width_for_any_partition() {
+    let auto = Aggregation {
+        auto_bucket: true,
+        bucket: None,
+        ..shape()
+    };
+    // 3,000 seconds of one response each, then a gap and 20 more: 1s buckets outgrow
+    // `AUTO_LIMIT`, 5s ones do not.
+    let times: Vec<Millis> = (0..3000).chain(10_000..10_020).map(|s| s * 1000).collect();
+    let run = |part: &dyn Fn(usize) -> usize, n: usize| {
+        let mut parts: Vec<Stats> = (0..n).map(|_| Stats::new(auto)).collect();
+        for (i, &t) in times.iter().enumerate() {
+            let code = (i % 7 == 0).then_some("X");
+            let r = Record {
+                code: code.map(Cow::Borrowed),
+                time: Some(t),
+                ..Record::default()
+            };
+            parts[part(i)].add_response(pos(i as u64), &r);
+        }
+        let mut all = parts.remove(0);
+        for p in parts {
+            all.merge(p);
+        }
+        all.finish();
+        let buckets: Vec<(Millis, u64, u64)> = all
+            .buckets()
+            .map(|(t, b)| (t, b.responses, b.errors))
+            .collect();
+        (all.width(), buckets)
+    };
+    let whole = run(&|_| 0, 1);
+    assert_eq!(whole.0, Some(5_000));
+    assert_eq!(whole.1.len(), 600 + 4);
+    for (n, part) in [
+        (2, &(|i: usize| i % 2) as &dyn Fn(usize) -> usize),
+        (3, &|i: usize| (i / 700) % 3),
+        (2, &|i: usize| usize::from(i >= 2990)),
+    ] {
+        assert_eq!(run(part, n), whole, "{n} parts");
+    }
 }

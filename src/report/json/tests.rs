@@ -26,6 +26,7 @@ fn stats(bucket: Option<i64>) -> Stats {
 fn stats_split(bucket: Option<i64>, group_by: Option<GroupBy>) -> Stats {
     let mut s = Stats::new(Aggregation {
         bucket,
+        auto_bucket: false,
         samples: 2,
         group_by,
         max_codes: 10_000,
@@ -139,6 +140,7 @@ fn an_empty_report_is_what_serde_writes() {
     let catalog = Catalog::builtin();
     let s = Stats::new(Aggregation {
         bucket: Some(60_000),
+        auto_bucket: false,
         samples: 2,
         group_by: None,
         max_codes: 10_000,
