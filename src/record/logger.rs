@@ -32,8 +32,10 @@ const LOGGER_ACTION: &[&str] = &["api", "method"];
 /// Reads the SDK error in a line that is no API response; `None` when it holds none.
 /// `json` is where its JSON starts, if it looked like JSON.
 pub(super) fn read<'a>(line: &'a [u8], json: Option<usize>, keys: &Keys) -> Option<Record<'a>> {
-    let text = std::str::from_utf8(line).ok()?;
-    let text = text.strip_suffix('\r').unwrap_or(text);
+    // Bytes that are not UTF-8 read as U+FFFD (only outside the JSON, which was valid).
+    let text = String::from_utf8_lossy(line);
+    let json = json.map(|at| String::from_utf8_lossy(&line[..at]).len());
+    let text = text.strip_suffix('\r').unwrap_or(&text);
     if let Some(at) = json
         && let Ok(Value::Object(top)) = serde_json::from_str::<Value>(&text[at..])
     {

@@ -275,3 +275,22 @@ fn sdk_error_before_a_json_object_without_one() {
         Line::Skipped
     );
 }
+
+/// Bytes that are not UTF-8 around an SDK error in a text line do not lose the error: they
+/// read as U+FFFD (SPEC §1.9).
+#[test]
+fn sdk_error_in_text_that_is_not_utf8() {
+    let s =
+        b"\xff\xfe 2026-11-26 ERROR [TencentCloudSDKError] Code=X.Y, Message=m\xfe, RequestId=r\r";
+    for got in [
+        classify_exact(s, &Keys::default()),
+        Extractor::new(&Keys::default()).classify(s),
+    ] {
+        let Line::Response(r) = got else {
+            panic!("not a response but {got:?}")
+        };
+        assert_eq!(r.code.as_deref(), Some("X.Y"));
+        assert_eq!(r.message.as_deref(), Some("m\u{fffd}"));
+        assert_eq!(r.request_id.as_deref(), Some("r"));
+    }
+}
