@@ -425,14 +425,24 @@ fn sdk_strings_show_no_rate_until_a_success_is_seen() {
     assert_eq!(v["total"]["sdk_errors"], 1);
     assert_eq!(v["total"]["error_rate"], Value::Null);
     assert_eq!(v["window"]["error_rate"], Value::Null);
+    // `(no code)` is of no known fault, as in the batch report.
+    let sdk = "2026-11-26 10:00:01 WARN [TencentCloudSDKException]message:gone  requestId:e-2\n";
+    stdin.write_all(sdk.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let v = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["errors"] == 2
+    });
+    let top = v["top"].as_array().unwrap();
+    let none = top.iter().find(|r| r["code"] == "(no code)").unwrap();
+    assert_eq!(none["fault"], "unknown", "{none}");
     stdin.write_all(line(None, 1).as_bytes()).unwrap();
     stdin.flush().unwrap();
     let v = wait_for(&rx, Duration::from_secs(10), |v| {
-        is_live(v) && v["total"]["responses"] == 2
+        is_live(v) && v["total"]["responses"] == 3
     });
-    assert_eq!(v["total"]["error_rate"], 0.5);
+    assert_eq!(v["total"]["error_rate"], 0.666667);
     drop(stdin);
     let report = final_report(&rx);
-    assert_eq!(report["totals"]["sdk_errors"], 1);
+    assert_eq!(report["totals"]["sdk_errors"], 2);
     child.wait().unwrap();
 }

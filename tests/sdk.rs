@@ -214,3 +214,22 @@ fn the_same_report_for_any_chunk_size_and_thread_count() {
         );
     }
 }
+
+/// `(no code)` has the fault `unknown` everywhere a fault is named: its rows, and the
+/// buckets' groups by fault (SPEC §2).
+#[test]
+fn no_code_is_of_unknown_fault_in_buckets_too() {
+    let r = report(&["--bucket", "1h", "--group-by", "fault", &sdk_log()]);
+    assert_eq!(code_row(&r, "(no code)")["group"], "unknown");
+    let mut seen = 0;
+    for b in r["buckets"].as_array().unwrap() {
+        for g in b["groups"].as_array().unwrap() {
+            if let Some(n) = g["codes"].get("(no code)") {
+                assert_eq!(g["group"], "unknown", "{b}");
+                seen += n.as_u64().unwrap();
+            }
+        }
+    }
+    // Of the 8, the Java class line has no time, so no bucket.
+    assert_eq!(seen, 7);
+}

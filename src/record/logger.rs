@@ -3,10 +3,10 @@
 //! only when they name the SDK (`has_marker`), so a log of responses never pays for it.
 //!
 //! The error is the first SDK error in the line's strings, in the order they are written
-//! (JSON: every string value at any depth, keys skipped; logfmt: every value; text: the
-//! line). The envelope comes from the line's own fields by the same `Keys` as a response's,
-//! then from the fields loggers name themselves (`LOGGER_TIME`, `LOGGER_ACTION`), then, for
-//! a time, from a text prefix.
+//! (JSON: every string value at any depth, keys skipped, then the text before the object
+//! when that names the SDK; logfmt: every value; text: the line). The envelope comes from
+//! the line's own fields by the same `Keys` as a response's, then from the fields loggers
+//! name themselves (`LOGGER_TIME`, `LOGGER_ACTION`), then, for a time, from a text prefix.
 
 use std::borrow::Cow;
 
@@ -32,12 +32,21 @@ const LOGGER_ACTION: &[&str] = &["api", "method"];
 /// Reads the SDK error in a line that is no API response; `None` when it holds none.
 /// `json` is where its JSON starts, if it looked like JSON.
 pub(super) fn read<'a>(line: &'a [u8], json: Option<usize>, keys: &Keys) -> Option<Record<'a>> {
-    let text = std::str::from_utf8(line).ok()?;
-    let text = text.strip_suffix('\r').unwrap_or(text);
+    // Bytes that are not UTF-8 read as U+FFFD (only outside the JSON, which was valid).
+    let text = String::from_utf8_lossy(line);
+    let json = json.map(|at| String::from_utf8_lossy(&line[..at]).len());
+    let text = text.strip_suffix('\r').unwrap_or(&text);
     if let Some(at) = json
         && let Ok(Value::Object(top)) = serde_json::from_str::<Value>(&text[at..])
     {
-        return from_json(&top, &text[..at], keys);
+        // The object's strings first; then the text before it, which may hold the error
+        // itself (a request body logged after it). A marker in a key is no error.
+        if let Some(record) = from_json(&top, &text[..at], keys) {
+            return Some(record);
+        }
+        if !has_marker(&text.as_bytes()[..at]) {
+            return None;
+        }
     }
     from_logfmt(text, keys).or_else(|| from_text(text, keys))
 }

@@ -290,7 +290,10 @@ fn split_request_id<'a>(tail: &'a str, how: &RequestIdLabel) -> (&'a str, Option
 fn id_at<'a>(value: &'a str, trailers: &[&str]) -> Option<Option<&'a str>> {
     // Go's first release (2017) wrote the id with `%d`: `RequestId=%!d(string=…)`.
     if let Some(rest) = value.strip_prefix("%!d(string=") {
-        let id = &rest[..rest.find(')')?];
+        // The `)` is looked for among the bytes an id may take only, so text of many
+        // unclosed labels costs linear time.
+        let window = &rest.as_bytes()[..rest.len().min(MAX_ID + 1)];
+        let id = &rest[..memchr::memchr(b')', window)?];
         return is_id(id).then(|| present(id));
     }
     let len = value

@@ -248,3 +248,49 @@ fn response_path_override() {
         Line::Skipped
     );
 }
+
+/// An SDK error in the text before a JSON object that holds none (a request body logged
+/// after the error) is read from the text, on every path (SPEC §1.9).
+#[test]
+fn sdk_error_before_a_json_object_without_one() {
+    let lines = [
+        r#"2026-11-26T10:00:00Z ERROR [TencentCloudSDKError] Code=ResourceNotFound, Message=gone, RequestId=abc req={"InstanceId":"ins-1"}"#,
+        r#"level=error err="[TencentCloudSDKError] Code=ResourceNotFound, Message=gone, RequestId=abc" body={"a":1}"#,
+    ];
+    for s in lines {
+        for got in [
+            line(s),
+            Extractor::new(&Keys::default()).classify(s.as_bytes()),
+        ] {
+            let Line::Response(r) = got else {
+                panic!("{s}: not a response but {got:?}")
+            };
+            assert_eq!(r.code.as_deref(), Some("ResourceNotFound"), "{s}");
+            assert_eq!(r.request_id.as_deref(), Some("abc"), "{s}");
+        }
+    }
+    // A marker only in a key of the JSON is still no SDK error (keys are skipped).
+    assert_eq!(
+        line(r#"{"[TencentCloudSDKError] Code=X, Message=m":1}"#),
+        Line::Skipped
+    );
+}
+
+/// Bytes that are not UTF-8 around an SDK error in a text line do not lose the error: they
+/// read as U+FFFD (SPEC §1.9).
+#[test]
+fn sdk_error_in_text_that_is_not_utf8() {
+    let s =
+        b"\xff\xfe 2026-11-26 ERROR [TencentCloudSDKError] Code=X.Y, Message=m\xfe, RequestId=r\r";
+    for got in [
+        classify_exact(s, &Keys::default()),
+        Extractor::new(&Keys::default()).classify(s),
+    ] {
+        let Line::Response(r) = got else {
+            panic!("not a response but {got:?}")
+        };
+        assert_eq!(r.code.as_deref(), Some("X.Y"));
+        assert_eq!(r.message.as_deref(), Some("m\u{fffd}"));
+        assert_eq!(r.request_id.as_deref(), Some("r"));
+    }
+}

@@ -53,7 +53,7 @@ fn fault(code: &str) -> &'static str {
     if code == OTHER {
         OTHER
     } else {
-        catalog::fault_of(code).as_str()
+        super::fault_name(code)
     }
 }
 

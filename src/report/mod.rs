@@ -359,14 +359,8 @@ fn code_rows(
             let category = catalog::category_of(code).to_string();
             let (class, fault) = if other {
                 (stats::OTHER, stats::OTHER)
-            } else if code == crate::record::NO_CODE {
-                // An SDK error that named no code: nothing to say whose fault it was.
-                (catalog.class_of(code).as_str(), "unknown")
             } else {
-                (
-                    catalog.class_of(code).as_str(),
-                    catalog::fault_of(code).as_str(),
-                )
+                (catalog.class_of(code).as_str(), fault_name(code))
             };
             let description = catalog
                 .get(code)
@@ -450,6 +444,16 @@ fn field_groups<'a>(stats: &'a Stats, b: &'a Bucket, order: &[u32]) -> Vec<Group
     groups
 }
 
+/// A counted code's fault as every report names it: `unknown` for `(no code)`, an SDK
+/// error that named no code (nothing says whose fault it was), else by the code's text.
+pub(crate) fn fault_name(code: &str) -> &'static str {
+    if code == crate::record::NO_CODE {
+        "unknown"
+    } else {
+        catalog::fault_of(code).as_str()
+    }
+}
+
 /// A bucket's groups by a property of the code: its codes, split (they keep their order).
 fn derived_groups<'a>(
     codes: &[(&'a str, u64)],
@@ -462,7 +466,7 @@ fn derived_groups<'a>(
             _ if code == stats::OTHER => stats::OTHER.to_string(),
             GroupBy::Category => catalog::category_of(code).to_string(),
             GroupBy::Class => catalog.class_of(code).as_str().to_string(),
-            _ => catalog::fault_of(code).as_str().to_string(),
+            _ => fault_name(code).to_string(),
         };
         let key = (group_order(&name).0, name.clone());
         let row = groups.entry(key).or_insert_with(|| GroupBucketRow {

@@ -336,6 +336,21 @@ fn against_the_catalog() {
     assert_eq!(code_of(&e, known), (NO_CODE, CodeFrom::Placeholder));
 }
 
+/// Many request-id labels that open Go's 2017 `%!d(string=` but never close it: each is
+/// looked at once, not searched to the end of the text (that was quadratic: minutes for a
+/// 10 MB line).
+#[test]
+fn unclosed_old_request_ids_take_linear_time() {
+    let text = format!(
+        "[TencentCloudSDKError] Code=A.B, Message=x{}",
+        ", RequestId=%!d(string=".repeat(200_000)
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(got(&text).0, Some("A.B"));
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
