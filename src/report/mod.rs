@@ -7,6 +7,7 @@
 
 mod codes;
 mod csv;
+mod html;
 mod inert;
 mod json;
 mod live;
@@ -25,6 +26,7 @@ use crate::time::Millis;
 
 pub use self::codes::render_codes;
 pub use self::csv::Csv;
+pub use self::html::{Html, Mark, MarkKind, TimePoint, TimeSeries};
 pub use self::inert::{formula_safe, inert};
 pub use self::json::{Json, Ndjson};
 pub use self::live::{LiveLines, LiveView, Row, Screen, Snapshot};
@@ -40,6 +42,8 @@ pub enum Format {
     Json,
     Csv,
     Ndjson,
+    /// One self-contained page with charts (`html`).
+    Html,
     /// The aggregate itself, for `errstat merge` (`crate::partial`).
     Partial,
 }
@@ -52,6 +56,7 @@ impl Format {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "ndjson" => Some(Format::Ndjson),
+            "html" => Some(Format::Html),
             "partial" => Some(Format::Partial),
             _ => None,
         }
@@ -64,6 +69,7 @@ impl Format {
             Format::Json => Box::new(Json { compact: false }),
             Format::Csv => Box::new(csv),
             Format::Ndjson => Box::new(Ndjson),
+            Format::Html => Box::new(Html),
             Format::Partial => Box::new(NotAReport),
         }
     }
