@@ -79,7 +79,7 @@ pub struct MergeArgs {
 /// Options shared by the report and `codes`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CommonArgs {
-    /// Output format: table, json, csv, ndjson or partial [default: by the -o file's
+    /// Output format: table, json, csv, ndjson, html or partial [default: by the -o file's
     /// extension, else table on a terminal, else json].
     #[arg(short = 'f', long, value_name = "FORMAT")]
     pub format: Option<String>,

@@ -126,9 +126,9 @@ impl Config {
         }) = cli.command
         {
             let (output, _, _) = common_settings(&common, &env)?;
-            if output.format == Format::Partial {
+            if matches!(output.format, Format::Partial | Format::Html) {
                 return Err(Error::Usage(
-                    "diff: a comparison has no partial format".into(),
+                    "diff: a comparison is written as table, json, csv or ndjson".into(),
                 ));
             }
             return Ok(Config::Diff {
@@ -139,9 +139,9 @@ impl Config {
         }
         if let Some(Command::Codes { common, code }) = cli.command {
             let (output, catalog, lang) = common_settings(&common, &env)?;
-            if output.format == Format::Partial {
+            if matches!(output.format, Format::Partial | Format::Html) {
                 return Err(Error::Usage(
-                    "codes: the catalog has no partial format".into(),
+                    "codes: the catalog has no partial or html format".into(),
                 ));
             }
             return Ok(Config::Codes {
@@ -318,15 +318,18 @@ fn common_settings(
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(Output, Catalog, Lang), Error> {
     let to_terminal = c.output.is_none() && std::io::stdout().is_terminal();
-    let by_extension = c
-        .output
-        .as_ref()
-        .and_then(|p| p.extension())
-        .and_then(|e| Format::parse(&e.to_string_lossy()));
+    let by_extension =
+        c.output
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| match &*e.to_string_lossy() {
+                "htm" => Some(Format::Html),
+                e => Format::parse(e),
+            });
     let format = match c.format.as_deref() {
         Some(f) => Format::parse(f).ok_or_else(|| {
             Error::Usage(format!(
-                "--format {f:?}: expected table, json, csv, ndjson or partial"
+                "--format {f:?}: expected table, json, csv, ndjson, html or partial"
             ))
         })?,
         None if to_terminal => Format::Table,

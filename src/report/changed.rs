@@ -83,6 +83,18 @@ pub struct Changed {
     /// Against `--baseline`, when given.
     pub baseline: Option<Baseline>,
     pub changes: Option<Comparison>,
+    /// The run's series at `width`, for charts: each bucket's start, responses, errors and
+    /// errors by code (most first, then by code).
+    pub series: Vec<Point>,
+}
+
+/// One bucket of the series spikes were tested on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub start: Millis,
+    pub responses: u64,
+    pub errors: u64,
+    pub codes: Vec<(String, u64)>,
 }
 
 /// What a spike is of.
@@ -124,9 +136,9 @@ impl Changed {
                 true => readable_multiple(auto_width(a, b), base),
                 false => base,
             });
-        let spikes = match width {
+        let (spikes, series) = match width {
             Some(w) => spikes(stats, w),
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new()),
         };
         let totals: BTreeMap<&str, (Option<Millis>, u64)> = code_totals(stats);
         let mut new_codes: Vec<NewCodeRow> = Vec::new();
@@ -186,6 +198,7 @@ impl Changed {
             new_codes,
             baseline: settings.baseline.clone(),
             changes,
+            series,
         }
     }
 
@@ -226,8 +239,9 @@ fn code_totals(stats: &Stats) -> BTreeMap<&str, (Option<Millis>, u64)> {
     m
 }
 
-/// The spikes of every series at `width`: all errors, each code, each group of a field.
-fn spikes(stats: &Stats, width: Millis) -> Vec<SpikeRow> {
+/// The spikes of every series at `width`: all errors, each code, each group of a field; and
+/// the run's series at that width.
+fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>) {
     let settings = SpikeSettings::default();
     let known = stats.totals.rates_known();
     let span = stats.span.unwrap_or_default();
@@ -320,7 +334,24 @@ fn spikes(stats: &Stats, width: Millis) -> Vec<SpikeRow> {
             .then(a.spike.start.cmp(&b.spike.start))
             .then_with(|| (a.scope, &a.name).cmp(&(b.scope, &b.name)))
     });
-    rows
+    let mut series: Vec<Point> = (0..n)
+        .map(|i| Point {
+            start: starts[i],
+            responses: responses[i],
+            errors: errors[i],
+            codes: Vec::new(),
+        })
+        .collect();
+    for (code, counts) in &codes {
+        for (i, &k) in counts.iter().enumerate().filter(|(_, k)| **k > 0) {
+            series[i].codes.push((code.to_string(), k));
+        }
+    }
+    for p in &mut series {
+        p.codes
+            .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
+    (rows, series)
 }
 
 #[cfg(test)]

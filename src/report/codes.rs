@@ -63,6 +63,7 @@ pub fn render_codes(
             Ok(())
         }
         Format::Partial => Err(io::Error::other("the catalog has no partial form")),
+        Format::Html => Err(io::Error::other("the catalog has no html form")),
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(HEADER).map_err(super::csv::io_error)?;

@@ -9,6 +9,7 @@ mod changed;
 mod codes;
 mod csv;
 mod diff;
+mod html;
 mod inert;
 mod json;
 mod live;
@@ -29,6 +30,7 @@ pub use self::changed::{Baseline, ChangeSettings, Changed, Scope};
 pub use self::codes::render_codes;
 pub use self::csv::Csv;
 pub use self::diff::Diff;
+pub use self::html::{Html, Mark, MarkKind, TimePoint, TimeSeries};
 pub use self::inert::{formula_safe, inert};
 pub use self::json::{Json, Ndjson};
 pub use self::live::{LiveLines, LiveView, Row, Screen, Snapshot};
@@ -44,6 +46,8 @@ pub enum Format {
     Json,
     Csv,
     Ndjson,
+    /// One self-contained page with charts (`html`).
+    Html,
     /// The aggregate itself, for `errstat merge` (`crate::partial`).
     Partial,
 }
@@ -56,6 +60,7 @@ impl Format {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "ndjson" => Some(Format::Ndjson),
+            "html" => Some(Format::Html),
             "partial" => Some(Format::Partial),
             _ => None,
         }
@@ -68,6 +73,7 @@ impl Format {
             Format::Json => Box::new(Json { compact: false }),
             Format::Csv => Box::new(csv),
             Format::Ndjson => Box::new(Ndjson),
+            Format::Html => Box::new(Html),
             Format::Partial => Box::new(NotAReport),
         }
     }
