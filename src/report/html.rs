@@ -87,17 +87,14 @@ fn marks_of(c: &super::Changed) -> Vec<Mark> {
             start: s.spike.start,
             end: s.spike.end,
             kind: MarkKind::Spike,
-            label: match &s.name {
-                Some(code) => format!("spike of {code}"),
-                None => "spike of all errors".to_string(),
-            },
+            label: s.name.clone().unwrap_or_else(|| "all errors".to_string()),
         });
     let new = c.new_codes.iter().filter_map(|n| {
         Some(Mark {
             start: n.first_seen?,
             end: n.first_seen?,
             kind: MarkKind::NewCode,
-            label: format!("new code {}", n.code),
+            label: n.code.clone(),
         })
     });
     spikes.chain(new).collect()
@@ -448,7 +445,7 @@ fn time_section(
     p.push_str("</div>\n");
     p.push_str(&charts::time_chart(s, &top, marks)?);
     if !marks.is_empty() {
-        p.push_str("<h3>Marked on the time axis</h3>\n<ul class=\"marks\">\n");
+        p.push_str("<h3>Marked on the time axis</h3>\n<ol class=\"marks\">\n");
         for m in marks {
             let what = match m.kind {
                 MarkKind::Spike => "spike",
@@ -466,7 +463,7 @@ fn time_section(
             }
             p.push_str("</li>\n");
         }
-        p.push_str("</ul>\n");
+        p.push_str("</ol>\n");
     }
     p.push_str("</section>\n");
     Ok(())

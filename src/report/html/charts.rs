@@ -253,7 +253,8 @@ pub fn time_chart(series: &TimeSeries, top: &[&str], marks: &[Mark]) -> io::Resu
                 chart.draw_series(std::iter::once(Polygon::new(outline, colour.filled())))?;
             }
         }
-        for m in marks {
+        // Each mark is numbered on the chart; the list under it says what it is.
+        for (i, m) in marks.iter().enumerate() {
             let style = MARK.mix(0.2).filled();
             match m.kind {
                 MarkKind::Spike => {
@@ -271,7 +272,7 @@ pub fn time_chart(series: &TimeSeries, top: &[&str], marks: &[Mark]) -> io::Resu
                 }
             }
             chart.draw_series(std::iter::once(Text::new(
-                label(&m.label, 32),
+                (i + 1).to_string(),
                 (m.start.clamp(x0, x1), ymax),
                 ("sans-serif", 15).into_font().color(&MARK),
             )))?;
