@@ -182,11 +182,16 @@ impl Config {
             Some(rows) => {
                 let parsed = CsvRows::parse(rows).ok_or_else(|| {
                     Error::Usage(format!(
-                        "--csv-rows {rows:?}: expected codes, buckets or bucket-codes"
+                        "--csv-rows {rows:?}: expected codes, buckets, bucket-codes, spikes, new-codes \
+                         or changes"
                     ))
                 })?;
-                if parsed != CsvRows::Codes && bucket.is_none() {
+                let by_bucket = matches!(parsed, CsvRows::Buckets | CsvRows::BucketCodes);
+                if by_bucket && bucket.is_none() {
                     return Err(Error::Usage(format!("--csv-rows {rows} needs --bucket")));
+                }
+                if parsed == CsvRows::Changes && a.baseline.is_none() {
+                    return Err(Error::Usage("--csv-rows changes needs --baseline".into()));
                 }
                 parsed
             }
@@ -386,7 +391,8 @@ fn merge_settings(
         .map(|rows| {
             CsvRows::parse(rows).ok_or_else(|| {
                 Error::Usage(format!(
-                    "--csv-rows {rows:?}: expected codes, buckets or bucket-codes"
+                    "--csv-rows {rows:?}: expected codes, buckets, bucket-codes, spikes, new-codes \
+                         or changes"
                 ))
             })
         })

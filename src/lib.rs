@@ -218,7 +218,7 @@ fn run_merge(m: &MergeConfig) -> Result<Exit, Error> {
     c.output.csv.rows = match m.csv_rows {
         None if bucket => CsvRows::Buckets,
         None => CsvRows::Codes,
-        Some(rows) if rows != CsvRows::Codes && !bucket => {
+        Some(CsvRows::Buckets | CsvRows::BucketCodes) if !bucket => {
             return Err(Error::Usage(
                 "--csv-rows: the partials have no time buckets (--bucket)".into(),
             ));

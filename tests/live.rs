@@ -446,3 +446,59 @@ fn sdk_strings_show_no_rate_until_a_success_is_seen() {
     assert_eq!(report["totals"]["sdk_errors"], 2);
     child.wait().unwrap();
 }
+
+#[test]
+fn a_code_whose_window_spikes_is_marked() {
+    let (mut child, rx) = spawn(&["--live", "--interval", "100ms", "--window", "1m"]);
+    let mut stdin = child.stdin.take().unwrap();
+    let now = jiff::Timestamp::now();
+    let record = |at: jiff::Timestamp, code: Option<&str>| match code {
+        Some(c) => format!(
+            "{{\"ts\":\"{at}\",\"response\":{{\"Response\":{{\"Error\":{{\"Code\":\"{c}\"}},\"RequestId\":\"r\"}}}}}}\n"
+        ),
+        None => {
+            format!("{{\"ts\":\"{at}\",\"response\":{{\"Response\":{{\"RequestId\":\"r\"}}}}}}\n")
+        }
+    };
+    // An hour before: 100 responses a minute, one of them a Steady and one a Bursty error.
+    let mut history = String::new();
+    for minute in (2..62).rev() {
+        for i in 0..100 {
+            let at = now - jiff::SignedDuration::from_secs(minute * 60 - i as i64 / 2);
+            let code = match i {
+                0 => Some("Steady"),
+                1 => Some("Bursty"),
+                _ => None,
+            };
+            history.push_str(&record(at, code));
+        }
+    }
+    // Now: half of 100 responses are Bursty, one is Steady.
+    for i in 0..100 {
+        let code = match i {
+            0 => Some("Steady"),
+            _ if i % 2 == 0 => Some("Bursty"),
+            _ => None,
+        };
+        history.push_str(&record(now, code));
+    }
+    stdin.write_all(history.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let v = wait_for(&rx, Duration::from_secs(10), |v| {
+        is_live(v) && v["total"]["responses"] == 6100
+    });
+    let row = |code: &str| {
+        v["top"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code} in {v}"))
+    };
+    assert_eq!(row("Bursty")["spike"], true, "{v}");
+    assert_eq!(row("Steady")["spike"], false, "{v}");
+    drop(stdin);
+    final_report(&rx);
+    child.wait().unwrap();
+}

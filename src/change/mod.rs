@@ -15,7 +15,7 @@ mod tail;
 pub use self::compare::{Basis, Change, CompareSettings, Comparison, Label, Period, compare};
 pub use self::new_codes::{NewCode, NewCodeSettings, new_codes};
 pub use self::spike::{
-    Baseline, Spike, SpikeSettings, count_baseline, detect_count_spikes, detect_spikes,
+    Baseline, Spike, SpikeSettings, count_baseline, detect_count_spikes, detect_spikes, is_spike,
     rate_baseline,
 };
 pub use self::tail::{ln_binomial_upper, ln_poisson_upper};

@@ -221,6 +221,18 @@ pub fn count_baseline(
     })
 }
 
+/// Says whether one more bucket of `errors` out of `responses` (live mode's window) is a
+/// spike against a series' baseline, by the test `detect_spikes` makes of each bucket.
+pub fn is_spike(base: &Baseline, errors: u64, responses: u64, settings: &SpikeSettings) -> bool {
+    if responses == 0 {
+        return false;
+    }
+    let e = errors.min(responses);
+    let rate = e as f64 / responses as f64;
+    passes(settings, base, e, rate)
+        && ln_binomial_upper(e, responses, base.level) <= flag_bar(settings, base.tested + 1)
+}
+
 /// Whether a bucket's errors and level clear the settings' floors (all but the test).
 fn passes(settings: &SpikeSettings, base: &Baseline, errors: u64, level: f64) -> bool {
     errors >= settings.min_errors.max(1)

@@ -438,6 +438,7 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
     }
     order.truncate(top);
     order.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
+    let spiking = spiking(&st.stats, &order, st.window.totals().0);
     let rows: Vec<Row> = order
         .into_iter()
         .map(|(window, total, code)| Row {
@@ -446,6 +447,7 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
             total,
             trend: st.window.trend(code),
             new: st.first_seen.get(code).is_some_and(|t| *t > new_since),
+            spike: spiking.contains(code),
         })
         .collect();
     let elapsed = st.started.elapsed();
@@ -462,6 +464,41 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         rates_known: st.stats.totals.rates_known(),
         top: rows,
     }
+}
+
+/// The shown codes whose window is a spike against their series so far (the aggregate's
+/// automatic buckets), by the detector batch reports use; none while rates are unknown.
+fn spiking<'c>(
+    stats: &Stats,
+    shown: &[(u64, u64, &'c str)],
+    responses: u64,
+) -> std::collections::BTreeSet<&'c str> {
+    let mut found = std::collections::BTreeSet::new();
+    if !stats.totals.rates_known() || shown.is_empty() {
+        return found;
+    }
+    let mut series: std::collections::BTreeMap<&str, Vec<(Millis, u64, u64)>> =
+        shown.iter().map(|&(_, _, c)| (c, Vec::new())).collect();
+    for (start, b) in stats.buckets() {
+        for s in series.values_mut() {
+            s.push((start, b.responses, 0));
+        }
+        for (code, n) in stats.bucket_codes(b) {
+            if let Some(s) = series.get_mut(code) {
+                s.last_mut().expect("pushed").2 += n;
+            }
+        }
+    }
+    let settings = crate::change::SpikeSettings::default();
+    for &(window, _, code) in shown {
+        let base = series
+            .get(code)
+            .and_then(|s| crate::change::rate_baseline(s));
+        if base.is_some_and(|b| crate::change::is_spike(&b, window, responses, &settings)) {
+            found.insert(code);
+        }
+    }
+    found
 }
 
 /// Waits for `q`, Esc or Ctrl-C on the terminal.

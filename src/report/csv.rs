@@ -27,6 +27,9 @@ impl Render for Csv {
                 buckets(&mut w, r.group_by, r.totals.rates_known(), rows)
             }
             (CsvRows::BucketCodes, Some((_, rows))) => bucket_codes(&mut w, r.group_by, rows),
+            (CsvRows::Spikes | CsvRows::NewCodes | CsvRows::Changes, _) => {
+                changed(&mut w, self.rows, r.changed.as_ref())
+            }
             _ => codes(&mut w, r),
         }
         .map_err(io_error)?;
@@ -197,6 +200,68 @@ fn bucket_codes(
             for &(code, count) in &g.codes {
                 write(column.map(|_| g.group.as_str()), code, count)?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// Rows of what changed: one kind a report (`spikes`, `new-codes`, `changes`).
+fn changed(w: &mut Writer<'_>, rows: CsvRows, c: Option<&super::Changed>) -> csv::Result<()> {
+    let json = c.map(|c| c.json());
+    let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+    match rows {
+        CsvRows::Spikes => {
+            w.write_record([
+                "scope",
+                "name",
+                "start",
+                "end",
+                "buckets",
+                "errors",
+                "responses",
+                "rate",
+                "expected_rate",
+                "expected",
+                "ratio",
+                "score",
+            ])?;
+            for s in json.iter().flat_map(|j| &j.spikes) {
+                w.write_record([
+                    serde_json::to_value(s.scope)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    s.name.unwrap_or_default().to_string(),
+                    s.start.clone(),
+                    s.end.clone(),
+                    s.buckets.to_string(),
+                    s.errors.to_string(),
+                    s.responses.map(|n| n.to_string()).unwrap_or_default(),
+                    opt(s.rate),
+                    opt(s.expected_rate),
+                    s.expected.to_string(),
+                    s.ratio.to_string(),
+                    s.score.to_string(),
+                ])?;
+            }
+        }
+        CsvRows::NewCodes => {
+            w.write_record(["code", "first_seen", "count", "why"])?;
+            for n in json.iter().flat_map(|j| &j.new_codes) {
+                w.write_record([
+                    n.code.to_string(),
+                    n.first_seen.clone().unwrap_or_default(),
+                    n.count.to_string(),
+                    n.why.to_string(),
+                ])?;
+            }
+        }
+        _ => {
+            let changes: &[super::changed::ChangeJson<'_>] = json
+                .as_ref()
+                .and_then(|j| j.changes.as_deref())
+                .unwrap_or(&[]);
+            return super::diff::write_csv(&mut w.csv, changes);
         }
     }
     Ok(())

@@ -65,6 +65,18 @@ impl Render for Ndjson {
         for m in &r.malformed {
             line(out, "malformed", Malformed::of(m))?;
         }
+        if let Some(c) = &r.changed {
+            let j = c.json();
+            for s in &j.spikes {
+                line(out, "spike", s)?;
+            }
+            for n in &j.new_codes {
+                line(out, "new_code", n)?;
+            }
+            for ch in j.changes.iter().flatten() {
+                line(out, "change", ch)?;
+            }
+        }
         out.flush()
     }
 }

@@ -46,6 +46,8 @@ pub struct Row {
     pub trend: Vec<u64>,
     /// First seen within the last window.
     pub new: bool,
+    /// The window's errors are a spike against the code's series so far (`change::is_spike`).
+    pub spike: bool,
 }
 
 /// A code's fault, `(other)` for the codes past the cap (many faults).
@@ -93,6 +95,7 @@ fn lines(s: &Snapshot, catalog: &Catalog) -> io::Result<()> {
                 "total": r.total,
                 "trend": r.trend,
                 "new": r.new,
+                "spike": r.spike,
             })
         })
         .collect();
@@ -188,7 +191,11 @@ impl Screen {
             ),
         ];
         for r in s.top.iter().take(height.saturating_sub(lines.len() + 1)) {
-            let mark = if r.new { "new" } else { "" };
+            let mark = match (r.spike, r.new) {
+                (true, _) => "spike",
+                (false, true) => "new",
+                (false, false) => "",
+            };
             // A code's text made inert before it is cut to the column.
             let fit = |text: &str, n: usize| -> String {
                 let text = inert(text);
@@ -199,8 +206,8 @@ impl Screen {
                 }
             };
             lines.push(format!(
-                "{:<40} {:<3} {:<22} {:<9} {:>8} {:>9}  {}",
-                fit(&r.code, 40),
+                "{:<38} {:<5} {:<22} {:<9} {:>8} {:>9}  {}",
+                fit(&r.code, 38),
                 mark,
                 fit(catalog::category_of(&r.code), 22),
                 fault(&r.code),

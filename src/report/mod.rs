@@ -89,6 +89,10 @@ pub enum CsvRows {
     Buckets,
     /// One row per (bucket, group, code) that had errors.
     BucketCodes,
+    /// One row per spike; per code new to the run; per code against `--baseline`.
+    Spikes,
+    NewCodes,
+    Changes,
 }
 
 impl CsvRows {
@@ -97,6 +101,9 @@ impl CsvRows {
             "codes" => Some(CsvRows::Codes),
             "buckets" => Some(CsvRows::Buckets),
             "bucket-codes" => Some(CsvRows::BucketCodes),
+            "spikes" => Some(CsvRows::Spikes),
+            "new-codes" => Some(CsvRows::NewCodes),
+            "changes" => Some(CsvRows::Changes),
             _ => None,
         }
     }
