@@ -86,6 +86,8 @@ pub struct Changed {
     /// The run's series at `width`, for charts: each bucket's start, responses, errors and
     /// errors by code (most first, then by code).
     pub series: Vec<Point>,
+    /// Codes and groups whose series were not tested for spikes (`SPIKE_BUDGET`).
+    pub untested: u64,
 }
 
 /// One bucket of the series spikes were tested on.
@@ -136,9 +138,9 @@ impl Changed {
                 true => readable_multiple(auto_width(a, b), base),
                 false => base,
             });
-        let (spikes, series) = match width {
+        let (spikes, series, untested) = match width {
             Some(w) => spikes(stats, w),
-            None => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Vec::new(), 0),
         };
         let totals: BTreeMap<&str, (Option<Millis>, u64)> = code_totals(stats);
         let mut new_codes: Vec<NewCodeRow> = Vec::new();
@@ -199,6 +201,7 @@ impl Changed {
             baseline: settings.baseline.clone(),
             changes,
             series,
+            untested,
         }
     }
 
@@ -239,18 +242,23 @@ fn code_totals(stats: &Stats) -> BTreeMap<&str, (Option<Millis>, u64)> {
     m
 }
 
-/// The spikes of every series at `width`: all errors, each code, each group of a field; and
-/// the run's series at that width.
-fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>) {
+/// Bucket tests spent on the series of codes and groups in one report: with a fine
+/// `--bucket` over a long log, the most frequent are tested and the rest counted as not.
+pub const SPIKE_BUDGET: usize = 4_000_000;
+
+/// The spikes of every series at `width`: all errors, each code, each group of a field (the
+/// most frequent first, while `SPIKE_BUDGET` lasts); the run's series at that width; and how
+/// many codes and groups went untested.
+fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>, u64) {
     let settings = SpikeSettings::default();
     let known = stats.totals.rates_known();
     let span = stats.span.unwrap_or_default();
-    // Bucket starts at `width`, and each code's and group's counts in them.
+    // Bucket starts at `width`; each code's and group's counts in them, sparse.
     let mut starts: Vec<Millis> = Vec::new();
     let mut responses: Vec<u64> = Vec::new();
     let mut errors: Vec<u64> = Vec::new();
-    let mut codes: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
-    let mut groups: BTreeMap<&str, (Vec<u64>, Vec<u64>)> = BTreeMap::new();
+    let mut codes: BTreeMap<&str, Vec<(usize, u64)>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, Vec<(usize, u64, u64)>> = BTreeMap::new();
     let field = stats.aggregation.group_by.is_some_and(|g| g.is_field());
     for (start, b) in stats.buckets() {
         let at = start.div_euclid(width) * width;
@@ -264,31 +272,26 @@ fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>) {
         errors[i] += b.errors;
         for (code, n) in stats.bucket_codes(b) {
             if code != OTHER {
-                codes.entry(code).or_default().resize(i + 1, 0);
-                codes.get_mut(code).expect("made")[i] += n;
+                codes.entry(code).or_default().push((i, n));
             }
         }
         if field {
             for (g, gb) in stats.bucket_groups(b) {
-                let e = groups.entry(g).or_default();
-                e.0.resize(i + 1, 0);
-                e.1.resize(i + 1, 0);
-                e.0[i] += gb.responses;
-                e.1[i] += gb.errors;
+                groups
+                    .entry(g)
+                    .or_default()
+                    .push((i, gb.responses, gb.errors));
             }
         }
     }
     let n = starts.len();
     let detect = |resp: &[u64], errs: &[u64]| -> Vec<Spike> {
         if known {
-            let series: Vec<(Millis, u64, u64)> = (0..n)
-                .map(|i| (starts[i], resp[i], errs.get(i).copied().unwrap_or(0)))
-                .collect();
+            let series: Vec<(Millis, u64, u64)> =
+                (0..n).map(|i| (starts[i], resp[i], errs[i])).collect();
             change::detect_spikes(&series, width, &settings)
         } else {
-            let series: Vec<(Millis, u64)> = (0..n)
-                .map(|i| (starts[i], errs.get(i).copied().unwrap_or(0)))
-                .collect();
+            let series: Vec<(Millis, u64)> = (0..n).map(|i| (starts[i], errs[i])).collect();
             change::detect_count_spikes(&series, width, span, &settings)
         }
     };
@@ -300,32 +303,49 @@ fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>) {
             spike,
         })
         .collect();
-    for (code, counts) in &codes {
-        // A code of fewer errors than a spike needs in one bucket has none.
-        if counts.iter().sum::<u64>() < settings.min_errors {
-            continue;
-        }
+    // Which series to test: those that could hold a spike, most errors first.
+    let mut candidates: Vec<(u64, Scope, &str)> = codes
+        .iter()
+        .map(|(c, v)| (v.iter().map(|x| x.1).sum(), Scope::Code, *c))
+        .chain(
+            groups
+                .iter()
+                .map(|(g, v)| (v.iter().map(|x| x.2).sum(), Scope::Group, *g)),
+        )
+        .filter(|c| c.0 >= settings.min_errors)
+        .collect();
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    let affordable = SPIKE_BUDGET / n.max(1);
+    let untested = candidates.len().saturating_sub(affordable) as u64;
+    candidates.truncate(affordable);
+    let (mut resp, mut errs) = (vec![0; n], vec![0; n]);
+    for (_, scope, name) in candidates {
+        errs.iter_mut().for_each(|e| *e = 0);
+        let series_responses = match scope {
+            Scope::Code => {
+                for &(i, k) in &codes[name] {
+                    errs[i] = k;
+                }
+                &responses
+            }
+            _ => {
+                resp.iter_mut().for_each(|r| *r = 0);
+                for &(i, r, e) in &groups[name] {
+                    resp[i] = r;
+                    errs[i] = e;
+                }
+                &resp
+            }
+        };
         rows.extend(
-            detect(&responses, counts)
+            detect(series_responses, &errs)
                 .into_iter()
                 .map(|spike| SpikeRow {
-                    scope: Scope::Code,
-                    name: Some(code.to_string()),
+                    scope,
+                    name: Some(name.to_string()),
                     spike,
                 }),
         );
-    }
-    for (group, (resp, errs)) in &groups {
-        if errs.iter().sum::<u64>() < settings.min_errors {
-            continue;
-        }
-        let mut resp = resp.clone();
-        resp.resize(n, 0);
-        rows.extend(detect(&resp, errs).into_iter().map(|spike| SpikeRow {
-            scope: Scope::Group,
-            name: Some(group.to_string()),
-            spike,
-        }));
     }
     rows.sort_by(|a, b| {
         b.spike
@@ -343,7 +363,7 @@ fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>) {
         })
         .collect();
     for (code, counts) in &codes {
-        for (i, &k) in counts.iter().enumerate().filter(|(_, k)| **k > 0) {
+        for &(i, k) in counts {
             series[i].codes.push((code.to_string(), k));
         }
     }
@@ -351,7 +371,7 @@ fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>) {
         p.codes
             .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     }
-    (rows, series)
+    (rows, series, untested)
 }
 
 #[cfg(test)]
@@ -368,6 +388,7 @@ fn round6(x: f64) -> f64 {
 pub struct ChangedJson<'a> {
     pub spike_bucket_ms: Option<Millis>,
     pub spike_bucket_auto: bool,
+    pub spike_series_untested: u64,
     pub spikes: Vec<SpikeJson<'a>>,
     pub new_codes: Vec<NewCodeJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -495,6 +516,7 @@ impl Changed {
         ChangedJson {
             spike_bucket_ms: self.width,
             spike_bucket_auto: self.auto_width,
+            spike_series_untested: self.untested,
             spikes: self.spikes.iter().map(SpikeJson::of).collect(),
             new_codes: self.new_codes.iter().map(NewCodeJson::of).collect(),
             baseline: self
@@ -531,6 +553,13 @@ pub(super) fn write_section(
         None => "no times".to_string(),
     };
     writeln!(out, "what changed (spikes tested at {tested}):")?;
+    if c.untested > 0 {
+        writeln!(
+            out,
+            "  ({} less frequent codes or groups not tested: too many buckets; see --bucket)",
+            c.untested
+        )?;
+    }
     if c.is_empty() {
         writeln!(out, "  no spikes, no new codes")?;
     }

@@ -187,6 +187,7 @@ fn write_document<W: Write>(out: &mut W, layout: Layout, d: &Document<'_>) -> io
     if let Some(c) = &d.changed {
         o.field("spike_bucket_ms", &c.spike_bucket_ms)?;
         o.field("spike_bucket_auto", &c.spike_bucket_auto)?;
+        o.field("spike_series_untested", &c.spike_series_untested)?;
         o.field("spikes", &c.spikes)?;
         o.field("new_codes", &c.new_codes)?;
         if let Some(b) = &c.baseline {
