@@ -1,16 +1,20 @@
 //! The command line, as clap sees it. Nothing else in the crate knows clap: `config` turns
-//! this into a validated `Config`.
+//! this into a validated `Config`, and what is generated from this definition (shell
+//! completions, the man page) is written here.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap_complete::Shell;
 
 /// Error statistics from JSON-lines logs of Tencent Cloud API responses.
 #[derive(Debug, Parser)]
 #[command(name = "errstat", version, args_conflicts_with_subcommands = true)]
 #[command(
     after_help = "Exit codes: 0 success; 1 a --fail-on condition held or --strict saw a \
-malformed line; 2 usage error or an input that could not be read."
+malformed line; 2 usage error or an input that could not be read.",
+    after_long_help = AFTER_LONG_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,6 +35,13 @@ pub enum Command {
         #[arg(long, value_name = "REGEX")]
         code: Option<String>,
     },
+    /// Print a shell's completion script (bash, zsh, fish, powershell or elvish).
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: Shell,
+    },
+    /// Print the man page (roff), to install as errstat.1.
+    Man,
     /// Merge partial reports (`--format partial`), in the order given, into the report one
     /// run over all their inputs writes (any format, `partial` too).
     Merge {
@@ -131,7 +142,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub csv_safe: bool,
     /// Exit 1 when this condition holds, e.g. 'error_rate>0.05', 'count(AuthFailure)>0'
-    /// (repeatable; see the README for the grammar).
+    /// (repeatable; the grammar is below in --help and in `man errstat`).
     #[arg(long, value_name = "EXPR")]
     pub fail_on: Vec<String>,
     /// Exit 1 when a line is malformed; stop at the first input that cannot be read.
@@ -207,4 +218,69 @@ pub struct ScanArgs {
         help_heading = "Live mode"
     )]
     pub top: usize,
+}
+
+/// The end of `--help` and of the man page: what a user without the README needs.
+const AFTER_LONG_HELP: &str = "\
+--fail-on grammar (spaces allowed; checked after the report is written):
+  condition := metric op number
+  metric    := lines | blank | skipped | malformed | filtered | responses | errors
+             | empty_error | error_rate | count(CODE) | rate(CODE) | share(CODE)
+  op        := >  >=  <  <=  ==  !=
+  CODE matches a code exactly or as a dotted prefix: count(AuthFailure) counts
+  AuthFailure and every AuthFailure.*. rate is over responses, share over errors.
+
+Exit codes:
+  0  the report was written and nothing asked to fail
+  1  the report was written, but a --fail-on condition held, or --strict saw a
+     malformed line
+  2  usage error; an input that could not be read (or not to its end); no input
+     read at all; the report could not be written
+
+The manual: man errstat (install: errstat man > ~/.local/share/man/man1/errstat.1).
+Shell completions: errstat completions bash|zsh|fish|powershell.";
+
+/// The version `-V` prints: the package's, the commit it was built from (`unknown`
+/// outside a git checkout) and the built-in catalog's version (as partials record it).
+pub fn version() -> String {
+    let catalog = crate::partial::catalog_version(crate::catalog::Catalog::builtin_ref());
+    format!(
+        "{} (commit {}, catalog {catalog})",
+        env!("CARGO_PKG_VERSION"),
+        env!("ERRSTAT_COMMIT")
+    )
+}
+
+/// The clap command, with the version that is known only at run time.
+pub fn command() -> clap::Command {
+    Cli::command().version(version())
+}
+
+/// Parses the process's arguments; a usage error ends the process (exit 2), as clap does.
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// What errstat generates from this definition instead of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    /// A shell's completion script.
+    Completions(Shell),
+    /// The man page, in roff.
+    Man,
+}
+
+impl Generated {
+    /// Writes the completion script or the man page.
+    pub fn write(self, out: &mut dyn Write) -> io::Result<()> {
+        let mut cmd = command();
+        match self {
+            Generated::Completions(shell) => {
+                clap_complete::generate(shell, &mut cmd, "errstat", out);
+                Ok(())
+            }
+            Generated::Man => clap_mangen::Man::new(cmd).render(out),
+        }
+    }
 }

@@ -53,6 +53,8 @@ pub enum Config {
     Report(Box<ReportConfig>),
     /// Merge partial reports.
     Merge(Box<MergeConfig>),
+    /// Print shell completions or the man page.
+    Generated(crate::cli::Generated),
     /// List the catalog.
     Codes {
         output: Output,
@@ -110,6 +112,13 @@ impl Config {
         }) = cli.command
         {
             return merge_settings(paths, &common, &report, &env);
+        }
+        match cli.command {
+            Some(Command::Completions { shell }) => {
+                return Ok(Config::Generated(crate::cli::Generated::Completions(shell)));
+            }
+            Some(Command::Man) => return Ok(Config::Generated(crate::cli::Generated::Man)),
+            _ => {}
         }
         if let Some(Command::Codes { common, code }) = cli.command {
             let (output, catalog, lang) = common_settings(&common, &env)?;

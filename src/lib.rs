@@ -45,6 +45,10 @@ pub fn run(config: Config) -> Result<Exit, Error> {
     match config {
         Config::Report(c) => run_report(&c),
         Config::Merge(m) => run_merge(&m),
+        Config::Generated(what) => {
+            Target::open(None)?.write(|out| what.write(out))?;
+            Ok(Exit::Success)
+        }
         Config::Codes {
             output,
             catalog,
