@@ -97,9 +97,20 @@ pub struct CommonArgs {
 /// Options of the report.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ScanArgs {
-    /// Log files or directories (read recursively, sorted); `-` or nothing reads stdin.
+    /// Log files or directories (walked recursively, sorted, as ripgrep does: no hidden,
+    /// ignored or binary files); `-` or nothing reads stdin.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Read hidden files and directories (`.git` too) in a directory walk.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Read files that .gitignore, .ignore or git's excludes leave out, in a walk.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Read only the files of a walk that match GLOB (repeatable; `!GLOB` leaves out), as
+    /// ripgrep's -g: `-g '*.jsonl.gz'`. Files named as paths are always read.
+    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
     /// Name standard input NAME in reports (a shard streamed from object storage).
     #[arg(long, value_name = "NAME")]
     pub source_name: Option<String>,

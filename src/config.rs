@@ -12,6 +12,7 @@ use crate::cli::{Cli, Command, CommonArgs, MergeArgs, ScanArgs};
 use crate::error::Error;
 use crate::failon::Condition;
 use crate::filter::Filter;
+use crate::input::Walk;
 use crate::record::Keys;
 use crate::report::{Csv, CsvRows, Format};
 use crate::scan::ScanSettings;
@@ -81,6 +82,8 @@ pub struct ReportConfig {
     pub live: Option<LiveConfig>,
     /// Where the malformed-line ledger goes (`--bad-lines`).
     pub bad_lines: Option<PathBuf>,
+    /// Which files a directory stands for (`--hidden`, `--no-ignore`, `--glob`).
+    pub walk: Walk,
     /// What the settings had to change, said on stderr unless `--quiet`.
     pub warnings: Vec<String>,
 }
@@ -262,6 +265,13 @@ impl Config {
         } else {
             None
         };
+        let walk = Walk {
+            hidden: a.hidden,
+            ignore_files: !a.no_ignore,
+            globs: a.globs.clone(),
+            ..Walk::default()
+        };
+        walk.check().map_err(Error::Usage)?;
         let progress = !a.quiet && !a.live && std::io::stderr().is_terminal();
         Ok(Config::Report(Box::new(ReportConfig {
             paths: a.paths,
@@ -275,6 +285,7 @@ impl Config {
             progress,
             live,
             bad_lines: a.bad_lines.clone(),
+            walk,
             warnings,
         })))
     }
@@ -372,6 +383,7 @@ fn merge_settings(
         progress: false,
         live: None,
         bad_lines: None,
+        walk: Walk::everything(),
         warnings: Vec::new(),
     };
     Ok(Config::Merge(Box::new(MergeConfig {

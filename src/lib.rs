@@ -113,9 +113,17 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
         sources,
         errors: failed,
         skipped,
-    } = input::expand(&c.paths);
+        binary,
+        notes,
+    } = input::expand(&c.paths, &c.walk);
+    // What the walks left out, as partials keep it (a merge says it again).
+    let skipped: Vec<String> = skipped
+        .iter()
+        .map(ToString::to_string)
+        .chain(binary.as_ref().map(ToString::to_string))
+        .collect();
     if !c.quiet {
-        for s in &skipped {
+        for s in skipped.iter().chain(&notes) {
             error::warn(s);
         }
     }
@@ -173,7 +181,7 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             read: read as u64,
             unlisted: failed.iter().map(named).collect(),
             unread: outcome.errors.iter().map(named).collect(),
-            skipped: skipped.iter().map(ToString::to_string).collect(),
+            skipped,
         },
         stats: outcome.stats,
     };
@@ -241,7 +249,7 @@ fn partial_paths(paths: &[PathBuf]) -> Result<Vec<Option<PathBuf>>, Error> {
         if path.as_os_str() == "-" {
             out.push(None);
         } else if path.is_dir() {
-            let found = input::expand(std::slice::from_ref(path));
+            let found = input::expand(std::slice::from_ref(path), &input::Walk::everything());
             if let Some(e) = found.errors.into_iter().next() {
                 return Err(Error::Input {
                     input: e.source,
