@@ -125,8 +125,15 @@ pub fn open_stream(
     let mut head = [0u8; 4];
     let n = read_full(&mut raw, &mut head)?;
     let compression = Compression::sniff(&head[..n]);
+    // Fewer bytes than asked for: the end was read already. It is not read for again: on a
+    // terminal, an end is one Ctrl-D, which a second read would wait for anew.
+    let rest: Box<dyn Read + Send> = if n < head.len() {
+        Box::new(io::empty())
+    } else {
+        raw
+    };
     let raw = Counting {
-        inner: io::Cursor::new(head[..n].to_vec()).chain(raw),
+        inner: io::Cursor::new(head[..n].to_vec()).chain(rest),
         counted,
     };
     Ok(match compression {

@@ -40,6 +40,9 @@ use crate::input::Source;
 use crate::ledger::Ledger;
 use crate::report::{CsvRows, FailedInput, Format, Report, render_codes};
 
+/// Said when standard input, to be read, is a terminal.
+const STDIN_HINT: &str = "reading standard input; pass a file or pipe a log (Ctrl-D ends it)";
+
 /// Runs errstat with validated settings and tells how it should exit.
 pub fn run(config: Config) -> Result<Exit, Error> {
     match config {
@@ -73,6 +76,11 @@ pub fn run(config: Config) -> Result<Exit, Error> {
 fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
     // Off a terminal the snapshots are JSON lines: the final JSON report is one line too.
     let compact = c.output.path.is_none() && !io::stdout().is_terminal();
+    // Typed lines are read off a screen (JSON lines out); under the screen the terminal
+    // gives keys only (`live::run` says so).
+    if compact && live.follow.is_empty() && io::stdin().is_terminal() && !c.quiet {
+        error::warn(STDIN_HINT);
+    }
     let target = Target::open(c.output.path.as_deref())?;
     let mut malformed = 0;
     let failed = live::run(&c.scan, live, &c.catalog, &c.fail_on, |stats, sources| {
@@ -127,6 +135,11 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             error::warn(s);
         }
     }
+    // A terminal on standard input: whoever typed `errstat` alone may be waiting for it.
+    let typed = sources.contains(&Source::Stdin) && io::stdin().is_terminal();
+    if typed && !c.quiet {
+        error::warn(STDIN_HINT);
+    }
     // Runs of bad lines go to the temporary directory: a run that could not be written
     // would end the ledger, so say so before reading rather than after.
     let temp_dir = |error| Error::Output {
@@ -157,7 +170,8 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     };
     // The report is built on the pool the sources are read on.
     let pool = c.scan.pool().map_err(input_error)?;
-    let progress = progress::Progress::start(total, c.progress);
+    // No spinner over what is typed.
+    let progress = progress::Progress::start(total, c.progress && !typed);
     let to_read: &[Source] = if c.scan.stop_on_error && !failed.is_empty() {
         &[]
     } else {
