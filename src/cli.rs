@@ -78,8 +78,9 @@ pub struct MergeArgs {
 /// Options shared by the report and `codes`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CommonArgs {
-    /// Output format: table, json, csv, ndjson or partial [default: by the -o file's
-    /// extension, else table on a terminal, else json].
+    /// Output format: table, json, csv, ndjson, markdown or partial [default: by the -o
+    /// file's extension (.json, .ndjson, .csv, .table, .txt, .md, .partial, any case), else
+    /// table on a terminal, else json].
     #[arg(short = 'f', long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Write the report to FILE instead of standard output.

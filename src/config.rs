@@ -296,19 +296,26 @@ fn common_settings(
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(Output, Catalog, Lang), Error> {
     let to_terminal = c.output.is_none() && std::io::stdout().is_terminal();
-    let by_extension = c
-        .output
-        .as_ref()
-        .and_then(|p| p.extension())
-        .and_then(|e| Format::parse(&e.to_string_lossy()));
-    let format = match c.format.as_deref() {
-        Some(f) => Format::parse(f).ok_or_else(|| {
+    let format = match (c.format.as_deref(), &c.output) {
+        (Some(f), _) => Format::parse(f).ok_or_else(|| {
             Error::Usage(format!(
-                "--format {f:?}: expected table, json, csv, ndjson or partial"
+                "--format {f:?}: expected table, json, csv, ndjson, markdown or partial"
             ))
         })?,
-        None if to_terminal => Format::Table,
-        None => by_extension.unwrap_or(Format::Json),
+        // A file without an extension (`-o /dev/null`) is written as a pipe is.
+        (None, Some(path)) => match path.extension() {
+            None => Format::Json,
+            Some(ext) => Format::by_extension(&ext.to_string_lossy()).ok_or_else(|| {
+                Error::Usage(format!(
+                    "-o {}: no format is named {:?}; use {} or --format",
+                    path.display(),
+                    ext.to_string_lossy(),
+                    crate::report::EXTENSIONS
+                ))
+            })?,
+        },
+        (None, None) if to_terminal => Format::Table,
+        (None, None) => Format::Json,
     };
     let width = env("COLUMNS").and_then(|c| c.parse().ok()).or_else(|| {
         to_terminal

@@ -10,6 +10,7 @@ mod csv;
 mod inert;
 mod json;
 mod live;
+mod markdown;
 mod table;
 
 use std::io::{self, Write};
@@ -28,6 +29,7 @@ pub use self::csv::Csv;
 pub use self::inert::{formula_safe, inert};
 pub use self::json::{Json, Ndjson};
 pub use self::live::{LiveLines, LiveView, Row, Screen, Snapshot};
+pub use self::markdown::Markdown;
 pub use self::table::Table;
 
 /// Messages shown per code.
@@ -40,9 +42,14 @@ pub enum Format {
     Json,
     Csv,
     Ndjson,
+    /// The table's per-code rows as a Markdown table, with the totals.
+    Markdown,
     /// The aggregate itself, for `errstat merge` (`crate::partial`).
     Partial,
 }
+
+/// The extensions `-o` tells a format by, as a message lists them.
+pub const EXTENSIONS: &str = ".json, .ndjson, .csv, .table, .txt, .md, .partial";
 
 impl Format {
     /// Parses a `--format` value.
@@ -52,6 +59,20 @@ impl Format {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "ndjson" => Some(Format::Ndjson),
+            "markdown" => Some(Format::Markdown),
+            "partial" => Some(Format::Partial),
+            _ => None,
+        }
+    }
+
+    /// The format an output file's extension names, whatever its case (`EXTENSIONS`).
+    pub fn by_extension(ext: &str) -> Option<Format> {
+        match ext.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "ndjson" => Some(Format::Ndjson),
+            "csv" => Some(Format::Csv),
+            "table" | "txt" => Some(Format::Table),
+            "md" => Some(Format::Markdown),
             "partial" => Some(Format::Partial),
             _ => None,
         }
@@ -64,6 +85,7 @@ impl Format {
             Format::Json => Box::new(Json { compact: false }),
             Format::Csv => Box::new(csv),
             Format::Ndjson => Box::new(Ndjson),
+            Format::Markdown => Box::new(Markdown),
             Format::Partial => Box::new(NotAReport),
         }
     }
