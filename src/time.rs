@@ -12,9 +12,8 @@
 
 use std::cell::Cell;
 
-use jiff::civil::{DateTime, Time};
+use jiff::civil::Time;
 use jiff::fmt::temporal::{Pieces, PiecesOffset};
-use jiff::{SignedDuration, Timestamp};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
@@ -345,16 +344,34 @@ pub fn from_epoch_millis(ms: i64) -> Option<Millis> {
     (FIRST..=LAST).contains(&ms).then_some(ms)
 }
 
-/// Prints millis as RFC 3339 in UTC, with a fraction only when there is one.
+/// Prints millis as RFC 3339 in UTC, always with three digits of milliseconds
+/// (`2026-11-26T10:00:17.250Z`, `…:17.000Z`): every time errstat writes has one length, so
+/// they sort as text and a column of them lines up.
 pub fn format(ms: Millis) -> String {
-    if let Ok(ts) = Timestamp::from_millisecond(ms) {
-        return ts.to_string();
-    }
-    // Past jiff's last timestamp (9999-12-30T22:00Z, which every offset can hold): the
-    // same text from the civil time.
-    DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
-        .checked_add(SignedDuration::from_millis(ms))
-        .map_or_else(|_| ms.to_string(), |dt| format!("{dt}Z"))
+    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let (h, m, s, f) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{f:03}Z")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// algorithm, `days_from_civil`'s inverse).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Parses a `--since`/`--until` bound: any form `parse_str` takes (`2026-11-26`,

@@ -405,5 +405,5 @@ fn envelope_keys_and_response_path_can_be_overridden() {
     .json();
     let row = code_row(&r, "X.Y");
     assert_eq!(row["group"], "Foo");
-    assert_eq!(row["first_seen"], "2026-11-26T10:00:00Z");
+    assert_eq!(row["first_seen"], "2026-11-26T10:00:00.000Z");
 }

@@ -92,8 +92,8 @@ fn pct(x: Option<f64>) -> String {
 
 /// Prints a time to the second, for a narrow column (JSON and CSV keep the fraction).
 fn short_time(t: crate::time::Millis) -> String {
-    let full = time::format(t.div_euclid(1000) * 1000);
-    full.trim_end_matches('Z').replace('T', " ")
+    let full = time::format(t);
+    full[..19].replace('T', " ")
 }
 
 fn ms(x: f64) -> String {

@@ -1,5 +1,8 @@
 use super::*;
 
+use jiff::civil::DateTime;
+use jiff::{SignedDuration, Timestamp};
+
 const T0: Millis = 1_764_151_200_000; // 2025-11-26T10:00:00Z
 
 #[test]
@@ -154,24 +157,45 @@ fn rfc3339_bounds_are_kept_as_far_as_it_goes() {
         assert_eq!(clock.parse_str(form), None, "{form:?}");
     }
     assert_eq!(format(LAST), "9999-12-31T23:59:59.999Z");
-    assert_eq!(format(last_second), "9999-12-31T23:59:59Z");
+    assert_eq!(format(last_second), "9999-12-31T23:59:59.000Z");
     assert_eq!(format(LAST - 10), "9999-12-31T23:59:59.989Z");
-    assert_eq!(format(FIRST), "0000-01-01T00:00:00Z");
+    assert_eq!(format(FIRST), "0000-01-01T00:00:00.000Z");
     assert_eq!(from_epoch_number(LAST as f64), Some(LAST));
     assert_eq!(from_epoch_number(FIRST as f64), Some(FIRST));
     assert_eq!(from_epoch_number(FIRST as f64 - 1.0), None);
     assert_eq!(from_epoch_number(LAST as f64 + 1.0), None);
 }
 
-/// `format` past jiff's timestamps writes what it writes before them.
+/// `format` writes what jiff writes, with three digits of milliseconds always, past
+/// jiff's last timestamp too; and `parse_str` reads it back.
 #[test]
-fn civil_formatting_writes_as_timestamps_do() {
+fn formatting_writes_as_jiff_with_three_digits() {
     let jiffs_last = Timestamp::MAX.as_millisecond();
-    for ms in (jiffs_last - 5_000..=jiffs_last).chain([0, 5, 250, T0, FIRST, FIRST + 7]) {
+    let spots = [
+        0,
+        5,
+        250,
+        999,
+        1000,
+        -1,
+        -86_400_001,
+        T0,
+        FIRST,
+        FIRST + 7,
+        LAST,
+    ];
+    let steps = (FIRST..LAST).step_by(77_777_777_777).take(40_000);
+    for ms in (jiffs_last - 5_000..=jiffs_last).chain(spots).chain(steps) {
         let dt = DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
             .checked_add(SignedDuration::from_millis(ms))
             .unwrap();
-        assert_eq!(format(ms), format!("{dt}Z"), "{ms}");
+        assert_eq!(
+            format(ms),
+            dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "{ms}"
+        );
+        assert_eq!(format(ms).len(), 24);
+        assert_eq!(parse_str(&format(ms)), Some(ms), "{ms}");
     }
 }
 
@@ -411,7 +435,7 @@ fn widths_and_bounds() {
     assert_eq!(parse_width("250ms"), Some(250));
     assert_eq!(parse_width("0ms"), None);
     assert_eq!(parse_bound("2025-11-26"), Some(T0 - 36_000_000));
-    assert_eq!(format(T0), "2025-11-26T10:00:00Z");
+    assert_eq!(format(T0), "2025-11-26T10:00:00.000Z");
     assert_eq!(format(T0 + 5), "2025-11-26T10:00:00.005Z");
 }
 
