@@ -130,6 +130,14 @@ pub struct ScanArgs {
     /// Count only responses whose region matches this regex.
     #[arg(long, value_name = "REGEX")]
     pub region: Option<String>,
+    /// Show times in ZONE: UTC, local, an offset (+09:00) or a name (Asia/Seoul). The table
+    /// and the live view say their zone; JSON, CSV and Markdown times then carry its offset,
+    /// and --bucket aligns buckets to its midnight [default: UTC].
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
+    pub tz: Option<String>,
+    /// Read log times written without an offset in ZONE [default: UTC].
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
+    pub assume_tz: Option<String>,
     /// Count only responses at or after TIME: `YYYY-MM-DD[THH[:MM[:SS[.f]]][Z|±HH:MM]]`
     /// (T or a space; no zone is UTC), or epoch seconds/milliseconds.
     #[arg(long, value_name = "TIME")]

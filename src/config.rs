@@ -17,7 +17,7 @@ use crate::record::Keys;
 use crate::report::{Csv, CsvRows, Format};
 use crate::scan::ScanSettings;
 use crate::stats::{Aggregation, GroupBy};
-use crate::time::{self, Millis};
+use crate::time::{self, Millis, Zone};
 
 /// Where and how the report is written.
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub struct Output {
     pub width: Option<u16>,
     /// Which rows a CSV report holds, and whether its cells are guarded.
     pub csv: Csv,
+    /// `--tz`: the zone times are shown in (`None`: UTC, and JSON and CSV write `Z`).
+    pub zone: Option<Zone>,
 }
 
 /// Settings of live mode.
@@ -45,6 +47,8 @@ pub struct LiveConfig {
     pub exit_on_fail: bool,
     /// Codes shown.
     pub top: usize,
+    /// `--tz`: the zone the view's clock is shown in.
+    pub zone: Option<Zone>,
 }
 
 /// What to do.
@@ -205,9 +209,27 @@ impl Config {
             Some(n) => n,
             None => cores,
         };
+        let zone_of =
+            |flag: &str, z: &str| Zone::parse(z).map_err(|e| Error::Usage(format!("{flag} {e}")));
+        let tz = a.tz.as_deref().map(|z| zone_of("--tz", z)).transpose()?;
+        let mut keys = keys(&a)?;
+        if let Some(z) = &a.assume_tz {
+            keys.assume_tz = zone_of("--assume-tz", z)?;
+        }
+        let filter = filter(&a)?;
+        // Buckets start on the zone's multiples of the width (its midnight, for a day). A
+        // zone whose offset changes (summer time) keeps the one in force at --since, else
+        // now: a bucket cannot move with the clocks.
+        let bucket_offset_ms = tz.as_ref().map_or(0, |z| {
+            let at = filter
+                .since
+                .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond());
+            z.offset_at(at) * 1000
+        });
+        output.zone = tz;
         let scan = ScanSettings {
-            keys: keys(&a)?,
-            filter: filter(&a)?,
+            keys,
+            filter,
             aggregation: Aggregation {
                 bucket,
                 samples: match a.samples {
@@ -224,6 +246,7 @@ impl Config {
                     0 => return Err(Error::Usage("--max-codes must be at least 1".into())),
                     n => n,
                 },
+                bucket_offset_ms,
             },
             chunk_size: size("--chunk-size", &a.chunk_size)?.max(1),
             max_line: size("--max-line", &a.max_line)?,
@@ -261,6 +284,7 @@ impl Config {
                 from_start: a.from_start,
                 exit_on_fail: a.exit_on_fail,
                 top: a.top,
+                zone: output.zone.clone(),
             })
         } else {
             None
@@ -347,6 +371,7 @@ fn common_settings(
                 rows: CsvRows::Codes,
                 safe: false,
             },
+            zone: None,
         },
         catalog,
         lang,

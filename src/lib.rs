@@ -85,7 +85,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
     let mut malformed = 0;
     let failed = live::run(&c.scan, live, &c.catalog, &c.fail_on, |stats, sources| {
         malformed = stats.totals.malformed;
-        let report = Report::build(
+        let mut report = Report::build(
             stats,
             sources,
             Vec::new(),
@@ -93,6 +93,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
             c.lang,
             c.scan.aggregation.group_by,
         );
+        report.zone = c.output.zone.clone();
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
             format => format.renderer(c.output.width, c.output.csv),
@@ -314,7 +315,7 @@ fn conclude(
             error: error.clone(),
         })
         .collect();
-    let report = pool.install(|| {
+    let mut report = pool.install(|| {
         Report::build(
             stats,
             &inputs.sources,
@@ -324,6 +325,7 @@ fn conclude(
             c.scan.aggregation.group_by,
         )
     });
+    report.zone = c.output.zone.clone();
     if !c.quiet {
         for m in &report.malformed {
             error::warn(format_args!(

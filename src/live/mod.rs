@@ -120,7 +120,7 @@ pub fn run(
     let mut held: Vec<Option<String>> = vec![None; fail_on.len()];
     let interval = live.interval;
     let mut view = |screen: &mut Option<Screen>, failed: &mut bool| -> io::Result<bool> {
-        let snap = snapshot(&state, live.top);
+        let snap = snapshot(&state, live.top, live.zone.clone());
         let drawn = match screen {
             Some(s) => s.show(&snap),
             None => LiveLines { catalog }.show(&snap),
@@ -411,7 +411,7 @@ fn follow(live: &LiveConfig, scan: &ScanSettings, state: &Mutex<State>) -> io::R
     })
 }
 
-fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
+fn snapshot(state: &Mutex<State>, top: usize, zone: Option<crate::time::Zone>) -> Snapshot {
     let mut st = lock(state);
     // While no newer record comes, the window's clock runs with the wall clock.
     if let Some(now) = st.window.now() {
@@ -472,6 +472,7 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         sdk_errors: st.stats.totals.sdk_errors,
         rates_known: st.stats.totals.rates_known(),
         top: rows,
+        zone,
     }
 }
 

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::{BucketRow, CsvRows, GroupBy, Render, Report, formula_safe, ratio};
-use crate::time;
+use crate::time::{self, Zone};
 
 /// The CSV renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,7 @@ impl Render for Csv {
         let mut w = Writer {
             csv: csv::Writer::from_writer(out),
             safe: self.safe,
+            zone: r.zone.clone(),
         };
         match (self.rows, &r.buckets) {
             (CsvRows::Buckets, Some((_, rows))) => {
@@ -48,6 +49,8 @@ pub(super) fn io_error(e: csv::Error) -> io::Error {
 struct Writer<'w> {
     csv: csv::Writer<&'w mut dyn Write>,
     safe: bool,
+    /// `--tz`, for the times.
+    zone: Option<Zone>,
 }
 
 impl Writer<'_> {
@@ -110,8 +113,12 @@ fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
             c.count.to_string(),
             c.share.to_string(),
             c.rate.map(|x| x.to_string()).unwrap_or_default(),
-            c.first_seen.map(time::format).unwrap_or_default(),
-            c.last_seen.map(time::format).unwrap_or_default(),
+            c.first_seen
+                .map(|t| time::format_in(t, r.zone.as_ref()))
+                .unwrap_or_default(),
+            c.last_seen
+                .map(|t| time::format_in(t, r.zone.as_ref()))
+                .unwrap_or_default(),
             opt(c.latency.map(|p| p.p50)),
             opt(c.latency.map(|p| p.p90)),
             opt(c.latency.map(|p| p.p99)),
@@ -141,7 +148,7 @@ fn buckets(
     header.extend(["responses", "errors", "error_rate"]);
     w.write_record(&header)?;
     for b in rows {
-        let start = time::format(b.start);
+        let start = time::format_in(b.start, w.zone.as_ref());
         let counts = |responses: u64, errors: u64| {
             [
                 responses.to_string(),
@@ -179,7 +186,7 @@ fn bucket_codes(
     w.write_record(&header)?;
     let mut n = itoa::Buffer::new();
     for b in rows {
-        let start = time::format(b.start);
+        let start = time::format_in(b.start, w.zone.as_ref());
         let mut write = |group: Option<&str>, code: &str, count: u64| {
             let category = crate::catalog::category_of(code);
             let mut row = vec![start.as_str()];

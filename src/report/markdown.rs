@@ -71,7 +71,9 @@ impl Render for Markdown {
         )?;
         if let Some((a, b)) = r.span {
             writeln!(out)?;
-            writeln!(out, "span {} .. {}", time::format(a), time::format(b))?;
+            let zone = r.zone.as_ref();
+            let (a, b) = (time::format_in(a, zone), time::format_in(b, zone));
+            writeln!(out, "span {a} .. {b}")?;
         }
         writeln!(out)?;
         if t.lines == 0 {

@@ -22,7 +22,7 @@ use crate::latency::Percentiles;
 use crate::record::Malformed;
 pub use crate::stats::GroupBy;
 use crate::stats::{self, Bucket, Sample, Stats, Totals};
-use crate::time::Millis;
+use crate::time::{Millis, Zone};
 
 pub use self::codes::render_codes;
 pub use self::csv::Csv;
@@ -256,6 +256,8 @@ pub struct Report<'a> {
     pub buckets: Option<(Millis, Vec<BucketRow<'a>>)>,
     pub malformed: Vec<MalformedRow>,
     pub failed_inputs: Vec<FailedInput>,
+    /// `--tz`: the zone times are shown in; `None` is UTC (and `Z` in JSON and CSV).
+    pub zone: Option<Zone>,
 }
 
 /// How groups sort: by name, then `(other)`, then `-` (records without the field).
@@ -355,6 +357,7 @@ impl<'a> Report<'a> {
             buckets,
             malformed,
             failed_inputs,
+            zone: None,
         }
     }
 }

@@ -234,13 +234,17 @@ fn common_forms_parse_as_jiff_does() {
         "2025-1a-26T10:00:00Z",
     ];
     for s in samples {
-        assert_eq!(parse_str(s), parse_with_jiff(s), "{s:?}");
+        assert_eq!(parse_str(s), parse_with_jiff(s, &Zone::utc()), "{s:?}");
     }
     // One clock across them all, forwards and backwards: what it remembers of one
     // minute never changes the answer for another string.
     let clock = Clock::default();
     for s in samples.iter().chain(samples.iter().rev()) {
-        assert_eq!(clock.parse_str(s), parse_with_jiff(s), "{s:?}");
+        assert_eq!(
+            clock.parse_str(s),
+            parse_with_jiff(s, &Zone::utc()),
+            "{s:?}"
+        );
     }
 }
 
@@ -282,7 +286,11 @@ fn a_remembered_minute_reads_every_tail_as_jiff_does() {
     ];
     for tail in tails {
         let s = format!("{minute}{tail}");
-        assert_eq!(clock.parse_str(&s), parse_with_jiff(&s), "{s:?}");
+        assert_eq!(
+            clock.parse_str(&s),
+            parse_with_jiff(&s, &Zone::utc()),
+            "{s:?}"
+        );
     }
 }
 
@@ -295,7 +303,7 @@ proptest::proptest! {
     ) {
         let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
         let s = format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{se:02}{frac}{tz}");
-        proptest::prop_assert_eq!(parse_str(&s), parse_with_jiff(&s), "{}", s);
+        proptest::prop_assert_eq!(parse_str(&s), parse_with_jiff(&s, &Zone::utc()), "{}", s);
     }
 
     /// A partial form is its full form with zeros written in: the one goes to jiff, the
@@ -319,7 +327,7 @@ proptest::proptest! {
         let partial = format!("{date}{written}{tz}");
         let full = format!("{date}{padded}{full_tz}");
         proptest::prop_assert_eq!(parse_str(&partial), parse_str(&full), "{} {}", partial, full);
-        proptest::prop_assert_eq!(parse_str(&partial), parse_with_jiff(&partial), "{}", partial);
+        proptest::prop_assert_eq!(parse_str(&partial), parse_with_jiff(&partial, &Zone::utc()), "{}", partial);
     }
 
     #[test]
@@ -336,7 +344,7 @@ proptest::proptest! {
         for (m, se, frac, tz) in times {
             let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
             let s = format!("{}:{se:02}{frac}{tz}", minutes[m]);
-            proptest::prop_assert_eq!(clock.parse_str(&s), parse_with_jiff(&s), "{}", s);
+            proptest::prop_assert_eq!(clock.parse_str(&s), parse_with_jiff(&s, &Zone::utc()), "{}", s);
         }
     }
 }
@@ -360,7 +368,8 @@ fn the_common_tail_reads_as_any_tail_does() {
             }
         }
     }
-    assert_eq!(tail(b":07.123Z"), Some(Some((7, 123, 0))));
+    assert_eq!(tail(b":07.123Z"), Some(Some((7, 123, Some(0)))));
+    assert_eq!(tail(b":07.123"), Some(Some((7, 123, None))));
     assert_eq!(tail(b":0/.123Z"), None);
 }
 
@@ -492,4 +501,48 @@ fn go_log_prefixes_are_log_times_only() {
     assert_eq!(parse_str("2025/11/26 10:00:00"), None);
     assert_eq!(parse_bound("2025/11/26"), None);
     assert_eq!(parse_prefix(b"2025/11/26 10:00:00 x"), None);
+}
+
+/// In any zone, the clock's fast forms (with their minute remembered) give jiff's answers,
+/// across a change of offset too; a written offset wins over the zone.
+#[test]
+fn a_clock_in_a_zone_reads_as_jiff_does() {
+    for name in ["UTC", "+09:00", "-05:30", "Asia/Seoul", "America/New_York"] {
+        let zone = Zone::parse(name).unwrap();
+        let clock = Clock::new(zone.clone());
+        for day in ["2026-03-08", "2026-11-01", "2026-11-26"] {
+            for minute in (0..24 * 60).step_by(7) {
+                let (h, m) = (minute / 60, minute % 60);
+                for tail in ["", ".5", ".123456", "Z", "+08:00"] {
+                    let s = format!("{day}T{h:02}:{m:02}:30{tail}");
+                    let want = parse_with_jiff(&s, &zone);
+                    assert_eq!(clock.parse_str(&s), want, "{name} {s}");
+                    assert_eq!(parse_str_in(&s, &zone), want, "{name} {s}");
+                }
+            }
+        }
+    }
+    let seoul = Zone::parse("Asia/Seoul").unwrap();
+    assert_eq!(parse_str_in("2025-11-26 19:00:00", &seoul), Some(T0));
+    assert_eq!(parse_str_in("2025-11-26T10:00:00Z", &seoul), Some(T0));
+    assert_eq!(
+        parse_prefix_in(b"2025-11-26 19:00:00 INFO", &seoul),
+        Some(T0)
+    );
+    // New York's summer time ends at 02:00: 01:30 comes twice, the first (EDT) is taken.
+    let ny = Zone::parse("America/New_York").unwrap();
+    assert_eq!(
+        parse_str_in("2026-11-01T01:30:00", &ny).map(format),
+        Some("2026-11-01T05:30:00.000Z".into())
+    );
+    assert_eq!(format_in(T0, Some(&seoul)), "2025-11-26T19:00:00.000+09:00");
+    assert_eq!(
+        format_in(T0, Some(&Zone::utc())),
+        "2025-11-26T10:00:00.000Z"
+    );
+    assert_eq!(format_in(T0, None), "2025-11-26T10:00:00.000Z");
+    assert_eq!(format_short(T0 + 999, Some(&seoul)), "2025-11-26 19:00:00");
+    assert_eq!(seoul.label(T0), "Asia/Seoul (+09:00)");
+    assert!(Zone::parse("+24:00").is_err() && Zone::parse("+9").is_err());
+    assert!(Zone::parse("+0930").is_ok() && Zone::parse("-03").is_ok());
 }
