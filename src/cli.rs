@@ -70,7 +70,7 @@ pub struct MergeArgs {
     /// Exit 1 when a line was malformed.
     #[arg(long)]
     pub strict: bool,
-    /// No warnings.
+    /// No warnings; what explains a non-zero exit is still said.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -171,7 +171,8 @@ pub struct ScanArgs {
     /// Write every malformed line to FILE as `source:line:reason<TAB>first 200 bytes`.
     #[arg(long, value_name = "FILE", conflicts_with = "live")]
     pub bad_lines: Option<PathBuf>,
-    /// No progress bar, no warnings.
+    /// No progress bar, no warnings; what explains a non-zero exit (a --fail-on condition
+    /// that held, --strict's malformed lines, an input not read) is still said.
     #[arg(short, long)]
     pub quiet: bool,
     /// Worker threads [default: one per core].

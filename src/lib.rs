@@ -106,6 +106,9 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
         input: "live".into(),
         error,
     })?;
+    if malformed > 0 && (!c.quiet || c.strict) {
+        error::warn(malformed_note(malformed, c));
+    }
     Ok(Exit::of(false, failed, c.strict, malformed))
 }
 
@@ -201,6 +204,33 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
         stats: outcome.stats,
     };
     conclude(c, &pool, target, covered)
+}
+
+/// Says in one line how many lines were malformed, and where they are listed.
+fn malformed_note(n: u64, c: &ReportConfig) -> String {
+    let lines = if n == 1 { "line" } else { "lines" };
+    let listed = match (&c.bad_lines, c.output.format) {
+        (Some(path), _) => format!("listed in {}", path.display()),
+        (None, Format::Json | Format::Ndjson | Format::Table) => {
+            "see the report or --bad-lines".to_string()
+        }
+        (None, _) => "--bad-lines FILE lists them".to_string(),
+    };
+    let strict = if c.strict { " (--strict: exit 1)" } else { "" };
+    format!("{} malformed {lines}; {listed}{strict}", thousands(n))
+}
+
+/// Writes a count with commas between thousands: `2,974`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Merges partial reports in the order given and writes the report of the whole.
@@ -326,20 +356,12 @@ fn conclude(
         )
     });
     report.zone = c.output.zone.clone();
+    // The report names the malformed lines; standard error says how many, once. With
+    // --strict they explain the exit code, so -q does not hide them then.
+    if stats.totals.malformed > 0 && (!c.quiet || c.strict) {
+        error::warn(malformed_note(stats.totals.malformed, c));
+    }
     if !c.quiet {
-        for m in &report.malformed {
-            error::warn(format_args!(
-                "{}:{}: malformed line ({})",
-                m.source, m.line, m.reason
-            ));
-        }
-        let shown = report.malformed.len() as u64;
-        if stats.totals.malformed > shown {
-            error::warn(format_args!(
-                "… and {} more malformed lines",
-                stats.totals.malformed - shown
-            ));
-        }
         // CSV rows carry no totals: say what the others' totals say of SDK strings.
         let t = &stats.totals;
         if c.output.format == report::Format::Csv && t.sdk_errors > 0 {
