@@ -1,16 +1,20 @@
 //! The command line, as clap sees it. Nothing else in the crate knows clap: `config` turns
-//! this into a validated `Config`.
+//! this into a validated `Config`, and what is generated from this definition (shell
+//! completions, the man page) is written here.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap_complete::Shell;
 
 /// Error statistics from JSON-lines logs of Tencent Cloud API responses.
 #[derive(Debug, Parser)]
 #[command(name = "errstat", version, args_conflicts_with_subcommands = true)]
 #[command(
     after_help = "Exit codes: 0 success; 1 a --fail-on condition held or --strict saw a \
-malformed line; 2 usage error or an input that could not be read."
+malformed line; 2 usage error or an input that could not be read.",
+    after_long_help = AFTER_LONG_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -43,6 +47,13 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Print a shell's completion script (bash, zsh, fish, powershell or elvish).
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: Shell,
+    },
+    /// Print the man page (roff), to install as errstat.1.
+    Man,
     /// Merge partial reports (`--format partial`), in the order given, into the report one
     /// run over all their inputs writes (any format, `partial` too).
     Merge {
@@ -71,7 +82,7 @@ pub struct MergeArgs {
     /// Exit 1 when a line was malformed.
     #[arg(long)]
     pub strict: bool,
-    /// No warnings.
+    /// No warnings; what explains a non-zero exit is still said.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -79,8 +90,9 @@ pub struct MergeArgs {
 /// Options shared by the report and `codes`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct CommonArgs {
-    /// Output format: table, json, csv, ndjson, html or partial [default: by the -o file's
-    /// extension, else table on a terminal, else json].
+    /// Output format: table, json, csv, ndjson, html, markdown or partial [default: by the -o
+    /// file's extension (.json, .ndjson, .csv, .table, .txt, .md, .html, .partial, any case), else
+    /// table on a terminal, else json].
     #[arg(short = 'f', long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Write the report to FILE instead of standard output.
@@ -98,9 +110,20 @@ pub struct CommonArgs {
 /// Options of the report.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ScanArgs {
-    /// Log files or directories (read recursively, sorted); `-` or nothing reads stdin.
+    /// Log files or directories (walked recursively, sorted, as ripgrep does: no hidden,
+    /// ignored or binary files); `-` or nothing reads stdin.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Read hidden files and directories (`.git` too) in a directory walk.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Read files that .gitignore, .ignore or git's excludes leave out, in a walk.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Read only the files of a walk that match GLOB (repeatable; `!GLOB` leaves out), as
+    /// ripgrep's -g: `-g '*.jsonl.gz'`. Files named as paths are always read.
+    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
     /// Name standard input NAME in reports (a shard streamed from object storage).
     #[arg(long, value_name = "NAME")]
     pub source_name: Option<String>,
@@ -126,6 +149,14 @@ pub struct ScanArgs {
     /// Count only responses whose region matches this regex.
     #[arg(long, value_name = "REGEX")]
     pub region: Option<String>,
+    /// Show times in ZONE: UTC, local, an offset (+09:00) or a name (Asia/Seoul). The table
+    /// and the live view say their zone; JSON, CSV and Markdown times then carry its offset,
+    /// and --bucket aligns buckets to its midnight [default: UTC].
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
+    pub tz: Option<String>,
+    /// Read log times written without an offset in ZONE [default: UTC].
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
+    pub assume_tz: Option<String>,
     /// Count only responses at or after TIME: `YYYY-MM-DD[THH[:MM[:SS[.f]]][Z|±HH:MM]]`
     /// (T or a space; no zone is UTC), or epoch seconds/milliseconds.
     #[arg(long, value_name = "TIME")]
@@ -150,7 +181,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub csv_safe: bool,
     /// Exit 1 when this condition holds, e.g. 'error_rate>0.05', 'count(AuthFailure)>0'
-    /// (repeatable; see the README for the grammar).
+    /// (repeatable; the grammar is below in --help and in `man errstat`).
     #[arg(long, value_name = "EXPR")]
     pub fail_on: Vec<String>,
     /// Exit 1 when a line is malformed; stop at the first input that cannot be read.
@@ -159,7 +190,8 @@ pub struct ScanArgs {
     /// Write every malformed line to FILE as `source:line:reason<TAB>first 200 bytes`.
     #[arg(long, value_name = "FILE", conflicts_with = "live")]
     pub bad_lines: Option<PathBuf>,
-    /// No progress bar, no warnings.
+    /// No progress bar, no warnings; what explains a non-zero exit (a --fail-on condition
+    /// that held, --strict's malformed lines, an input not read) is still said.
     #[arg(short, long)]
     pub quiet: bool,
     /// Worker threads [default: one per core].
@@ -226,4 +258,69 @@ pub struct ScanArgs {
         help_heading = "Live mode"
     )]
     pub top: usize,
+}
+
+/// The end of `--help` and of the man page: what a user without the README needs.
+const AFTER_LONG_HELP: &str = "\
+--fail-on grammar (spaces allowed; checked after the report is written):
+  condition := metric op number
+  metric    := lines | blank | skipped | malformed | filtered | responses | errors
+             | empty_error | error_rate | count(CODE) | rate(CODE) | share(CODE)
+  op        := >  >=  <  <=  ==  !=
+  CODE matches a code exactly or as a dotted prefix: count(AuthFailure) counts
+  AuthFailure and every AuthFailure.*. rate is over responses, share over errors.
+
+Exit codes:
+  0  the report was written and nothing asked to fail
+  1  the report was written, but a --fail-on condition held, or --strict saw a
+     malformed line
+  2  usage error; an input that could not be read (or not to its end); no input
+     read at all; the report could not be written
+
+The manual: man errstat (install: errstat man > ~/.local/share/man/man1/errstat.1).
+Shell completions: errstat completions bash|zsh|fish|powershell.";
+
+/// The version `-V` prints: the package's, the commit it was built from (`unknown`
+/// outside a git checkout) and the built-in catalog's version (as partials record it).
+pub fn version() -> String {
+    let catalog = crate::partial::catalog_version(crate::catalog::Catalog::builtin_ref());
+    format!(
+        "{} (commit {}, catalog {catalog})",
+        env!("CARGO_PKG_VERSION"),
+        env!("ERRSTAT_COMMIT")
+    )
+}
+
+/// The clap command, with the version that is known only at run time.
+pub fn command() -> clap::Command {
+    Cli::command().version(version())
+}
+
+/// Parses the process's arguments; a usage error ends the process (exit 2), as clap does.
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// What errstat generates from this definition instead of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    /// A shell's completion script.
+    Completions(Shell),
+    /// The man page, in roff.
+    Man,
+}
+
+impl Generated {
+    /// Writes the completion script or the man page.
+    pub fn write(self, out: &mut dyn Write) -> io::Result<()> {
+        let mut cmd = command();
+        match self {
+            Generated::Completions(shell) => {
+                clap_complete::generate(shell, &mut cmd, "errstat", out);
+                Ok(())
+            }
+            Generated::Man => clap_mangen::Man::new(cmd).render(out),
+        }
+    }
 }

@@ -12,11 +12,12 @@ use crate::cli::{Cli, Command, CommonArgs, MergeArgs, ScanArgs};
 use crate::error::Error;
 use crate::failon::Condition;
 use crate::filter::Filter;
+use crate::input::Walk;
 use crate::record::Keys;
 use crate::report::{Baseline, ChangeSettings, Csv, CsvRows, Format};
 use crate::scan::ScanSettings;
 use crate::stats::{Aggregation, GroupBy};
-use crate::time::{self, Millis};
+use crate::time::{self, Millis, Zone};
 
 /// Where and how the report is written.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct Output {
     pub width: Option<u16>,
     /// Which rows a CSV report holds, and whether its cells are guarded.
     pub csv: Csv,
+    /// `--tz`: the zone times are shown in (`None`: UTC, and JSON and CSV write `Z`).
+    pub zone: Option<Zone>,
 }
 
 /// Settings of live mode.
@@ -44,6 +47,8 @@ pub struct LiveConfig {
     pub exit_on_fail: bool,
     /// Codes shown.
     pub top: usize,
+    /// `--tz`: the zone the view's clock is shown in.
+    pub zone: Option<Zone>,
 }
 
 /// What to do.
@@ -59,6 +64,8 @@ pub enum Config {
         after: Baseline,
         output: Output,
     },
+    /// Print shell completions or the man page.
+    Generated(crate::cli::Generated),
     /// List the catalog.
     Codes {
         output: Output,
@@ -85,6 +92,8 @@ pub struct ReportConfig {
     pub live: Option<LiveConfig>,
     /// Where the malformed-line ledger goes (`--bad-lines`).
     pub bad_lines: Option<PathBuf>,
+    /// Which files a directory stands for (`--hidden`, `--no-ignore`, `--glob`).
+    pub walk: Walk,
     /// What the settings had to change, said on stderr unless `--quiet`.
     pub warnings: Vec<String>,
     /// How to look for what changed (`--recent`, `--baseline`).
@@ -119,6 +128,13 @@ impl Config {
         {
             return merge_settings(paths, &common, &report, &env);
         }
+        match cli.command {
+            Some(Command::Completions { shell }) => {
+                return Ok(Config::Generated(crate::cli::Generated::Completions(shell)));
+            }
+            Some(Command::Man) => return Ok(Config::Generated(crate::cli::Generated::Man)),
+            _ => {}
+        }
         if let Some(Command::Diff {
             before,
             after,
@@ -126,7 +142,10 @@ impl Config {
         }) = cli.command
         {
             let (output, _, _) = common_settings(&common, &env)?;
-            if matches!(output.format, Format::Partial | Format::Html) {
+            if matches!(
+                output.format,
+                Format::Partial | Format::Html | Format::Markdown
+            ) {
                 return Err(Error::Usage(
                     "diff: a comparison is written as table, json, csv or ndjson".into(),
                 ));
@@ -224,9 +243,27 @@ impl Config {
             Some(n) => n,
             None => cores,
         };
+        let zone_of =
+            |flag: &str, z: &str| Zone::parse(z).map_err(|e| Error::Usage(format!("{flag} {e}")));
+        let tz = a.tz.as_deref().map(|z| zone_of("--tz", z)).transpose()?;
+        let mut keys = keys(&a)?;
+        if let Some(z) = &a.assume_tz {
+            keys.assume_tz = zone_of("--assume-tz", z)?;
+        }
+        let filter = filter(&a)?;
+        // Buckets start on the zone's multiples of the width (its midnight, for a day). A
+        // zone whose offset changes (summer time) keeps the one in force at --since, else
+        // now: a bucket cannot move with the clocks.
+        let bucket_offset_ms = tz.as_ref().map_or(0, |z| {
+            let at = filter
+                .since
+                .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond());
+            z.offset_at(at) * 1000
+        });
+        output.zone = tz;
         let scan = ScanSettings {
-            keys: keys(&a)?,
-            filter: filter(&a)?,
+            keys,
+            filter,
             aggregation: Aggregation {
                 bucket,
                 auto_bucket: bucket.is_none(),
@@ -244,6 +281,7 @@ impl Config {
                     0 => return Err(Error::Usage("--max-codes must be at least 1".into())),
                     n => n,
                 },
+                bucket_offset_ms,
             },
             chunk_size: size("--chunk-size", &a.chunk_size)?.max(1),
             max_line: size("--max-line", &a.max_line)?,
@@ -281,10 +319,18 @@ impl Config {
                 from_start: a.from_start,
                 exit_on_fail: a.exit_on_fail,
                 top: a.top,
+                zone: output.zone.clone(),
             })
         } else {
             None
         };
+        let walk = Walk {
+            hidden: a.hidden,
+            ignore_files: !a.no_ignore,
+            globs: a.globs.clone(),
+            ..Walk::default()
+        };
+        walk.check().map_err(Error::Usage)?;
         let progress = !a.quiet && !a.live && std::io::stderr().is_terminal();
         let changes = ChangeSettings {
             recent: a
@@ -312,6 +358,7 @@ impl Config {
             progress,
             live,
             bad_lines: a.bad_lines.clone(),
+            walk,
             warnings,
             changes,
         })))
@@ -323,22 +370,26 @@ fn common_settings(
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(Output, Catalog, Lang), Error> {
     let to_terminal = c.output.is_none() && std::io::stdout().is_terminal();
-    let by_extension =
-        c.output
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| match &*e.to_string_lossy() {
-                "htm" => Some(Format::Html),
-                e => Format::parse(e),
-            });
-    let format = match c.format.as_deref() {
-        Some(f) => Format::parse(f).ok_or_else(|| {
+    let format = match (c.format.as_deref(), &c.output) {
+        (Some(f), _) => Format::parse(f).ok_or_else(|| {
             Error::Usage(format!(
-                "--format {f:?}: expected table, json, csv, ndjson, html or partial"
+                "--format {f:?}: expected table, json, csv, ndjson, html, markdown or partial"
             ))
         })?,
-        None if to_terminal => Format::Table,
-        None => by_extension.unwrap_or(Format::Json),
+        // A file without an extension (`-o /dev/null`) is written as a pipe is.
+        (None, Some(path)) => match path.extension() {
+            None => Format::Json,
+            Some(ext) => Format::by_extension(&ext.to_string_lossy()).ok_or_else(|| {
+                Error::Usage(format!(
+                    "-o {}: no format is named {:?}; use {} or --format",
+                    path.display(),
+                    ext.to_string_lossy(),
+                    crate::report::EXTENSIONS
+                ))
+            })?,
+        },
+        (None, None) if to_terminal => Format::Table,
+        (None, None) => Format::Json,
     };
     let width = env("COLUMNS").and_then(|c| c.parse().ok()).or_else(|| {
         to_terminal
@@ -370,6 +421,7 @@ fn common_settings(
                 rows: CsvRows::Codes,
                 safe: false,
             },
+            zone: None,
         },
         catalog,
         lang,
@@ -414,6 +466,7 @@ fn merge_settings(
         progress: false,
         live: None,
         bad_lines: None,
+        walk: Walk::everything(),
         warnings: Vec::new(),
         changes: ChangeSettings::default(),
     };

@@ -2,9 +2,10 @@
 //! lines.
 //!
 //! A source is a file or standard input. Directories expand to their regular files,
-//! recursively, in sorted path order (symlinked directories are not followed, so a link loop
-//! cannot hang a run; FIFOs, sockets and devices are left out and counted, as one could block
-//! or never end). Compression is told by magic bytes: `1f 8b` gzip (multi-member),
+//! recursively, in sorted path order, as ripgrep walks them (`walk.rs`: hidden and ignored
+//! files and files that look binary are left out; symlinked directories are not followed,
+//! so a link loop cannot hang a run; FIFOs, sockets and devices are left out and counted, as
+//! one could block or never end). Compression is told by magic bytes: `1f 8b` gzip (multi-member),
 //! `28 b5 2f fd` zstd, or a zstd skippable frame (`5? 2a 4d 18`, which `pzstd` writes first). `Chunker` turns any reader into chunks that end at a newline, so workers never see
 //! half a line; a line longer than `max_line` is dropped while it is read (memory stays
 //! bounded by `chunk_size + max_line`) and reported as its own chunk. A plain file of
@@ -12,14 +13,16 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod chunker;
 pub mod follow;
 mod mapped;
+mod walk;
 
 pub use self::chunker::{Chunk, Chunker};
 pub use self::mapped::Mapped;
+pub use self::walk::{Binary, Expanded, Skipped, Walk, expand, looks_binary};
 
 /// Where lines come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,121 +51,6 @@ pub struct InputError {
 impl std::fmt::Display for InputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.source, self.error)
-    }
-}
-
-/// What the user's paths expand to.
-#[derive(Debug, Default)]
-pub struct Expanded {
-    pub sources: Vec<Source>,
-    /// Paths that could not be listed.
-    pub errors: Vec<InputError>,
-    /// What each directory walk left out, one per directory named that left any out.
-    pub skipped: Vec<Skipped>,
-}
-
-/// Entries of a directory walk that are not regular files (FIFOs, sockets, devices, and
-/// links to them): opening a FIFO waits for a writer, and a device such as `/dev/zero`
-/// never ends, so a walk reads regular files only, as `rg` and `grep -r` do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    /// The directory named by the user.
-    pub dir: PathBuf,
-    pub count: usize,
-    /// The first one left out, in walk order.
-    pub first: PathBuf,
-}
-
-impl std::fmt::Display for Skipped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (dir, first) = (self.dir.display(), self.first.display());
-        if self.count == 1 {
-            write!(
-                f,
-                "skipped 1 entry that is not a regular file in {dir}: {first}"
-            )
-        } else {
-            let n = self.count;
-            write!(
-                f,
-                "skipped {n} entries that are not regular files in {dir} (first: {first})"
-            )
-        }
-    }
-}
-
-/// Expands the user's paths: `-` is standard input, a directory its regular files
-/// (recursively, sorted), anything else a file (a FIFO named here is read as a stream). No
-/// paths at all means standard input.
-pub fn expand(paths: &[PathBuf]) -> Expanded {
-    let mut out = Expanded::default();
-    if paths.is_empty() {
-        out.sources.push(Source::Stdin);
-    }
-    for p in paths {
-        if p.as_os_str() == "-" {
-            out.sources.push(Source::Stdin);
-        } else if p.is_dir() {
-            let mut skipped = None;
-            walk(p, &mut out.sources, &mut out.errors, &mut skipped);
-            out.skipped.extend(skipped.map(|(count, first)| Skipped {
-                dir: p.clone(),
-                count,
-                first,
-            }));
-        } else {
-            out.sources.push(Source::File(p.clone()));
-        }
-    }
-    out
-}
-
-/// Adds the regular files under `dir` to `sources`, in sorted path order; counts in
-/// `skipped` the entries that are not (with the first of them).
-fn walk(
-    dir: &Path,
-    sources: &mut Vec<Source>,
-    errors: &mut Vec<InputError>,
-    skipped: &mut Option<(usize, PathBuf)>,
-) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.collect::<Result<Vec<_>, _>>(),
-        Err(e) => Err(e),
-    };
-    let mut entries = match entries {
-        Ok(v) => v,
-        Err(error) => {
-            errors.push(InputError {
-                source: dir.display().to_string(),
-                error,
-            });
-            return;
-        }
-    };
-    entries.sort_by_key(|e| e.path());
-    for e in entries {
-        let path = e.path();
-        // `file_type` does not follow symlinks: a linked directory is not walked.
-        let regular = match e.file_type() {
-            Ok(t) if t.is_dir() => {
-                walk(&path, sources, errors, skipped);
-                continue;
-            }
-            Ok(t) if t.is_symlink() => match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => continue,
-                Ok(m) => m.is_file(),
-                // A dangling link or a loop: opening it names the error.
-                Err(_) => true,
-            },
-            Ok(t) => t.is_file(),
-            Err(_) => true,
-        };
-        if regular {
-            sources.push(Source::File(path));
-        } else {
-            let (count, _) = skipped.get_or_insert_with(|| (0, path));
-            *count += 1;
-        }
     }
 }
 
@@ -237,8 +125,15 @@ pub fn open_stream(
     let mut head = [0u8; 4];
     let n = read_full(&mut raw, &mut head)?;
     let compression = Compression::sniff(&head[..n]);
+    // Fewer bytes than asked for: the end was read already. It is not read for again: on a
+    // terminal, an end is one Ctrl-D, which a second read would wait for anew.
+    let rest: Box<dyn Read + Send> = if n < head.len() {
+        Box::new(io::empty())
+    } else {
+        raw
+    };
     let raw = Counting {
-        inner: io::Cursor::new(head[..n].to_vec()).chain(raw),
+        inner: io::Cursor::new(head[..n].to_vec()).chain(rest),
         counted,
     };
     Ok(match compression {

@@ -365,6 +365,7 @@ mod tests {
             samples: 0,
             group_by: None,
             max_codes: 10_000,
+            bucket_offset_ms: 0,
         });
         for &(source, chunk, lines) in chunks {
             stats.add_chunk(source, chunk, lines);

@@ -41,6 +41,9 @@ use crate::input::Source;
 use crate::ledger::Ledger;
 use crate::report::{CsvRows, FailedInput, Format, Report, render_codes};
 
+/// Said when standard input, to be read, is a terminal.
+const STDIN_HINT: &str = "reading standard input; pass a file or pipe a log (Ctrl-D ends it)";
+
 /// Runs errstat with validated settings and tells how it should exit.
 pub fn run(config: Config) -> Result<Exit, Error> {
     match config {
@@ -53,6 +56,10 @@ pub fn run(config: Config) -> Result<Exit, Error> {
         } => {
             let diff = report::Diff::new(before, after);
             Target::open(output.path.as_deref())?.write(|out| diff.render(output.format, out))?;
+            Ok(Exit::Success)
+        }
+        Config::Generated(what) => {
+            Target::open(None)?.write(|out| what.write(out))?;
             Ok(Exit::Success)
         }
         Config::Codes {
@@ -79,6 +86,11 @@ pub fn run(config: Config) -> Result<Exit, Error> {
 fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
     // Off a terminal the snapshots are JSON lines: the final JSON report is one line too.
     let compact = c.output.path.is_none() && !io::stdout().is_terminal();
+    // Typed lines are read off a screen (JSON lines out); under the screen the terminal
+    // gives keys only (`live::run` says so).
+    if compact && live.follow.is_empty() && io::stdin().is_terminal() && !c.quiet {
+        error::warn(STDIN_HINT);
+    }
     let target = Target::open(c.output.path.as_deref())?;
     let mut malformed = 0;
     let failed = live::run(&c.scan, live, &c.catalog, &c.fail_on, |stats, sources| {
@@ -92,6 +104,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
             c.scan.aggregation.group_by,
         );
         report.changed = Some(report::Changed::build(stats, &c.changes));
+        report.zone = c.output.zone.clone();
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
             format => format.renderer(c.output.width, c.output.csv),
@@ -104,6 +117,9 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
         input: "live".into(),
         error,
     })?;
+    if malformed > 0 && (!c.quiet || c.strict) {
+        error::warn(malformed_note(malformed, c));
+    }
     Ok(Exit::of(false, failed, c.strict, malformed))
 }
 
@@ -120,11 +136,24 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
         sources,
         errors: failed,
         skipped,
-    } = input::expand(&c.paths);
+        binary,
+        notes,
+    } = input::expand(&c.paths, &c.walk);
+    // What the walks left out, as partials keep it (a merge says it again).
+    let skipped: Vec<String> = skipped
+        .iter()
+        .map(ToString::to_string)
+        .chain(binary.as_ref().map(ToString::to_string))
+        .collect();
     if !c.quiet {
-        for s in &skipped {
+        for s in skipped.iter().chain(&notes) {
             error::warn(s);
         }
+    }
+    // A terminal on standard input: whoever typed `errstat` alone may be waiting for it.
+    let typed = sources.contains(&Source::Stdin) && io::stdin().is_terminal();
+    if typed && !c.quiet {
+        error::warn(STDIN_HINT);
     }
     // Runs of bad lines go to the temporary directory: a run that could not be written
     // would end the ledger, so say so before reading rather than after.
@@ -156,7 +185,8 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
     };
     // The report is built on the pool the sources are read on.
     let pool = c.scan.pool().map_err(input_error)?;
-    let progress = progress::Progress::start(total, c.progress);
+    // No spinner over what is typed.
+    let progress = progress::Progress::start(total, c.progress && !typed);
     let to_read: &[Source] = if c.scan.stop_on_error && !failed.is_empty() {
         &[]
     } else {
@@ -180,11 +210,38 @@ fn run_report(c: &ReportConfig) -> Result<Exit, Error> {
             read: read as u64,
             unlisted: failed.iter().map(named).collect(),
             unread: outcome.errors.iter().map(named).collect(),
-            skipped: skipped.iter().map(ToString::to_string).collect(),
+            skipped,
         },
         stats: outcome.stats,
     };
     conclude(c, &pool, target, covered)
+}
+
+/// Says in one line how many lines were malformed, and where they are listed.
+fn malformed_note(n: u64, c: &ReportConfig) -> String {
+    let lines = if n == 1 { "line" } else { "lines" };
+    let listed = match (&c.bad_lines, c.output.format) {
+        (Some(path), _) => format!("listed in {}", path.display()),
+        (None, Format::Json | Format::Ndjson | Format::Table) => {
+            "see the report or --bad-lines".to_string()
+        }
+        (None, _) => "--bad-lines FILE lists them".to_string(),
+    };
+    let strict = if c.strict { " (--strict: exit 1)" } else { "" };
+    format!("{} malformed {lines}; {listed}{strict}", thousands(n))
+}
+
+/// Writes a count with commas between thousands: `2,974`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Merges partial reports in the order given and writes the report of the whole.
@@ -248,7 +305,7 @@ fn partial_paths(paths: &[PathBuf]) -> Result<Vec<Option<PathBuf>>, Error> {
         if path.as_os_str() == "-" {
             out.push(None);
         } else if path.is_dir() {
-            let found = input::expand(std::slice::from_ref(path));
+            let found = input::expand(std::slice::from_ref(path), &input::Walk::everything());
             if let Some(e) = found.errors.into_iter().next() {
                 return Err(Error::Input {
                     input: e.source,
@@ -299,7 +356,7 @@ fn conclude(
             error: error.clone(),
         })
         .collect();
-    let report = pool.install(|| {
+    let mut report = pool.install(|| {
         Report::build(
             stats,
             &inputs.sources,
@@ -309,22 +366,14 @@ fn conclude(
             c.scan.aggregation.group_by,
         )
     });
-    let mut report = report;
     report.changed = Some(pool.install(|| report::Changed::build(stats, &c.changes)));
+    report.zone = c.output.zone.clone();
+    // The report names the malformed lines; standard error says how many, once. With
+    // --strict they explain the exit code, so -q does not hide them then.
+    if stats.totals.malformed > 0 && (!c.quiet || c.strict) {
+        error::warn(malformed_note(stats.totals.malformed, c));
+    }
     if !c.quiet {
-        for m in &report.malformed {
-            error::warn(format_args!(
-                "{}:{}: malformed line ({})",
-                m.source, m.line, m.reason
-            ));
-        }
-        let shown = report.malformed.len() as u64;
-        if stats.totals.malformed > shown {
-            error::warn(format_args!(
-                "… and {} more malformed lines",
-                stats.totals.malformed - shown
-            ));
-        }
         // CSV rows carry no totals: say what the others' totals say of SDK strings.
         let t = &stats.totals;
         if c.output.format == report::Format::Csv && t.sdk_errors > 0 {

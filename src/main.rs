@@ -2,12 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use errstat::cli::Cli;
 use errstat::config::Config;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = errstat::cli::parse();
     let exit = match Config::new(cli, |k| std::env::var(k).ok()).and_then(errstat::run) {
         Ok(exit) => exit,
         Err(e) => {

@@ -63,6 +63,9 @@ pub struct Settings {
     pub max_line: u64,
     /// A CRC-32 of the catalog (built in, with `--catalog`'s codes).
     pub catalog: String,
+    /// `--assume-tz`, where it is not UTC.
+    #[serde(default)]
+    pub assume_tz: Option<String>,
 }
 
 /// The inputs an aggregate covers.
@@ -129,6 +132,7 @@ impl Settings {
             response_path: k.response_path.clone(),
             max_line: c.scan.max_line as u64,
             catalog: catalog_version(&c.catalog),
+            assume_tz: (!k.assume_tz.is_utc()).then(|| k.assume_tz.name().to_string()),
         }
     }
 
@@ -158,6 +162,7 @@ fn first_difference(
             // `split` is `--group-by` as the aggregate sees it.
             let flag = match key {
                 "split" => "--group-by".to_string(),
+                "bucket_offset_ms" => "--tz (the buckets' offset in ms)".to_string(),
                 k => format!("--{}", k.replace('_', "-")),
             };
             let shown = |v: &Value| match v {

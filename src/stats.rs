@@ -129,6 +129,10 @@ pub struct Aggregation {
     pub group_by: Option<GroupBy>,
     /// Distinct codes kept, and distinct groups; the rest count under `OTHER`.
     pub max_codes: usize,
+    /// Buckets start where `--tz`'s clock shows a multiple of the width: this offset (ms)
+    /// is added before aligning and taken off after (0: aligned to the epoch, UTC).
+    #[serde(default)]
+    pub bucket_offset_ms: Millis,
 }
 
 /// Distinct codes (and groups) kept by default (`--max-codes`).
@@ -143,6 +147,7 @@ impl Aggregation {
             samples: 3,
             group_by: None,
             max_codes: DEFAULT_MAX_CODES,
+            bucket_offset_ms: 0,
         }
     }
 }
@@ -403,7 +408,10 @@ impl Stats {
             &mut self.buckets,
             &mut self.current,
             &mut self.last_bucket,
-            t.div_euclid(width) * width,
+            {
+                let off = self.aggregation.bucket_offset_ms;
+                (t + off).div_euclid(width) * width - off
+            },
         );
         b.responses += 1;
         if let Some(id) = code_id {

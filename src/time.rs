@@ -8,13 +8,18 @@
 //!
 //! Every time inside errstat is a count of milliseconds since the Unix epoch, UTC (`i64`):
 //! it is cheap to compare, to merge and to bucket, and it prints the same on every machine.
-//! It lies between `FIRST` and `LAST`, the times RFC 3339 can write in UTC.
+//! It lies between `FIRST` and `LAST`, the times RFC 3339 can write in UTC. A time written
+//! without an offset is read in a `Zone` (`--assume-tz`, UTC by default), and times are
+//! written in UTC unless a zone is asked for (`--tz`, `format_in`).
 
 use std::cell::Cell;
 
-use jiff::civil::{DateTime, Time};
+use jiff::civil::Time;
 use jiff::fmt::temporal::{Pieces, PiecesOffset};
-use jiff::{SignedDuration, Timestamp};
+
+mod zone;
+
+pub use self::zone::{Zone, offset_text};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;
@@ -48,22 +53,52 @@ pub fn parse_log_prefix(text: &[u8]) -> Option<Millis> {
     Clock::default().parse_log_prefix(text)
 }
 
-/// `parse_str` and `parse_prefix` with a memory of the last minute parsed: the lines of a
-/// log come in time order, so most share their date, hour and minute with the line before,
-/// and only the seconds, fraction and offset are left to read (one per worker).
-#[derive(Debug, Clone, Default)]
-pub struct Clock {
-    /// The first 16 bytes of the last common form parsed (`2026-11-26T10:00`, all valid)
-    /// and that minute's start, UTC (before any offset).
-    minute: Cell<Option<([u8; 16], Millis)>>,
+/// `parse_str`, a time without an offset read in `zone`.
+pub fn parse_str_in(s: &str, zone: &Zone) -> Option<Millis> {
+    Clock::new(zone.clone()).parse_str(s)
 }
 
+/// `parse_prefix`, a time without an offset read in `zone`.
+pub fn parse_prefix_in(text: &[u8], zone: &Zone) -> Option<Millis> {
+    Clock::new(zone.clone()).parse_prefix(text)
+}
+
+/// `parse_log_prefix`, a time without an offset read in `zone`.
+pub fn parse_log_prefix_in(text: &[u8], zone: &Zone) -> Option<Millis> {
+    Clock::new(zone.clone()).parse_log_prefix(text)
+}
+
+/// `parse_str` and `parse_prefix` with a memory of the last minute parsed: the lines of a
+/// log come in time order, so most share their date, hour and minute with the line before,
+/// and only the seconds, fraction and offset are left to read (one per worker). A time
+/// written without an offset is read in the clock's zone (`--assume-tz`; UTC by default).
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// The first 16 bytes of the last common form parsed (`2026-11-26T10:00`, all valid),
+    /// that minute's start as if it were UTC, and the zone's offset in seconds for that
+    /// civil minute (`None`: the zone has no such minute). Offsets change on whole minutes,
+    /// so one holds for the minute.
+    minute: Cell<Option<Minute>>,
+    zone: Zone,
+}
+
+/// A minute a `Clock` remembers: its text, its start as if UTC, the zone's offset then.
+type Minute = ([u8; 16], Millis, Option<i64>);
+
 impl Clock {
+    /// A clock that reads times without an offset in `zone`.
+    pub fn new(zone: Zone) -> Clock {
+        Clock {
+            minute: Cell::new(None),
+            zone,
+        }
+    }
+
     /// `parse_str`, the same answers.
     pub fn parse_str(&self, s: &str) -> Option<Millis> {
         match self.parse_common(s.as_bytes()) {
             Some(answer) => answer,
-            None => parse_with_jiff(s),
+            None => parse_with_jiff(s, &self.zone),
         }
     }
 
@@ -119,33 +154,47 @@ impl Clock {
     /// `YYYY-MM-DDTHH:MM` gives the same answer as `parse_common` with its tail read alone.
     fn parse_common(&self, b: &[u8]) -> Option<Option<Millis>> {
         let Some(key) = b.get(..16).and_then(|k| <[u8; 16]>::try_from(k).ok()) else {
-            return parse_common(b);
+            return parse_common(b).map(|t| t.and_then(|t| settle(t, &self.zone)));
         };
-        let start = match self.minute.get() {
-            Some((known, start)) if known == key => start,
+        let (start, zone_offset) = match self.minute.get() {
+            Some((known, start, offset)) if known == key => (start, offset),
             _ => {
                 // The minute is valid when it parses as that minute's first second.
                 let mut first = [b'0'; 19];
                 first[..16].copy_from_slice(&key);
                 first[16] = b':';
-                let Some(Some(start)) = parse_common(&first) else {
-                    return parse_common(b);
+                let Some(Some((start, _))) = parse_common(&first) else {
+                    return parse_common(b).map(|t| t.and_then(|t| settle(t, &self.zone)));
                 };
-                self.minute.set(Some((key, start)));
-                start
+                let offset = self.zone.offset_of_local(start);
+                self.minute.set(Some((key, start, offset)));
+                (start, offset)
             }
         };
-        Some(
-            tail(&b[16..])?
-                .map(|(second, millis, offset)| start + (second - offset * 60) * 1000 + millis),
-        )
+        Some(tail(&b[16..])?.and_then(|(second, millis, offset)| {
+            let offset = match offset {
+                Some(minutes) => minutes * 60,
+                None => zone_offset?,
+            };
+            Some(start + (second - offset) * 1000 + millis)
+        }))
     }
+}
+
+/// A time read as if in UTC, with the offset written after it (minutes), if any: the
+/// time it stands for, a time without an offset read in `zone`.
+fn settle((local, offset): (Millis, Option<i64>), zone: &Zone) -> Option<Millis> {
+    let seconds = match offset {
+        Some(minutes) => minutes * 60,
+        None => zone.offset_of_local(local)?,
+    };
+    Some(local - seconds * 1000)
 }
 
 /// Parses the forms logs use most (`2026-11-26T10:00:00.123Z`, `… 10:00:00`, `…+08:00`)
 /// by position, years 1970 to 9998. `Some(answer)` when sure, `None` to let jiff decide;
 /// a test holds it to jiff's answers.
-fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
+fn parse_common(b: &[u8]) -> Option<Option<(Millis, Option<i64>)>> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' {
         return None;
     }
@@ -172,14 +221,14 @@ fn parse_common(b: &[u8]) -> Option<Option<Millis>> {
         return Some(None);
     }
     let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60;
-    Some(Some(secs * 1000 + millis))
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(Some((secs * 1000 + millis, offset)))
 }
 
 /// Reads what follows the minute: `:SS`, an optional fraction and an optional offset, as
-/// (seconds, milliseconds, offset in minutes). `None` to let jiff decide (a leap second,
-/// an unusual form), `Some(None)` for a second past 59.
-fn tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
+/// (seconds, milliseconds, offset in minutes or `None` where none was written). `None` to
+/// let jiff decide (a leap second, an unusual form), `Some(None)` for a second past 59.
+fn tail(b: &[u8]) -> Option<Option<(i64, i64, Option<i64>)>> {
     // The form most logs use, `:SS.mmmZ`, read at once: its fixed bytes compared and its
     // digits checked in one u64, in fewer instructions than byte by byte.
     if let Ok(&bytes) = <&[u8; 8]>::try_from(b) {
@@ -197,7 +246,7 @@ fn tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
             return match second {
                 60 => None,
                 61.. => Some(None),
-                _ => Some(Some((second, d(4) * 100 + d(5) * 10 + d(6), 0))),
+                _ => Some(Some((second, d(4) * 100 + d(5) * 10 + d(6), Some(0)))),
             };
         }
     }
@@ -205,7 +254,7 @@ fn tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
 }
 
 /// `tail` for any form, `:SS.mmmZ` included.
-fn any_tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
+fn any_tail(b: &[u8]) -> Option<Option<(i64, i64, Option<i64>)>> {
     if b.len() < 3 || b[0] != b':' {
         return None;
     }
@@ -225,14 +274,15 @@ fn any_tail(b: &[u8]) -> Option<Option<(i64, i64, i64)>> {
         rest = &frac[n..];
     }
     let offset = match rest {
-        b"" | b"Z" => 0,
+        b"" => None,
+        b"Z" => Some(0),
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let (h, m) = (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?);
             if h > 23 || m > 59 {
                 return None;
             }
             let minutes = h * 60 + m;
-            if *sign == b'+' { minutes } else { -minutes }
+            Some(if *sign == b'+' { minutes } else { -minutes })
         }
         _ => return None,
     };
@@ -263,7 +313,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// annotation), read as ISO 8601 means them. What jiff takes past RFC 3339 is cut back to
 /// it: an offset of 24 to 25 hours or with seconds, a time past `LAST` (jiff's own
 /// timestamps end a day before, so the time is worked out from the parts).
-fn parse_with_jiff(s: &str) -> Option<Millis> {
+fn parse_with_jiff(s: &str, zone: &Zone) -> Option<Millis> {
     let s = s.trim();
     // Every form starts with a full date; a cheap look avoids the parser on other text.
     let b = s.as_bytes();
@@ -280,11 +330,12 @@ fn parse_with_jiff(s: &str) -> Option<Millis> {
     };
     let pieces = Pieces::parse(s).ok()?;
     let offset = match pieces.offset() {
-        None | Some(PiecesOffset::Zulu) => 0,
-        Some(PiecesOffset::Numeric(n)) => i64::from(n.offset().seconds()),
+        None => None,
+        Some(PiecesOffset::Zulu) => Some(0),
+        Some(PiecesOffset::Numeric(n)) => Some(i64::from(n.offset().seconds())),
         Some(_) => return None,
     };
-    if offset.abs() >= 86_400 || offset % 60 != 0 {
+    if offset.is_some_and(|o| o.abs() >= 86_400 || o % 60 != 0) {
         return None;
     }
     let (date, time) = (pieces.date(), pieces.time().unwrap_or(Time::midnight()));
@@ -296,9 +347,9 @@ fn parse_with_jiff(s: &str) -> Option<Millis> {
     let secs = days * 86_400
         + i64::from(time.hour()) * 3600
         + i64::from(time.minute()) * 60
-        + i64::from(time.second())
-        - offset;
-    let ms = secs * 1000 + i64::from(time.subsec_nanosecond()) / 1_000_000;
+        + i64::from(time.second());
+    let local = secs * 1000 + i64::from(time.subsec_nanosecond()) / 1_000_000;
+    let ms = settle((local, offset.map(|seconds| seconds / 60)), zone)?;
     (FIRST..=LAST).contains(&ms).then_some(ms)
 }
 
@@ -345,16 +396,54 @@ pub fn from_epoch_millis(ms: i64) -> Option<Millis> {
     (FIRST..=LAST).contains(&ms).then_some(ms)
 }
 
-/// Prints millis as RFC 3339 in UTC, with a fraction only when there is one.
+/// Prints millis as RFC 3339 in UTC, always with three digits of milliseconds
+/// (`2026-11-26T10:00:17.250Z`, `…:17.000Z`): every time errstat writes has one length, so
+/// they sort as text and a column of them lines up.
 pub fn format(ms: Millis) -> String {
-    if let Ok(ts) = Timestamp::from_millisecond(ms) {
-        return ts.to_string();
-    }
-    // Past jiff's last timestamp (9999-12-30T22:00Z, which every offset can hold): the
-    // same text from the civil time.
-    DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
-        .checked_add(SignedDuration::from_millis(ms))
-        .map_or_else(|_| ms.to_string(), |dt| format!("{dt}Z"))
+    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let (h, m, s, f) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{f:03}Z")
+}
+
+/// Prints millis as RFC 3339 in `zone` (`None`: UTC, `format`), milliseconds always three
+/// digits: `2026-11-26T19:00:17.250+09:00`, or `…Z` for UTC itself.
+pub fn format_in(ms: Millis, zone: Option<&Zone>) -> String {
+    let Some(zone) = zone.filter(|z| !z.is_utc()) else {
+        return format(ms);
+    };
+    // RFC 3339 writes an offset to the minute: the civil time goes with that.
+    let minutes = zone.offset_at(ms).div_euclid(60);
+    let mut text = format(ms + minutes * 60_000);
+    text.pop();
+    text.push_str(&offset_text(minutes * 60));
+    text
+}
+
+/// Prints millis in `zone` to the second, for people: `2026-11-26 19:00:17`.
+pub fn format_short(ms: Millis, zone: Option<&Zone>) -> String {
+    let minutes = zone.map_or(0, |z| z.offset_at(ms).div_euclid(60));
+    format(ms + minutes * 60_000)[..19].replace('T', " ")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// algorithm, `days_from_civil`'s inverse).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Parses a `--since`/`--until` bound: any form `parse_str` takes (`2026-11-26`,

@@ -360,8 +360,8 @@ fn each_code_keeps_its_latest_request_ids_with_time_action_and_region() {
     assert_eq!(
         rle["requests"]["latest"],
         json!([
-            {"request_id": "e-8", "time": "2026-11-26T10:02:00Z", "action": "DescribeDBInstances", "region": "ap-seoul"},
-            {"request_id": "e-5", "time": "2026-11-26T10:01:09Z", "action": "DescribeDBInstances", "region": "ap-tokyo"},
+            {"request_id": "e-8", "time": "2026-11-26T10:02:00.000Z", "action": "DescribeDBInstances", "region": "ap-seoul"},
+            {"request_id": "e-5", "time": "2026-11-26T10:01:09.000Z", "action": "DescribeDBInstances", "region": "ap-tokyo"},
         ])
     );
     assert_eq!(rle["requests"]["first"][0]["request_id"], "e-2");

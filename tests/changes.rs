@@ -54,8 +54,8 @@ fn a_planted_spike_and_a_new_code_are_found_without_a_bucket() {
         .iter()
         .find(|s| s["scope"] == "all")
         .expect("all errors spike");
-    assert_eq!(all["start"], "2026-11-26T10:00:00Z");
-    assert_eq!(all["end"], "2026-11-26T10:10:00Z");
+    assert_eq!(all["start"], "2026-11-26T10:00:00.000Z");
+    assert_eq!(all["end"], "2026-11-26T10:10:00.000Z");
     assert_eq!(all["errors"], 200 + 10);
     let code = spikes
         .iter()
@@ -103,7 +103,7 @@ fn with_a_bucket_spikes_are_tested_at_its_width() {
         .unwrap();
     assert_eq!(
         (all["start"].as_str(), all["buckets"].as_u64()),
-        (Some("2026-11-26T10:00:00Z"), Some(10))
+        (Some("2026-11-26T10:00:00.000Z"), Some(10))
     );
 }
 
@@ -252,7 +252,7 @@ fn ndjson_and_csv_carry_them_as_their_own_rows() {
     let spikes = run(&["-f", "csv", "--csv-rows", "spikes", &log], None).stdout;
     assert!(spikes.starts_with("scope,name,start,end,"), "{spikes}");
     assert!(
-        spikes.contains("all,,2026-11-26T10:00:00Z,2026-11-26T10:10:00Z"),
+        spikes.contains("all,,2026-11-26T10:00:00.000Z,2026-11-26T10:10:00.000Z"),
         "{spikes}"
     );
     let new = run(&["-f", "csv", "--csv-rows", "new-codes", &log], None).stdout;

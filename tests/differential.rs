@@ -73,6 +73,50 @@ fn fixture_lines_agree() {
     }
 }
 
+/// `--assume-tz`: both extractors read a time without an offset in the zone, the same way,
+/// in every written form, a prefix's and an SDK line's too, across changes of offset
+/// (New York's summer time starts at 02:00 on 2026-03-08, a gap, and ends at 02:00 on
+/// 2026-11-01, a fold).
+#[test]
+fn times_without_an_offset_agree_in_any_assumed_zone() {
+    let times = [
+        "2026-11-26T10:00:00",
+        "2026-11-26T10:00:00.25",
+        "2026-11-26 10:00:00.123456",
+        "2026-11-26 23",
+        "2026-11-26",
+        "2026-11-26T10:00",
+        "2026-11-26T10:00:00Z",
+        "2026-11-26T10:00:00+08:00",
+        "2026-03-08T02:30:00",
+        "2026-03-08T01:59:59.999",
+        "2026-11-01T01:30:00",
+        "2026-11-01T00:59:00",
+        "0000-01-01T00:00:00",
+        "9999-12-31T23:59:59.999",
+    ];
+    for zone in ["UTC", "+09:00", "-05:30", "Asia/Seoul", "America/New_York"] {
+        let keys = Keys {
+            assume_tz: errstat::time::Zone::parse(zone).unwrap(),
+            ..Keys::default()
+        };
+        let mut ex = Extractor::new(&keys);
+        for t in times {
+            let lines = [
+                format!(r#"{{"ts":"{t}","Response":{{"Error":{{"Code":"A"}},"RequestId":"r"}}}}"#),
+                format!(r#"{t} INFO {{"Response":{{"Error":{{"Code":"A"}},"RequestId":"r"}}}}"#),
+                format!(r#"[{t}] {{"Response":{{"RequestId":"r"}}}}"#),
+                format!(r#"{t} ERROR [TencentCloudSDKError] Code=A, Message=m, RequestId=r"#),
+            ];
+            for line in &lines {
+                check(line.as_bytes(), &keys);
+                check_after(&mut ex, line.as_bytes(), &keys);
+                check_after(&mut ex, line.as_bytes(), &keys);
+            }
+        }
+    }
+}
+
 #[test]
 fn generated_lines_agree_and_mostly_take_the_fast_path() {
     let mut bytes = Vec::new();

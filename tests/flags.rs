@@ -204,16 +204,39 @@ fn fail_on_sets_exit_one_after_writing_the_report() {
 
 #[test]
 fn strict_and_quiet() {
+    // The report names the malformed lines; standard error says how many, in one line.
     let loud = run(&["--format", "json", &mixed()], None);
     assert_eq!(loud.code, 0);
-    assert!(
-        loud.stderr
-            .contains("mixed.jsonl:4: malformed line (invalid json)"),
-        "{}",
-        loud.stderr
+    assert_eq!(
+        loud.stderr,
+        "errstat: 3 malformed lines; see the report or --bad-lines\n"
     );
+    assert_eq!(loud.json()["malformed_samples"][0]["line"], 4);
     let quiet = run(&["--format", "json", "--quiet", &mixed()], None);
     assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+    // What makes the exit code 1 is said under -q too, as its help promises.
+    let strict = run(&["-f", "csv", "-q", "--strict", &mixed()], None);
+    assert_eq!(
+        (strict.code, strict.stderr.as_str()),
+        (
+            1,
+            "errstat: 3 malformed lines; --bad-lines FILE lists them (--strict: exit 1)\n"
+        )
+    );
+    let held = run(
+        &["-f", "json", "-q", "--fail-on", "malformed>2", &mixed()],
+        None,
+    );
+    assert_eq!(held.code, 1);
+    assert_eq!(held.stderr.lines().count(), 1, "{}", held.stderr);
+    assert!(held.stderr.contains("malformed"), "{}", held.stderr);
+    // Many: still one line.
+    let many = "{\n".repeat(2974);
+    let r = run(&["-f", "json"], Some(many.as_bytes()));
+    assert_eq!(
+        r.stderr,
+        "errstat: 2,974 malformed lines; see the report or --bad-lines\n"
+    );
     assert_eq!(
         run(&["--format", "json", "--strict", &mixed()], None).code,
         1
@@ -405,5 +428,5 @@ fn envelope_keys_and_response_path_can_be_overridden() {
     .json();
     let row = code_row(&r, "X.Y");
     assert_eq!(row["group"], "Foo");
-    assert_eq!(row["first_seen"], "2026-11-26T10:00:00Z");
+    assert_eq!(row["first_seen"], "2026-11-26T10:00:00.000Z");
 }

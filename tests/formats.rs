@@ -244,10 +244,59 @@ fn output_file_and_format_by_extension() {
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
     let text = std::fs::read_to_string(&csv_out).unwrap();
     assert!(text.starts_with("code,category,class"));
-    let json_out = dir.path().join("report.out");
+    // Any case; .txt is the table, .md a Markdown table.
+    let json_out = dir.path().join("REPORT.Json");
     run(&[&envelope(), "-o", json_out.to_str().unwrap()], None);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
     assert_eq!(v["totals"]["errors"], 6);
+    let txt = dir.path().join("report.TXT");
+    run(&[&envelope(), "-o", txt.to_str().unwrap()], None);
+    let text = std::fs::read_to_string(&txt).unwrap();
+    assert!(text.starts_with("lines 10  responses 10"), "{text}");
+    let md = dir.path().join("report.md");
+    run(&[&envelope(), "-o", md.to_str().unwrap()], None);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("\n| code | fault | count |"), "{text}");
+    // An extension errstat does not know is an error, never a silent JSON report.
+    let unknown = dir.path().join("report.out");
+    let r = run(&[&envelope(), "-o", unknown.to_str().unwrap()], None);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(
+            "no format is named \"out\"; use .json, .ndjson, .csv, .table, .txt, .md, .html, .htm, .partial"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!unknown.exists());
+}
+
+#[test]
+fn markdown_cells_escape_what_would_break_the_table() {
+    let log = concat!(
+        r#"{"Response":{"Error":{"Code":"Evil|Code","Message":"m"},"RequestId":"r1"},"region":"a|b\u001b[2J\nc"}"#,
+        "\n"
+    );
+    let r = run(
+        &["-f", "markdown", "--group-by", "region"],
+        Some(log.as_bytes()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("Evil"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        row,
+        "| a\\|b\\\\u{1b}[2J\\\\u{a}c | Evil\\|Code | client | 1 | 100.00% | 100.00% |  |"
+    );
+    assert!(
+        r.stdout
+            .contains("\n| region | code | fault | count | share | rate | description |\n"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

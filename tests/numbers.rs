@@ -60,7 +60,7 @@ fn a_number_past_f64_leaves_the_line_valid_json() {
     assert_eq!(t["untimed"], 1);
     let row = code_row(&r, "InternalError");
     assert_eq!(row["count"], 2);
-    assert_eq!(row["last_seen"], "2026-11-26T10:00:00Z");
+    assert_eq!(row["last_seen"], "2026-11-26T10:00:00.000Z");
     assert_eq!(r["latency_ms"]["max"], 12.0);
     assert_eq!(r["malformed_samples"][0]["line"], 4);
 }
@@ -118,8 +118,8 @@ fn times_are_kept_as_far_as_rfc3339_goes_and_no_further() {
     }
     let r = report_of(&lines, "1", "1M");
     assert_eq!(r["totals"]["untimed"], 3);
-    assert_eq!(r["span"]["first"], "0000-01-01T00:00:00Z");
-    assert_eq!(r["span"]["last"], "9999-12-31T23:59:59Z");
+    assert_eq!(r["span"]["first"], "0000-01-01T00:00:00.000Z");
+    assert_eq!(r["span"]["last"], "9999-12-31T23:59:59.000Z");
     let seen = |code: &str| {
         let row = code_row(&r, code);
         (row["first_seen"].clone(), row["last_seen"].clone())
@@ -133,9 +133,12 @@ fn times_are_kept_as_far_as_rfc3339_goes_and_no_further() {
     );
     assert_eq!(
         seen("B"),
-        ("0000-01-01T00:00:00Z".into(), "9999-12-31T23:59:59Z".into())
+        (
+            "0000-01-01T00:00:00.000Z".into(),
+            "9999-12-31T23:59:59.000Z".into()
+        )
     );
-    let c = "2026-11-25T10:01:00.5Z";
+    let c = "2026-11-25T10:01:00.500Z";
     assert_eq!(seen("C"), (c.into(), c.into()));
     assert_eq!(
         seen("D"),

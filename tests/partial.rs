@@ -51,6 +51,7 @@ fn settings(scan: &ScanSettings) -> Settings {
         response_path: None,
         max_line: scan.max_line as u64,
         catalog: partial::catalog_version(&Catalog::builtin()),
+        assume_tz: None,
     }
 }
 

@@ -52,14 +52,14 @@ fn the_envelope_comes_from_each_loggers_fields() {
         // Go's log package prefix, no zone: UTC.
         (
             "3f1c2a4e-6b7d-4e8f-9a0b-1c2d3e4f5a6b",
-            "2026-11-26T10:00:01Z",
+            "2026-11-26T10:00:01.000Z",
             None,
             None,
         ),
         // logrus logfmt: time with an offset, action and region fields.
         (
             "0718293a-4b5c-4d6e-9f70-8192a3b4c5d6",
-            "2026-11-26T02:00:08Z",
+            "2026-11-26T02:00:08.000Z",
             Some("DescribeInstances"),
             Some("ap-guangzhou"),
         ),
@@ -80,7 +80,7 @@ fn the_envelope_comes_from_each_loggers_fields() {
         // pino: time in epoch milliseconds.
         (
             "b2c3d4e5-f607-4182-93a4-b5c6d7e8f90a",
-            "2026-11-26T10:00:17.89Z",
+            "2026-11-26T10:00:17.890Z",
             Some("DescribeInstances"),
             Some("ap-beijing"),
         ),

@@ -157,8 +157,8 @@ fn a_log_time_keeps_its_hour_and_minute() {
     ]);
     let r = report(&[f.path().to_str().unwrap(), "--bucket", "1h"]);
     assert_eq!(r["totals"]["responses"], 6);
-    assert_eq!(r["span"]["first"], "2026-11-26T00:00:00Z");
-    assert_eq!(r["span"]["last"], "2026-11-26T12:00:00Z");
+    assert_eq!(r["span"]["first"], "2026-11-26T00:00:00.000Z");
+    assert_eq!(r["span"]["last"], "2026-11-26T12:00:00.000Z");
     let buckets: Vec<(String, u64)> = r["buckets"]
         .as_array()
         .unwrap()
@@ -169,10 +169,10 @@ fn a_log_time_keeps_its_hour_and_minute() {
         })
         .collect();
     let want = [
-        ("2026-11-26T00:00:00Z", 1),
-        ("2026-11-26T03:00:00Z", 1),
-        ("2026-11-26T10:00:00Z", 2),
-        ("2026-11-26T12:00:00Z", 1),
+        ("2026-11-26T00:00:00.000Z", 1),
+        ("2026-11-26T03:00:00.000Z", 1),
+        ("2026-11-26T10:00:00.000Z", 2),
+        ("2026-11-26T12:00:00.000Z", 1),
     ];
     let want: Vec<(String, u64)> = want.iter().map(|(s, n)| (s.to_string(), *n)).collect();
     assert_eq!(buckets, want);

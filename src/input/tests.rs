@@ -1,6 +1,7 @@
 //! Unit tests of `input`: chunk cutting, sniffing, decoding and directory walks.
 
 use std::ops::ControlFlow;
+use std::path::Path;
 
 use super::*;
 
@@ -202,7 +203,7 @@ fn a_walk_reads_regular_files_and_counts_what_it_left_out() {
     std::os::unix::fs::symlink("/dev/null", d.join("null")).unwrap();
     std::os::unix::fs::symlink(d.join("a.log"), d.join("z.log")).unwrap();
     std::os::unix::fs::symlink(d.join("sub"), d.join("linked")).unwrap();
-    let out = expand(&[d.to_path_buf()]);
+    let out = expand(&[d.to_path_buf()], &Walk::default());
     let files = ["a.log", "b.log", "sub/c.log", "z.log"].map(|f| Source::File(d.join(f)));
     assert_eq!(out.sources, files);
     assert!(out.errors.is_empty());
@@ -221,7 +222,7 @@ fn a_walk_reads_regular_files_and_counts_what_it_left_out() {
         )
     );
     // Named on the command line, a FIFO is a source.
-    let named = expand(&[d.join("sub/p.pipe")]);
+    let named = expand(&[d.join("sub/p.pipe")], &Walk::default());
     assert_eq!(named.sources, [Source::File(d.join("sub/p.pipe"))]);
     assert!(named.skipped.is_empty());
 }

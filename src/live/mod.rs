@@ -76,7 +76,18 @@ pub fn run(
             .map(|p| p.display().to_string())
             .collect()
     };
-    {
+    let on_terminal = io::stdout().is_terminal();
+    // Standard input a terminal under the screen: what it sends are keys (crossterm reads
+    // them there), not a log, so no log is read from it and `q` reaches the view. The
+    // sender is kept, so that the input never ends by itself.
+    let keys_only = on_terminal && live.follow.is_empty() && io::stdin().is_terminal();
+    let _never_done = if keys_only {
+        crate::error::warn(
+            "--live: standard input is the terminal, so no log is read (q quits); \
+             pipe a log (tail -F app.log | errstat --live) or use --follow FILE",
+        );
+        Some(done_tx)
+    } else {
         let (state, scan, live) = (Arc::clone(&state), scan.clone(), live.clone());
         std::thread::spawn(move || {
             let result = if live.follow.is_empty() {
@@ -89,8 +100,8 @@ pub fn run(
             lock(&state).done = Some(result);
             let _ = done_tx.send(());
         });
-    }
-    let on_terminal = io::stdout().is_terminal();
+        None
+    };
     let mut screen = if on_terminal {
         Some(Screen::enter()?)
     } else {
@@ -109,7 +120,7 @@ pub fn run(
     let mut held: Vec<Option<String>> = vec![None; fail_on.len()];
     let interval = live.interval;
     let mut view = |screen: &mut Option<Screen>, failed: &mut bool| -> io::Result<bool> {
-        let snap = snapshot(&state, live.top);
+        let snap = snapshot(&state, live.top, live.zone.clone());
         let drawn = match screen {
             Some(s) => s.show(&snap),
             None => LiveLines { catalog }.show(&snap),
@@ -400,7 +411,7 @@ fn follow(live: &LiveConfig, scan: &ScanSettings, state: &Mutex<State>) -> io::R
     })
 }
 
-fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
+fn snapshot(state: &Mutex<State>, top: usize, zone: Option<crate::time::Zone>) -> Snapshot {
     let mut st = lock(state);
     // While no newer record comes, the window's clock runs with the wall clock.
     if let Some(now) = st.window.now() {
@@ -463,6 +474,7 @@ fn snapshot(state: &Mutex<State>, top: usize) -> Snapshot {
         sdk_errors: st.stats.totals.sdk_errors,
         rates_known: st.stats.totals.rates_known(),
         top: rows,
+        zone,
     }
 }
 

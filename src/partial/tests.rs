@@ -22,6 +22,7 @@ fn settings(shape: Aggregation) -> Settings {
         response_path: None,
         max_line: 1 << 20,
         catalog: catalog_version(&Catalog::builtin()),
+        assume_tz: None,
     }
 }
 

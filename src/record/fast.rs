@@ -163,7 +163,7 @@ impl Fast {
             simd: index::Simd::detect(),
             cap: Captured::default(),
             shapes: shape::Shapes::default(),
-            clock: time::Clock::default(),
+            clock: time::Clock::new(keys.assume_tz.clone()),
         }
     }
 

@@ -88,8 +88,8 @@ fn from_json<'a>(top: &Map<String, Value>, prefix: &str, keys: &Keys) -> Option<
         .map(String::as_str)
         .chain(LOGGER_TIME.iter().copied())
         .filter_map(|k| top.get(k))
-        .find_map(json_time)
-        .or_else(|| time::parse_log_prefix(prefix.as_bytes()));
+        .find_map(|v| json_time(v, &keys.assume_tz))
+        .or_else(|| time::parse_log_prefix_in(prefix.as_bytes(), &keys.assume_tz));
     record.action = field(&keys.action, LOGGER_ACTION);
     record.service = field(&keys.service, &[]);
     record.region = field(&keys.region, &[]);
@@ -114,9 +114,9 @@ fn first_in(v: &Value, keys: &Keys) -> Option<Record<'static>> {
 
 /// A logger's time value: what `Keys::time` reads (RFC 3339 and its partial forms, epoch
 /// seconds or milliseconds), log4j2's `instant` object, and `timeMillis`.
-fn json_time(v: &Value) -> Option<Millis> {
+fn json_time(v: &Value, zone: &time::Zone) -> Option<Millis> {
     match v {
-        Value::String(s) => time::parse_str(s),
+        Value::String(s) => time::parse_str_in(s, zone),
         Value::Number(n) => n.as_f64().and_then(time::from_epoch_number),
         Value::Object(o) => {
             let seconds = o.get("epochSecond")?.as_i64()?;
@@ -154,7 +154,7 @@ fn from_logfmt(text: &str, keys: &Keys) -> Option<Record<'static>> {
         .chain(LOGGER_TIME.iter().copied())
         .find_map(|k| pairs.iter().find(|p| p.key == k))
         .and_then(|p| {
-            time::parse_str(&p.value).or_else(|| {
+            time::parse_str_in(&p.value, &keys.assume_tz).or_else(|| {
                 let n: f64 = p.value.parse().ok()?;
                 time::from_epoch_number(n)
             })
@@ -172,6 +172,6 @@ fn from_logfmt(text: &str, keys: &Keys) -> Option<Record<'static>> {
 fn from_text(text: &str, keys: &Keys) -> Option<Record<'static>> {
     let error = sdk::find(text)?;
     let mut record = record_of(&error, keys);
-    record.time = time::parse_log_prefix(text.as_bytes());
+    record.time = time::parse_log_prefix_in(text.as_bytes(), &keys.assume_tz);
     Some(record)
 }

@@ -99,6 +99,8 @@ pub struct Keys {
     /// The codes an SDK error's message is searched for when it prints none (SPEC §1.9);
     /// `None` for the built-in catalog.
     pub catalog: Option<std::sync::Arc<crate::catalog::Catalog>>,
+    /// The zone a written time without an offset is read in (`--assume-tz`).
+    pub assume_tz: time::Zone,
 }
 
 impl Default for Keys {
@@ -127,6 +129,7 @@ impl Default for Keys {
             ]),
             response_path: None,
             catalog: None,
+            assume_tz: time::Zone::utc(),
         }
     }
 }
@@ -309,8 +312,8 @@ pub(crate) fn exact<'a>(prefix: &[u8], json: &'a [u8], keys: &Keys) -> Line<'a> 
         None => return Line::Skipped,
     };
     record.time = lookup(&top, &keys.time)
-        .find_map(time_of)
-        .or_else(|| time::parse_prefix(prefix));
+        .find_map(|v| time_of(v, &keys.assume_tz))
+        .or_else(|| time::parse_prefix_in(prefix, &keys.assume_tz));
     let field = |audit_key: &str, generic: &[String]| {
         let audit_value = audit
             .then(|| top.get(audit_key).and_then(string_of))
@@ -363,9 +366,9 @@ fn string_of(v: &Value) -> Option<Cow<'static, str>> {
     v.as_str().map(|s| Cow::Owned(s.to_string()))
 }
 
-fn time_of(v: &Value) -> Option<Millis> {
+fn time_of(v: &Value, zone: &time::Zone) -> Option<Millis> {
     match v {
-        Value::String(s) => time::parse_str(s),
+        Value::String(s) => time::parse_str_in(s, zone),
         Value::Number(n) => n.as_f64().and_then(time::from_epoch_number),
         _ => None,
     }

@@ -16,7 +16,7 @@ use comfy_table::Cell;
 use super::inert;
 use crate::change::width_label;
 use crate::stats::{OTHER, Stats};
-use crate::time::{self, Millis};
+use crate::time::{self, Millis, Zone};
 
 /// The least time a log must have run before its recent window for a code first seen there
 /// to be new: a short log has seen too little to know what is usual.
@@ -446,13 +446,13 @@ pub struct ChangeJson<'a> {
 }
 
 impl SpikeJson<'_> {
-    pub fn of(r: &SpikeRow) -> SpikeJson<'_> {
+    pub fn of<'a>(r: &'a SpikeRow, zone: Option<&Zone>) -> SpikeJson<'a> {
         let s = &r.spike;
         SpikeJson {
             scope: r.scope,
             name: r.name.as_deref(),
-            start: time::format(s.start),
-            end: time::format(s.end),
+            start: time::format_in(s.start, zone),
+            end: time::format_in(s.end, zone),
             buckets: s.buckets,
             errors: s.errors,
             responses: s.responses,
@@ -466,10 +466,10 @@ impl SpikeJson<'_> {
 }
 
 impl NewCodeJson<'_> {
-    pub fn of(n: &NewCodeRow) -> NewCodeJson<'_> {
+    pub fn of<'a>(n: &'a NewCodeRow, zone: Option<&Zone>) -> NewCodeJson<'a> {
         NewCodeJson {
             code: &n.code,
-            first_seen: n.first_seen.map(time::format),
+            first_seen: n.first_seen.map(|t| time::format_in(t, zone)),
             count: n.count,
             why: n.why,
         }
@@ -511,14 +511,18 @@ pub fn basis_str(b: change::Basis) -> &'static str {
 }
 
 impl Changed {
-    /// The members a JSON report gains.
-    pub fn json(&self) -> ChangedJson<'_> {
+    /// The members a JSON report gains, times in `zone` (`--tz`).
+    pub fn json(&self, zone: Option<&Zone>) -> ChangedJson<'_> {
         ChangedJson {
             spike_bucket_ms: self.width,
             spike_bucket_auto: self.auto_width,
             spike_series_untested: self.untested,
-            spikes: self.spikes.iter().map(SpikeJson::of).collect(),
-            new_codes: self.new_codes.iter().map(NewCodeJson::of).collect(),
+            spikes: self.spikes.iter().map(|r| SpikeJson::of(r, zone)).collect(),
+            new_codes: self
+                .new_codes
+                .iter()
+                .map(|n| NewCodeJson::of(n, zone))
+                .collect(),
             baseline: self
                 .baseline
                 .as_ref()
@@ -526,8 +530,8 @@ impl Changed {
                 .map(|(b, c)| BaselineJson {
                     source: &b.source,
                     responses: b.responses,
-                    first: b.span.map(|s| time::format(s.0)),
-                    last: b.span.map(|s| time::format(s.1)),
+                    first: b.span.map(|s| time::format_in(s.0, zone)),
+                    last: b.span.map(|s| time::format_in(s.1, zone)),
                     basis: basis_str(c.basis),
                 }),
             changes: self
@@ -546,7 +550,10 @@ pub(super) fn write_section(
     out: &mut dyn Write,
     c: &Changed,
     width: Option<u16>,
+    zone: Option<&Zone>,
 ) -> io::Result<()> {
+    let short_time = |t: Millis| time::format_short(t, zone);
+    let range = |a: Millis, b: Millis| range(short_time(a), short_time(b));
     let tested = match c.width {
         Some(w) if c.auto_width => format!("{} buckets, chosen from the span", width_label(w)),
         Some(w) => format!("{} buckets", width_label(w)),
@@ -621,18 +628,11 @@ pub(super) fn write_section(
 }
 
 /// A time range, its end's date left out when it is the start's.
-fn range(start: Millis, end: Millis) -> String {
-    let (a, b) = (short_time(start), short_time(end));
+fn range(a: String, b: String) -> String {
     match (a.split_once(' '), b.split_once(' ')) {
         (Some((day, _)), Some((same, time))) if day == same => format!("{a} .. {time}"),
         _ => format!("{a} .. {b}"),
     }
-}
-
-/// A time to the second, without its zone letter, for a narrow column.
-fn short_time(t: Millis) -> String {
-    let full = time::format(t.div_euclid(1000) * 1000);
-    full.trim_end_matches('Z').replace('T', " ")
 }
 
 /// Writes changes against a baseline, the `same` ones left out, at most `limit`.

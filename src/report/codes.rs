@@ -1,4 +1,4 @@
-//! `errstat codes`: the catalog as a table, JSON, CSV or NDJSON.
+//! `errstat codes`: the catalog as a table, JSON, CSV, NDJSON or Markdown.
 
 use std::io::{self, Write};
 
@@ -61,6 +61,10 @@ pub fn render_codes(
                 writeln!(out)?;
             }
             Ok(())
+        }
+        Format::Markdown => {
+            let rows = rows.iter().map(|r| r.to_vec());
+            super::markdown::table(out, &HEADER, &[false; 5], rows)
         }
         Format::Partial => Err(io::Error::other("the catalog has no partial form")),
         Format::Html => Err(io::Error::other("the catalog has no html form")),

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::{BucketRow, CsvRows, GroupBy, Render, Report, formula_safe, ratio};
-use crate::time;
+use crate::time::{self, Zone};
 
 /// The CSV renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,7 @@ impl Render for Csv {
         let mut w = Writer {
             csv: csv::Writer::from_writer(out),
             safe: self.safe,
+            zone: r.zone.clone(),
         };
         match (self.rows, &r.buckets) {
             (CsvRows::Buckets, Some((_, rows))) => {
@@ -28,7 +29,7 @@ impl Render for Csv {
             }
             (CsvRows::BucketCodes, Some((_, rows))) => bucket_codes(&mut w, r.group_by, rows),
             (CsvRows::Spikes | CsvRows::NewCodes | CsvRows::Changes, _) => {
-                changed(&mut w, self.rows, r.changed.as_ref())
+                changed(&mut w, self.rows, r.changed.as_ref(), r.zone.as_ref())
             }
             _ => codes(&mut w, r),
         }
@@ -51,6 +52,8 @@ pub(super) fn io_error(e: csv::Error) -> io::Error {
 struct Writer<'w> {
     csv: csv::Writer<&'w mut dyn Write>,
     safe: bool,
+    /// `--tz`, for the times.
+    zone: Option<Zone>,
 }
 
 impl Writer<'_> {
@@ -113,8 +116,12 @@ fn codes(w: &mut Writer<'_>, r: &Report) -> csv::Result<()> {
             c.count.to_string(),
             c.share.to_string(),
             c.rate.map(|x| x.to_string()).unwrap_or_default(),
-            c.first_seen.map(time::format).unwrap_or_default(),
-            c.last_seen.map(time::format).unwrap_or_default(),
+            c.first_seen
+                .map(|t| time::format_in(t, r.zone.as_ref()))
+                .unwrap_or_default(),
+            c.last_seen
+                .map(|t| time::format_in(t, r.zone.as_ref()))
+                .unwrap_or_default(),
             opt(c.latency.map(|p| p.p50)),
             opt(c.latency.map(|p| p.p90)),
             opt(c.latency.map(|p| p.p99)),
@@ -144,7 +151,7 @@ fn buckets(
     header.extend(["responses", "errors", "error_rate"]);
     w.write_record(&header)?;
     for b in rows {
-        let start = time::format(b.start);
+        let start = time::format_in(b.start, w.zone.as_ref());
         let counts = |responses: u64, errors: u64| {
             [
                 responses.to_string(),
@@ -182,7 +189,7 @@ fn bucket_codes(
     w.write_record(&header)?;
     let mut n = itoa::Buffer::new();
     for b in rows {
-        let start = time::format(b.start);
+        let start = time::format_in(b.start, w.zone.as_ref());
         let mut write = |group: Option<&str>, code: &str, count: u64| {
             let category = crate::catalog::category_of(code);
             let mut row = vec![start.as_str()];
@@ -206,8 +213,13 @@ fn bucket_codes(
 }
 
 /// Rows of what changed: one kind a report (`spikes`, `new-codes`, `changes`).
-fn changed(w: &mut Writer<'_>, rows: CsvRows, c: Option<&super::Changed>) -> csv::Result<()> {
-    let json = c.map(|c| c.json());
+fn changed(
+    w: &mut Writer<'_>,
+    rows: CsvRows,
+    c: Option<&super::Changed>,
+    zone: Option<&crate::time::Zone>,
+) -> csv::Result<()> {
+    let json = c.map(|c| c.json(zone));
     let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
     match rows {
         CsvRows::Spikes => {

@@ -16,7 +16,7 @@ use super::{
     BucketRow, CodeRow, GroupBucketRow, MalformedRow, Render, Report, SampleRow, ShareRow,
 };
 use crate::latency::Percentiles;
-use crate::time;
+use crate::time::{self, Zone};
 
 pub const SCHEMA: &str = "errstat.report/v1";
 
@@ -53,20 +53,24 @@ impl Render for Ndjson {
         };
         line(out, "totals", totals)?;
         for c in &r.codes {
-            line(out, "code", Code::of(c))?;
+            line(out, "code", Code::of(c, r.zone.as_ref()))?;
         }
         for s in &r.categories {
             line(out, "category", Share(s, "category"))?;
         }
         let mut keys = BucketKeys::new(Layout::Compact);
         for b in r.buckets.iter().flat_map(|(_, rows)| rows) {
-            bucket_line(out, &Bucket::of(b, r.group_by.is_some()), &mut keys)?;
+            bucket_line(
+                out,
+                &Bucket::of(b, r.group_by.is_some(), r.zone.as_ref()),
+                &mut keys,
+            )?;
         }
         for m in &r.malformed {
             line(out, "malformed", Malformed::of(m))?;
         }
         if let Some(c) = &r.changed {
-            let j = c.json();
+            let j = c.json(r.zone.as_ref());
             for s in &j.spikes {
                 line(out, "spike", s)?;
             }
@@ -126,14 +130,18 @@ impl<'a> Document<'a> {
             span: Span::of(r),
             latency_ms: r.latency.map(Latency::of),
             group_by: r.group_by.map(|g| g.as_str()),
-            codes: r.codes.iter().map(Code::of).collect(),
+            codes: r
+                .codes
+                .iter()
+                .map(|c| Code::of(c, r.zone.as_ref()))
+                .collect(),
             categories: Shares(&r.categories, "category"),
             classes: Shares(&r.classes, "class"),
             faults: Shares(&r.faults, "fault"),
             bucket_ms: r.buckets.as_ref().map(|(width, _)| *width),
             buckets: r.buckets.as_ref().map(|(_, rows)| {
                 rows.iter()
-                    .map(|b| Bucket::of(b, r.group_by.is_some()))
+                    .map(|b| Bucket::of(b, r.group_by.is_some(), r.zone.as_ref()))
                     .collect()
             }),
             malformed_samples: r.malformed.iter().map(Malformed::of).collect(),
@@ -145,7 +153,7 @@ impl<'a> Document<'a> {
                     error: &f.error,
                 })
                 .collect(),
-            changed: r.changed.as_ref().map(|c| c.json()),
+            changed: r.changed.as_ref().map(|c| c.json(r.zone.as_ref())),
         }
     }
 }
@@ -512,8 +520,8 @@ struct Span {
 impl Span {
     fn of(r: &Report) -> Span {
         Span {
-            first: r.span.map(|s| time::format(s.0)),
-            last: r.span.map(|s| time::format(s.1)),
+            first: r.span.map(|s| time::format_in(s.0, r.zone.as_ref())),
+            last: r.span.map(|s| time::format_in(s.1, r.zone.as_ref())),
         }
     }
 }
@@ -558,7 +566,7 @@ struct Code<'a> {
 }
 
 impl Code<'_> {
-    fn of(c: &CodeRow) -> Code<'_> {
+    fn of<'c>(c: &'c CodeRow, zone: Option<&Zone>) -> Code<'c> {
         Code {
             code: &c.code,
             group: c.group.as_deref(),
@@ -569,12 +577,12 @@ impl Code<'_> {
             count: c.count,
             share: c.share,
             rate: c.rate,
-            first_seen: c.first_seen.map(time::format),
-            last_seen: c.last_seen.map(time::format),
+            first_seen: c.first_seen.map(|t| time::format_in(t, zone)),
+            last_seen: c.last_seen.map(|t| time::format_in(t, zone)),
             request_ids: c.first.iter().map(|s| s.id.as_str()).collect(),
             requests: Requests {
-                first: c.first.iter().map(Request::of).collect(),
-                latest: c.latest.iter().map(Request::of).collect(),
+                first: c.first.iter().map(|s| Request::of(s, zone)).collect(),
+                latest: c.latest.iter().map(|s| Request::of(s, zone)).collect(),
             },
             messages: c
                 .messages
@@ -605,10 +613,10 @@ struct Request<'a> {
 }
 
 impl Request<'_> {
-    fn of(s: &SampleRow) -> Request<'_> {
+    fn of<'s>(s: &'s SampleRow, zone: Option<&Zone>) -> Request<'s> {
         Request {
             request_id: &s.id,
-            time: s.time.map(time::format),
+            time: s.time.map(|t| time::format_in(t, zone)),
             action: s.action.as_deref(),
             region: s.region.as_deref(),
         }
@@ -654,9 +662,9 @@ struct Bucket<'a> {
 }
 
 impl<'a> Bucket<'a> {
-    fn of(b: &'a BucketRow<'_>, grouped: bool) -> Bucket<'a> {
+    fn of(b: &'a BucketRow<'_>, grouped: bool, zone: Option<&Zone>) -> Bucket<'a> {
         Bucket {
-            start: time::format(b.start),
+            start: time::format_in(b.start, zone),
             responses: b.responses,
             errors: b.errors,
             codes: Counts(&b.codes),

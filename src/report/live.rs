@@ -33,6 +33,8 @@ pub struct Snapshot {
     pub sdk_errors: u64,
     pub rates_known: bool,
     pub top: Vec<Row>,
+    /// `--tz`: the zone the clock is shown in (`None`: UTC).
+    pub zone: Option<crate::time::Zone>,
 }
 
 /// One code in the view.
@@ -101,7 +103,7 @@ fn lines(s: &Snapshot, catalog: &Catalog) -> io::Result<()> {
         .collect();
     let line = json!({
         "schema": "errstat.live/v1",
-        "at": s.at.map(time::format),
+        "at": s.at.map(|t| time::format_in(t, s.zone.as_ref())),
         "window": {
             "seconds": s.width / 1000,
             "responses": s.window.0,
@@ -164,8 +166,11 @@ impl Screen {
             format!(
                 "errstat live · window {}s · {} · running {}s · q quits",
                 s.width / 1000,
-                s.at.map(time::format)
-                    .unwrap_or_else(|| "no records yet".into()),
+                s.at.map(|t| {
+                    let zone = s.zone.clone().unwrap_or_default();
+                    format!("{} {}", time::format_short(t, Some(&zone)), zone.label(t))
+                })
+                .unwrap_or_else(|| "no records yet".into()),
                 s.elapsed.as_secs()
             ),
             format!(

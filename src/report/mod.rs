@@ -13,6 +13,7 @@ mod html;
 mod inert;
 mod json;
 mod live;
+mod markdown;
 mod table;
 
 use std::io::{self, Write};
@@ -24,7 +25,7 @@ use crate::latency::Percentiles;
 use crate::record::Malformed;
 pub use crate::stats::GroupBy;
 use crate::stats::{self, Bucket, Sample, Stats, Totals};
-use crate::time::Millis;
+use crate::time::{Millis, Zone};
 
 pub use self::changed::{Baseline, ChangeSettings, Changed, Scope};
 pub use self::codes::render_codes;
@@ -34,6 +35,7 @@ pub use self::html::{Html, Mark, MarkKind, TimePoint, TimeSeries};
 pub use self::inert::{formula_safe, inert};
 pub use self::json::{Json, Ndjson};
 pub use self::live::{LiveLines, LiveView, Row, Screen, Snapshot};
+pub use self::markdown::Markdown;
 pub use self::table::Table;
 
 /// Messages shown per code.
@@ -48,9 +50,14 @@ pub enum Format {
     Ndjson,
     /// One self-contained page with charts (`html`).
     Html,
+    /// The table's per-code rows as a Markdown table, with the totals.
+    Markdown,
     /// The aggregate itself, for `errstat merge` (`crate::partial`).
     Partial,
 }
+
+/// The extensions `-o` tells a format by, as a message lists them.
+pub const EXTENSIONS: &str = ".json, .ndjson, .csv, .table, .txt, .md, .html, .htm, .partial";
 
 impl Format {
     /// Parses a `--format` value.
@@ -61,6 +68,21 @@ impl Format {
             "csv" => Some(Format::Csv),
             "ndjson" => Some(Format::Ndjson),
             "html" => Some(Format::Html),
+            "markdown" => Some(Format::Markdown),
+            "partial" => Some(Format::Partial),
+            _ => None,
+        }
+    }
+
+    /// The format an output file's extension names, whatever its case (`EXTENSIONS`).
+    pub fn by_extension(ext: &str) -> Option<Format> {
+        match ext.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "ndjson" => Some(Format::Ndjson),
+            "csv" => Some(Format::Csv),
+            "table" | "txt" => Some(Format::Table),
+            "md" => Some(Format::Markdown),
+            "html" | "htm" => Some(Format::Html),
             "partial" => Some(Format::Partial),
             _ => None,
         }
@@ -74,6 +96,7 @@ impl Format {
             Format::Csv => Box::new(csv),
             Format::Ndjson => Box::new(Ndjson),
             Format::Html => Box::new(Html),
+            Format::Markdown => Box::new(Markdown),
             Format::Partial => Box::new(NotAReport),
         }
     }
@@ -253,6 +276,8 @@ pub struct Report<'a> {
     pub failed_inputs: Vec<FailedInput>,
     /// Spikes, new codes and changes against a baseline (`Changed::build`), when looked for.
     pub changed: Option<Changed>,
+    /// `--tz`: the zone times are shown in; `None` is UTC (and `Z` in JSON and CSV).
+    pub zone: Option<Zone>,
 }
 
 /// How groups sort: by name, then `(other)`, then `-` (records without the field).
@@ -353,6 +378,7 @@ impl<'a> Report<'a> {
             malformed,
             failed_inputs,
             changed: None,
+            zone: None,
         }
     }
 }

@@ -90,10 +90,10 @@ fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "-".to_string(), |x| format!("{:.2}%", x * 100.0))
 }
 
-/// Prints a time to the second, for a narrow column (JSON and CSV keep the fraction).
-fn short_time(t: crate::time::Millis) -> String {
-    let full = time::format(t.div_euclid(1000) * 1000);
-    full.trim_end_matches('Z').replace('T', " ")
+/// Prints a time to the second in the report's zone, for a narrow column (JSON and CSV
+/// keep the fraction).
+fn short_time(t: crate::time::Millis, zone: Option<&time::Zone>) -> String {
+    time::format_short(t, zone)
 }
 
 fn ms(x: f64) -> String {
@@ -156,7 +156,9 @@ impl Render for Table {
             )?;
         }
         if let Some((a, b)) = r.span {
-            writeln!(out, "span {} .. {}", time::format(a), time::format(b))?;
+            let zone = r.zone.clone().unwrap_or_default();
+            let (a_, b_) = (short_time(a, Some(&zone)), short_time(b, Some(&zone)));
+            writeln!(out, "span {a_} .. {b_}, times in {}", zone.label(a))?;
         }
         if let Some(p) = r.latency {
             writeln!(
@@ -169,7 +171,7 @@ impl Render for Table {
             )?;
         }
         if let Some(c) = &r.changed {
-            super::changed::write_section(out, c, self.width)?;
+            super::changed::write_section(out, c, self.width, r.zone.as_ref())?;
         }
         if t.lines == 0 {
             writeln!(out, "no lines read")?;
@@ -204,8 +206,16 @@ impl Render for Table {
                         right(c.count.to_string()),
                         right(pct(Some(c.share))),
                         right(pct(c.rate)),
-                        Cell::new(c.first_seen.map(short_time).unwrap_or_default()),
-                        Cell::new(c.last_seen.map(short_time).unwrap_or_default()),
+                        Cell::new(
+                            c.first_seen
+                                .map(|t| short_time(t, r.zone.as_ref()))
+                                .unwrap_or_default(),
+                        ),
+                        Cell::new(
+                            c.last_seen
+                                .map(|t| short_time(t, r.zone.as_ref()))
+                                .unwrap_or_default(),
+                        ),
                     ]);
                     if latency {
                         row.push(right(c.latency.map(|p| ms(p.p50)).unwrap_or_default()));
@@ -248,7 +258,7 @@ impl Render for Table {
             let known = t.rates_known();
             let mut cells = Vec::new();
             for b in &rows[skip..] {
-                let start = || Cell::new(short_time(b.start));
+                let start = || Cell::new(short_time(b.start, r.zone.as_ref()));
                 if r.group_by.is_none() {
                     cells.push(vec![
                         start(),
@@ -339,7 +349,12 @@ fn support(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             c.count
         )?;
         for s in &c.latest {
-            let mut line = format!("    {}", s.time.map(short_time).unwrap_or("-".into()));
+            let mut line = format!(
+                "    {}",
+                s.time
+                    .map(|t| short_time(t, r.zone.as_ref()))
+                    .unwrap_or("-".into())
+            );
             for part in [Some(&s.id), s.action.as_ref(), s.region.as_ref()]
                 .into_iter()
                 .flatten()

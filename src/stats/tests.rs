@@ -9,6 +9,7 @@ fn shape() -> Aggregation {
         samples: 2,
         group_by: None,
         max_codes: 10_000,
+        bucket_offset_ms: 0,
     }
 }
 
@@ -289,6 +290,7 @@ fn capped(
         samples: 2,
         group_by: Some(GroupBy::Region),
         max_codes: max,
+        bucket_offset_ms: 0,
     };
     let mut all: Vec<Stats> = (0..parts).map(|_| Stats::new(shape)).collect();
     for i in 0..n {

@@ -1,5 +1,8 @@
 use super::*;
 
+use jiff::civil::DateTime;
+use jiff::{SignedDuration, Timestamp};
+
 const T0: Millis = 1_764_151_200_000; // 2025-11-26T10:00:00Z
 
 #[test]
@@ -154,24 +157,45 @@ fn rfc3339_bounds_are_kept_as_far_as_it_goes() {
         assert_eq!(clock.parse_str(form), None, "{form:?}");
     }
     assert_eq!(format(LAST), "9999-12-31T23:59:59.999Z");
-    assert_eq!(format(last_second), "9999-12-31T23:59:59Z");
+    assert_eq!(format(last_second), "9999-12-31T23:59:59.000Z");
     assert_eq!(format(LAST - 10), "9999-12-31T23:59:59.989Z");
-    assert_eq!(format(FIRST), "0000-01-01T00:00:00Z");
+    assert_eq!(format(FIRST), "0000-01-01T00:00:00.000Z");
     assert_eq!(from_epoch_number(LAST as f64), Some(LAST));
     assert_eq!(from_epoch_number(FIRST as f64), Some(FIRST));
     assert_eq!(from_epoch_number(FIRST as f64 - 1.0), None);
     assert_eq!(from_epoch_number(LAST as f64 + 1.0), None);
 }
 
-/// `format` past jiff's timestamps writes what it writes before them.
+/// `format` writes what jiff writes, with three digits of milliseconds always, past
+/// jiff's last timestamp too; and `parse_str` reads it back.
 #[test]
-fn civil_formatting_writes_as_timestamps_do() {
+fn formatting_writes_as_jiff_with_three_digits() {
     let jiffs_last = Timestamp::MAX.as_millisecond();
-    for ms in (jiffs_last - 5_000..=jiffs_last).chain([0, 5, 250, T0, FIRST, FIRST + 7]) {
+    let spots = [
+        0,
+        5,
+        250,
+        999,
+        1000,
+        -1,
+        -86_400_001,
+        T0,
+        FIRST,
+        FIRST + 7,
+        LAST,
+    ];
+    let steps = (FIRST..LAST).step_by(77_777_777_777).take(40_000);
+    for ms in (jiffs_last - 5_000..=jiffs_last).chain(spots).chain(steps) {
         let dt = DateTime::constant(1970, 1, 1, 0, 0, 0, 0)
             .checked_add(SignedDuration::from_millis(ms))
             .unwrap();
-        assert_eq!(format(ms), format!("{dt}Z"), "{ms}");
+        assert_eq!(
+            format(ms),
+            dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "{ms}"
+        );
+        assert_eq!(format(ms).len(), 24);
+        assert_eq!(parse_str(&format(ms)), Some(ms), "{ms}");
     }
 }
 
@@ -210,13 +234,17 @@ fn common_forms_parse_as_jiff_does() {
         "2025-1a-26T10:00:00Z",
     ];
     for s in samples {
-        assert_eq!(parse_str(s), parse_with_jiff(s), "{s:?}");
+        assert_eq!(parse_str(s), parse_with_jiff(s, &Zone::utc()), "{s:?}");
     }
     // One clock across them all, forwards and backwards: what it remembers of one
     // minute never changes the answer for another string.
     let clock = Clock::default();
     for s in samples.iter().chain(samples.iter().rev()) {
-        assert_eq!(clock.parse_str(s), parse_with_jiff(s), "{s:?}");
+        assert_eq!(
+            clock.parse_str(s),
+            parse_with_jiff(s, &Zone::utc()),
+            "{s:?}"
+        );
     }
 }
 
@@ -258,7 +286,11 @@ fn a_remembered_minute_reads_every_tail_as_jiff_does() {
     ];
     for tail in tails {
         let s = format!("{minute}{tail}");
-        assert_eq!(clock.parse_str(&s), parse_with_jiff(&s), "{s:?}");
+        assert_eq!(
+            clock.parse_str(&s),
+            parse_with_jiff(&s, &Zone::utc()),
+            "{s:?}"
+        );
     }
 }
 
@@ -271,7 +303,7 @@ proptest::proptest! {
     ) {
         let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
         let s = format!("{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{se:02}{frac}{tz}");
-        proptest::prop_assert_eq!(parse_str(&s), parse_with_jiff(&s), "{}", s);
+        proptest::prop_assert_eq!(parse_str(&s), parse_with_jiff(&s, &Zone::utc()), "{}", s);
     }
 
     /// A partial form is its full form with zeros written in: the one goes to jiff, the
@@ -295,7 +327,7 @@ proptest::proptest! {
         let partial = format!("{date}{written}{tz}");
         let full = format!("{date}{padded}{full_tz}");
         proptest::prop_assert_eq!(parse_str(&partial), parse_str(&full), "{} {}", partial, full);
-        proptest::prop_assert_eq!(parse_str(&partial), parse_with_jiff(&partial), "{}", partial);
+        proptest::prop_assert_eq!(parse_str(&partial), parse_with_jiff(&partial, &Zone::utc()), "{}", partial);
     }
 
     #[test]
@@ -312,7 +344,7 @@ proptest::proptest! {
         for (m, se, frac, tz) in times {
             let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
             let s = format!("{}:{se:02}{frac}{tz}", minutes[m]);
-            proptest::prop_assert_eq!(clock.parse_str(&s), parse_with_jiff(&s), "{}", s);
+            proptest::prop_assert_eq!(clock.parse_str(&s), parse_with_jiff(&s, &Zone::utc()), "{}", s);
         }
     }
 }
@@ -336,7 +368,8 @@ fn the_common_tail_reads_as_any_tail_does() {
             }
         }
     }
-    assert_eq!(tail(b":07.123Z"), Some(Some((7, 123, 0))));
+    assert_eq!(tail(b":07.123Z"), Some(Some((7, 123, Some(0)))));
+    assert_eq!(tail(b":07.123"), Some(Some((7, 123, None))));
     assert_eq!(tail(b":0/.123Z"), None);
 }
 
@@ -411,7 +444,7 @@ fn widths_and_bounds() {
     assert_eq!(parse_width("250ms"), Some(250));
     assert_eq!(parse_width("0ms"), None);
     assert_eq!(parse_bound("2025-11-26"), Some(T0 - 36_000_000));
-    assert_eq!(format(T0), "2025-11-26T10:00:00Z");
+    assert_eq!(format(T0), "2025-11-26T10:00:00.000Z");
     assert_eq!(format(T0 + 5), "2025-11-26T10:00:00.005Z");
 }
 
@@ -468,4 +501,48 @@ fn go_log_prefixes_are_log_times_only() {
     assert_eq!(parse_str("2025/11/26 10:00:00"), None);
     assert_eq!(parse_bound("2025/11/26"), None);
     assert_eq!(parse_prefix(b"2025/11/26 10:00:00 x"), None);
+}
+
+/// In any zone, the clock's fast forms (with their minute remembered) give jiff's answers,
+/// across a change of offset too; a written offset wins over the zone.
+#[test]
+fn a_clock_in_a_zone_reads_as_jiff_does() {
+    for name in ["UTC", "+09:00", "-05:30", "Asia/Seoul", "America/New_York"] {
+        let zone = Zone::parse(name).unwrap();
+        let clock = Clock::new(zone.clone());
+        for day in ["2026-03-08", "2026-11-01", "2026-11-26"] {
+            for minute in (0..24 * 60).step_by(7) {
+                let (h, m) = (minute / 60, minute % 60);
+                for tail in ["", ".5", ".123456", "Z", "+08:00"] {
+                    let s = format!("{day}T{h:02}:{m:02}:30{tail}");
+                    let want = parse_with_jiff(&s, &zone);
+                    assert_eq!(clock.parse_str(&s), want, "{name} {s}");
+                    assert_eq!(parse_str_in(&s, &zone), want, "{name} {s}");
+                }
+            }
+        }
+    }
+    let seoul = Zone::parse("Asia/Seoul").unwrap();
+    assert_eq!(parse_str_in("2025-11-26 19:00:00", &seoul), Some(T0));
+    assert_eq!(parse_str_in("2025-11-26T10:00:00Z", &seoul), Some(T0));
+    assert_eq!(
+        parse_prefix_in(b"2025-11-26 19:00:00 INFO", &seoul),
+        Some(T0)
+    );
+    // New York's summer time ends at 02:00: 01:30 comes twice, the first (EDT) is taken.
+    let ny = Zone::parse("America/New_York").unwrap();
+    assert_eq!(
+        parse_str_in("2026-11-01T01:30:00", &ny).map(format),
+        Some("2026-11-01T05:30:00.000Z".into())
+    );
+    assert_eq!(format_in(T0, Some(&seoul)), "2025-11-26T19:00:00.000+09:00");
+    assert_eq!(
+        format_in(T0, Some(&Zone::utc())),
+        "2025-11-26T10:00:00.000Z"
+    );
+    assert_eq!(format_in(T0, None), "2025-11-26T10:00:00.000Z");
+    assert_eq!(format_short(T0 + 999, Some(&seoul)), "2025-11-26 19:00:00");
+    assert_eq!(seoul.label(T0), "Asia/Seoul (+09:00)");
+    assert!(Zone::parse("+24:00").is_err() && Zone::parse("+9").is_err());
+    assert!(Zone::parse("+0930").is_ok() && Zone::parse("-03").is_ok());
 }

@@ -30,6 +30,7 @@ fn stats_split(bucket: Option<i64>, group_by: Option<GroupBy>) -> Stats {
         samples: 2,
         group_by,
         max_codes: 10_000,
+        bucket_offset_ms: 0,
     });
     for i in 0..200u64 {
         let t = 1_764_151_200_000 + (i as i64) * 7_919;
@@ -100,7 +101,7 @@ fn a_grouped_document_is_what_serde_writes() {
         assert!(pretty.contains("\"groups\": ["), "{pretty}");
         let mut expected = Vec::new();
         for b in &r.buckets.as_ref().unwrap().1 {
-            line(&mut expected, "bucket", Bucket::of(b, true)).unwrap();
+            line(&mut expected, "bucket", Bucket::of(b, true, None)).unwrap();
         }
         let all = rendered(&r, &Ndjson);
         let lines: Vec<&str> = all
@@ -122,7 +123,7 @@ fn bucket_lines_are_what_serde_writes() {
         let r = Report::build(&s, &["log".into()], Vec::new(), &catalog, Lang::En, None);
         let mut expected = Vec::new();
         for b in &r.buckets.as_ref().unwrap().1 {
-            line(&mut expected, "bucket", Bucket::of(b, false)).unwrap();
+            line(&mut expected, "bucket", Bucket::of(b, false, None)).unwrap();
         }
         let expected = String::from_utf8(expected).unwrap();
         let all = rendered(&r, &Ndjson);
@@ -144,6 +145,7 @@ fn an_empty_report_is_what_serde_writes() {
         samples: 2,
         group_by: None,
         max_codes: 10_000,
+        bucket_offset_ms: 0,
     });
     let r = Report::build(&s, &[], Vec::new(), &catalog, Lang::En, None);
     let doc = Document::of(&r);
