@@ -103,7 +103,11 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
             c.lang,
             c.scan.aggregation.group_by,
         );
-        report.changed = Some(report::Changed::build(stats, &c.changes));
+        report.changed = Some(report::Changed::build(
+            stats,
+            &c.changes,
+            c.output.format == Format::Html,
+        ));
         report.zone = c.output.zone.clone();
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
@@ -366,7 +370,8 @@ fn conclude(
             c.scan.aggregation.group_by,
         )
     });
-    report.changed = Some(pool.install(|| report::Changed::build(stats, &c.changes)));
+    let charts = c.output.format == Format::Html;
+    report.changed = Some(pool.install(|| report::Changed::build(stats, &c.changes, charts)));
     report.zone = c.output.zone.clone();
     // The report names the malformed lines; standard error says how many, once. With
     // --strict they explain the exit code, so -q does not hide them then.

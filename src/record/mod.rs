@@ -178,12 +178,19 @@ pub fn classify_exact<'a>(line: &'a [u8], keys: &Keys) -> Line<'a> {
 }
 
 /// Reads a line that is no API response (skipped, or not JSON after all) as a logger's line
-/// holding an SDK error string, when it names the SDK (SPEC §1.9).
-#[inline]
+/// holding an SDK error string, when it names the SDK (SPEC §1.9). The check is inline: it
+/// runs on every line, the reading on few.
+#[inline(always)]
 fn sdk_fallback<'a>(line: &'a [u8], keys: &Keys, out: &mut Line<'a>) {
-    if !matches!(out, Line::Skipped | Line::Malformed(Malformed::InvalidJson))
-        || !logger::has_marker(line)
-    {
+    if matches!(out, Line::Skipped | Line::Malformed(Malformed::InvalidJson)) {
+        sdk_line(line, keys, out);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn sdk_line<'a>(line: &'a [u8], keys: &Keys, out: &mut Line<'a>) {
+    if !logger::has_marker(line) {
         return;
     }
     let json = match split_line(line) {

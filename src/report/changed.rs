@@ -128,8 +128,9 @@ pub struct NewCodeRow {
 }
 
 impl Changed {
-    /// Looks for what changed in `stats`.
-    pub fn build(stats: &Stats, settings: &ChangeSettings) -> Changed {
+    /// Looks for what changed in `stats`; keeps the series (`series`) when `charts` will
+    /// draw it.
+    pub fn build(stats: &Stats, settings: &ChangeSettings, charts: bool) -> Changed {
         let auto = stats.aggregation.bucket.is_none();
         let width = stats
             .width()
@@ -139,7 +140,7 @@ impl Changed {
                 false => base,
             });
         let (spikes, series, untested) = match width {
-            Some(w) => spikes(stats, w),
+            Some(w) => spikes(stats, w, charts),
             None => (Vec::new(), Vec::new(), 0),
         };
         let totals: BTreeMap<&str, (Option<Millis>, u64)> = code_totals(stats);
@@ -249,7 +250,7 @@ pub const SPIKE_BUDGET: usize = 4_000_000;
 /// The spikes of every series at `width`: all errors, each code, each group of a field (the
 /// most frequent first, while `SPIKE_BUDGET` lasts); the run's series at that width; and how
 /// many codes and groups went untested.
-fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>, u64) {
+fn spikes(stats: &Stats, width: Millis, charts: bool) -> (Vec<SpikeRow>, Vec<Point>, u64) {
     let settings = SpikeSettings::default();
     let known = stats.totals.rates_known();
     let span = stats.span.unwrap_or_default();
@@ -303,16 +304,19 @@ fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>, u64) {
             spike,
         })
         .collect();
-    // Which series to test: those that could hold a spike, most errors first.
+    // Which series to test: those with a bucket of enough errors to flag, most errors first.
+    let most =
+        |counts: &mut dyn Iterator<Item = u64>| counts.fold((0, 0), |(t, m), k| (t + k, m.max(k)));
     let mut candidates: Vec<(u64, Scope, &str)> = codes
         .iter()
-        .map(|(c, v)| (v.iter().map(|x| x.1).sum(), Scope::Code, *c))
+        .map(|(c, v)| (most(&mut v.iter().map(|x| x.1)), Scope::Code, *c))
         .chain(
             groups
                 .iter()
-                .map(|(g, v)| (v.iter().map(|x| x.2).sum(), Scope::Group, *g)),
+                .map(|(g, v)| (most(&mut v.iter().map(|x| x.2)), Scope::Group, *g)),
         )
-        .filter(|c| c.0 >= settings.min_errors)
+        .filter(|c| c.0.1 >= settings.min_errors)
+        .map(|((total, _), scope, name)| (total, scope, name))
         .collect();
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
     let affordable = SPIKE_BUDGET / n.max(1);
@@ -354,6 +358,9 @@ fn spikes(stats: &Stats, width: Millis) -> (Vec<SpikeRow>, Vec<Point>, u64) {
             .then(a.spike.start.cmp(&b.spike.start))
             .then_with(|| (a.scope, &a.name).cmp(&(b.scope, &b.name)))
     });
+    if !charts {
+        return (rows, Vec::new(), untested);
+    }
     let mut series: Vec<Point> = (0..n)
         .map(|i| Point {
             start: starts[i],

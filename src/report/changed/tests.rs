@@ -46,7 +46,7 @@ fn day(bucket: Option<Millis>) -> Stats {
 #[test]
 fn a_planted_spike_is_found_with_and_without_a_bucket() {
     for (bucket, width) in [(None, 5 * MINUTE), (Some(MINUTE), MINUTE)] {
-        let c = Changed::build(&day(bucket), &ChangeSettings::default());
+        let c = Changed::build(&day(bucket), &ChangeSettings::default(), false);
         assert_eq!(c.width, Some(width), "{bucket:?}");
         assert_eq!(c.auto_width, bucket.is_none());
         let all = c
@@ -72,7 +72,7 @@ fn a_planted_spike_is_found_with_and_without_a_bucket() {
 
 #[test]
 fn a_code_of_the_last_hour_is_new() {
-    let c = Changed::build(&day(None), &ChangeSettings::default());
+    let c = Changed::build(&day(None), &ChangeSettings::default(), false);
     let codes: Vec<&str> = c.new_codes.iter().map(|n| n.code.as_str()).collect();
     assert_eq!(codes, ["Fresh"]);
     assert_eq!(c.new_codes[0].count, 6);
@@ -93,6 +93,7 @@ fn a_baseline_labels_each_code() {
             recent: None,
             baseline: Some(before),
         },
+        false,
     );
     let changes = c.changes.as_ref().expect("compared");
     let label = |code: &str| {
