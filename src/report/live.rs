@@ -158,82 +158,151 @@ impl Screen {
             Ok((w, h)) if w > 0 && h > 0 => (w as usize, h as usize),
             _ => (100, 30),
         };
-        let pct = |e: u64, r: u64| match s.rates_known {
-            true => format!("{:.2}%", ratio(e, r) * 100.0),
-            false => "-".to_string(),
-        };
-        let mut lines = vec![
-            format!(
-                "errstat live · window {}s · {} · running {}s · q quits",
-                s.width / 1000,
-                s.at.map(|t| {
-                    let zone = s.zone.clone().unwrap_or_default();
-                    format!("{} {}", time::format_short(t, Some(&zone)), zone.label(t))
-                })
-                .unwrap_or_else(|| "no records yet".into()),
-                s.elapsed.as_secs()
-            ),
-            format!(
-                "window  responses {:>9}  errors {:>7}  rate {:>7}  errors/s {:.2}",
-                s.window.0,
-                s.window.1,
-                pct(s.window.1, s.window.0),
-                per_sec(s.window.1, s.window_secs)
-            ),
-            format!(
-                "total   responses {:>9}  errors {:>7}  rate {:>7}  errors/s {:.2}  lines {}  malformed {}",
-                s.total.0,
-                s.total.1,
-                pct(s.total.1, s.total.0),
-                per_sec(s.total.1, s.elapsed.as_secs_f64()),
-                s.total_lines,
-                s.malformed
-            ),
-            String::new(),
-            format!(
-                "{:<44} {:<22} {:<9} {:>8} {:>9}  {:<10}",
-                "CODE", "CATEGORY", "FAULT", "WINDOW", "TOTAL", "TREND"
-            ),
-        ];
-        for r in s.top.iter().take(height.saturating_sub(lines.len() + 1)) {
-            let mark = match (r.spike, r.new) {
-                (true, _) => "spike",
-                (false, true) => "new",
-                (false, false) => "",
-            };
-            // A code's text made inert before it is cut to the column.
-            let fit = |text: &str, n: usize| -> String {
-                let text = inert(text);
-                if text.chars().count() > n {
-                    text.chars().take(n - 1).chain(['…']).collect()
-                } else {
-                    text.into_owned()
-                }
-            };
-            lines.push(format!(
-                "{:<38} {:<5} {:<22} {:<9} {:>8} {:>9}  {}",
-                fit(&r.code, 38),
-                mark,
-                fit(catalog::category_of(&r.code), 22),
-                fault(&r.code),
-                r.window,
-                r.total,
-                sparkline(&r.trend)
-            ));
+        let lines = screen_lines(s, width, height);
+        // Each line is overwritten in place and its rest cleared, then what is below: no
+        // moment shows an empty screen, so a redraw does not flicker.
+        for (i, line) in lines.iter().enumerate() {
+            crossterm::queue!(self.out, crossterm::cursor::MoveTo(0, i as u16))?;
+            self.out.write_all(line.as_bytes())?;
+            crossterm::queue!(
+                self.out,
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::UntilNewLine)
+            )?;
         }
         crossterm::queue!(
             self.out,
-            crossterm::cursor::MoveTo(0, 0),
-            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            crossterm::cursor::MoveTo(0, lines.len() as u16),
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::FromCursorDown)
         )?;
-        for (i, line) in lines.iter().take(height).enumerate() {
-            let shown: String = line.chars().take(width).collect();
-            crossterm::queue!(self.out, crossterm::cursor::MoveTo(0, i as u16))?;
-            self.out.write_all(shown.as_bytes())?;
-        }
         self.out.flush()
     }
 }
+
+/// The live screen as lines that fit `width` columns and `height` rows: the counts first,
+/// each on a line of its own when the terminal is narrow; then the codes, their columns
+/// dropped as the batch table drops them (category, then fault) before a code is cut.
+pub fn screen_lines(s: &Snapshot, width: usize, height: usize) -> Vec<String> {
+    let pct = |e: u64, r: u64| match s.rates_known {
+        true => format!("{:.2}%", ratio(e, r) * 100.0),
+        false => "-".to_string(),
+    };
+    let clock =
+        s.at.map(|t| {
+            let zone = s.zone.clone().unwrap_or_default();
+            format!("{} {}", time::format_short(t, Some(&zone)), zone.label(t))
+        })
+        .unwrap_or_else(|| "no records yet".into());
+    // Parts of a line, joined on one line where they fit, else one a line.
+    let fit = |parts: Vec<String>| -> Vec<String> {
+        let one = parts.join("  ");
+        if one.chars().count() <= width {
+            return vec![one];
+        }
+        parts
+    };
+    let mut lines = fit(vec![
+        format!("errstat live · window {}s", s.width / 1000),
+        clock,
+        format!("running {}s · q quits", s.elapsed.as_secs()),
+    ]);
+    for (name, (responses, errors), secs) in [
+        ("window", s.window, s.window_secs),
+        ("total ", s.total, s.elapsed.as_secs_f64()),
+    ] {
+        lines.extend(fit(vec![
+            format!("{name}  responses {responses}  errors {errors}"),
+            format!(
+                "rate {}  errors/s {:.2}",
+                pct(errors, responses),
+                per_sec(errors, secs)
+            ),
+        ]));
+    }
+    lines.push(format!(
+        "lines {}  malformed {}",
+        s.total_lines, s.malformed
+    ));
+    lines.push(String::new());
+    // Columns: code (flexible), mark, category, fault, window, total, trend.
+    let numbers = |r: &Row| (r.window.to_string(), r.total.to_string());
+    let w_window = s
+        .top
+        .iter()
+        .map(|r| numbers(r).0.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let w_total = s
+        .top
+        .iter()
+        .map(|r| numbers(r).1.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let w_trend = TREND;
+    let fixed = 6 + 1 + w_window + 1 + w_total + 2 + w_trend;
+    let (category_w, fault_w) = (23, 10);
+    let code_min = 16;
+    let show_category = width > code_min + fixed + category_w + fault_w;
+    let show_fault = width > code_min + fixed + fault_w;
+    let code_w = width
+        .saturating_sub(fixed + 1)
+        .saturating_sub(if show_category { category_w } else { 0 })
+        .saturating_sub(if show_fault { fault_w } else { 0 })
+        .clamp(4, 40);
+    let cut = |text: &str, n: usize| -> String {
+        let text = inert(text);
+        if text.chars().count() > n {
+            text.chars()
+                .take(n.saturating_sub(1))
+                .chain(['…'])
+                .collect()
+        } else {
+            text.into_owned()
+        }
+    };
+    let row = |code: &str, mark: &str, cat: &str, f: &str, win: &str, tot: &str, trend: &str| {
+        let mut line = format!("{:<code_w$} {:<5}", cut(code, code_w), mark);
+        if show_category {
+            line.push_str(&format!(" {:<22}", cut(cat, 22)));
+        }
+        if show_fault {
+            line.push_str(&format!(" {f:<9}"));
+        }
+        line.push_str(&format!(" {win:>w_window$} {tot:>w_total$}  {trend}"));
+        line
+    };
+    lines.push(row(
+        "CODE", "NEW", "CATEGORY", "FAULT", "WINDOW", "TOTAL", "TREND",
+    ));
+    for r in s.top.iter().take(height.saturating_sub(lines.len() + 1)) {
+        let mark = match (r.spike, r.new) {
+            (true, _) => "spike",
+            (false, true) => "new",
+            (false, false) => "",
+        };
+        let (win, tot) = numbers(r);
+        lines.push(row(
+            &r.code,
+            mark,
+            catalog::category_of(&r.code),
+            fault(&r.code),
+            &win,
+            &tot,
+            &sparkline(&r.trend),
+        ));
+    }
+    lines.truncate(height);
+    for line in &mut lines {
+        if line.chars().count() > width {
+            *line = line.chars().take(width).collect();
+        }
+    }
+    lines
+}
+
+/// Columns the trend takes: one a part of the window.
+const TREND: usize = 10;
 
 impl Drop for Screen {
     fn drop(&mut self) {
@@ -265,6 +334,75 @@ fn sparkline(counts: &[u64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            at: Some(1_795_687_217_250),
+            elapsed: Duration::from_secs(12_345),
+            width: 60_000,
+            window: (123_456_789, 9_876_543),
+            window_secs: 60.0,
+            total_lines: 9_999_999_999,
+            total: (98_765_432_100, 1_234_567_890),
+            malformed: 4_242,
+            sdk_errors: 0,
+            rates_known: true,
+            top: vec![Row {
+                code: "ResourceUnavailable.InstanceTypeSoldOutInThisZoneForever".into(),
+                window: 1_234_567,
+                total: 987_654_321,
+                trend: vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+                new: true,
+                spike: false,
+            }],
+            zone: None,
+        }
+    }
+
+    #[test]
+    fn at_80_columns_every_number_shows_and_no_line_wraps() {
+        let s = snapshot();
+        let lines = screen_lines(&s, 80, 30);
+        for l in &lines {
+            assert!(l.chars().count() <= 80, "too wide: {l:?}");
+        }
+        let text = lines.join("\n");
+        for number in [
+            "123456789",
+            "9876543",
+            "98765432100",
+            "1234567890",
+            "9999999999",
+            "4242",
+            "1234567",
+            "987654321",
+            "8.00%",
+            "1.25%",
+        ] {
+            assert!(text.contains(number), "{number} missing:\n{text}");
+        }
+        assert!(lines[0].starts_with("errstat live"), "{text}");
+        let header = lines
+            .iter()
+            .find(|l| l.starts_with("CODE"))
+            .expect("a header");
+        assert!(
+            header.contains("NEW") && header.contains("TREND"),
+            "{header}"
+        );
+        let row = lines
+            .iter()
+            .find(|l| l.starts_with("Resource"))
+            .expect("a row");
+        assert!(row.contains(" new "), "{row}");
+        assert!(row.ends_with(&sparkline(&s.top[0].trend)), "{row}");
+        // Wide, the category and fault come back.
+        let wide = screen_lines(&s, 160, 30).join("\n");
+        assert!(
+            wide.contains("ResourceUnavailable ") && wide.contains("resource"),
+            "{wide}"
+        );
+    }
 
     #[test]
     fn sparkline_scales_to_the_highest() {
