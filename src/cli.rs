@@ -105,6 +105,10 @@ pub struct CommonArgs {
     /// chinese, korean).
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// Colour the table and the live screen: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: String,
 }
 
 /// Options of the report.

@@ -31,6 +31,8 @@ pub struct Output {
     pub csv: Csv,
     /// `--tz`: the zone times are shown in (`None`: UTC, and JSON and CSV write `Z`).
     pub zone: Option<Zone>,
+    /// Colour the table and the live screen (`--color`).
+    pub color: bool,
 }
 
 /// Settings of live mode.
@@ -47,6 +49,8 @@ pub struct LiveConfig {
     pub exit_on_fail: bool,
     /// Codes shown.
     pub top: usize,
+    /// Colour the screen (`--color`; auto: standard output is a terminal, NO_COLOR unset).
+    pub color: bool,
     /// `--tz`: the zone the view's clock is shown in.
     pub zone: Option<Zone>,
 }
@@ -320,6 +324,14 @@ impl Config {
                 exit_on_fail: a.exit_on_fail,
                 top: a.top,
                 zone: output.zone.clone(),
+                color: match cli.common.color.as_str() {
+                    "always" => true,
+                    "never" => false,
+                    _ => {
+                        std::io::stdout().is_terminal()
+                            && env("NO_COLOR").is_none_or(|v| v.is_empty())
+                    }
+                },
             })
         } else {
             None
@@ -422,6 +434,16 @@ fn common_settings(
                 safe: false,
             },
             zone: None,
+            color: match c.color.as_str() {
+                "always" => true,
+                "never" => false,
+                "auto" => to_terminal && env("NO_COLOR").is_none_or(|v| v.is_empty()),
+                other => {
+                    return Err(Error::Usage(format!(
+                        "--color {other:?}: expected auto, always or never"
+                    )));
+                }
+            },
         },
         catalog,
         lang,

@@ -109,6 +109,7 @@ fn run_live(c: &ReportConfig, live: &live::LiveConfig) -> Result<Exit, Error> {
             c.output.format == Format::Html,
         ));
         report.zone = c.output.zone.clone();
+        report.color = c.output.color;
         let renderer: Box<dyn report::Render> = match c.output.format {
             report::Format::Json if compact => Box::new(report::Json { compact: true }),
             format => format.renderer(c.output.width, c.output.csv),
@@ -373,6 +374,7 @@ fn conclude(
     let charts = c.output.format == Format::Html;
     report.changed = Some(pool.install(|| report::Changed::build(stats, &c.changes, charts)));
     report.zone = c.output.zone.clone();
+    report.color = c.output.color;
     // The report names the malformed lines; standard error says how many, once. With
     // --strict they explain the exit code, so -q does not hide them then.
     if stats.totals.malformed > 0 && (!c.quiet || c.strict) {

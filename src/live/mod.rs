@@ -103,7 +103,7 @@ pub fn run(
         None
     };
     let mut screen = if on_terminal {
-        Some(Screen::enter()?)
+        Some(Screen::enter(live.color)?)
     } else {
         None
     };

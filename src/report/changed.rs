@@ -558,6 +558,7 @@ pub(super) fn write_section(
     c: &Changed,
     width: Option<u16>,
     zone: Option<&Zone>,
+    color: bool,
 ) -> io::Result<()> {
     let short_time = |t: Millis| time::format_short(t, zone);
     let range = |a: Millis, b: Millis| range(short_time(a), short_time(b));
@@ -596,7 +597,7 @@ pub(super) fn write_section(
             _ => format!("usual {:.1}, score {:.0}", s.expected, s.score),
         };
         rows.push(vec![
-            Cell::new("spike"),
+            Cell::new("spike").fg(comfy_table::Color::Red),
             Cell::new(of),
             Cell::new(range(s.start, s.end)),
             Cell::new(s.errors),
@@ -610,7 +611,7 @@ pub(super) fn write_section(
             _ => "first seen in the recent window",
         };
         rows.push(vec![
-            Cell::new("new"),
+            Cell::new("new").fg(comfy_table::Color::Yellow),
             Cell::new(inert(&n.code).to_string()),
             Cell::new(format!("from {first}")),
             Cell::new(n.count),
@@ -619,7 +620,8 @@ pub(super) fn write_section(
     }
     if !rows.is_empty() {
         let header = ["CHANGE", "OF", "WHEN", "ERRORS", "DETAIL"];
-        writeln!(out, "{}", super::table::fit(&header, rows, 4, &[], width))?;
+        let g = super::table::fit(&header, rows, 4, &[], width, color);
+        writeln!(out, "{g}")?;
     }
     let more = |n: usize, what: &str| match n > SHOWN {
         true => format!("  … and {} more {what}\n", n - SHOWN),

@@ -44,7 +44,7 @@ pub fn render_codes(
                         .collect()
                 })
                 .collect();
-            let g = super::table::fit(&header, cells, 4, &[2, 1], width);
+            let g = super::table::fit(&header, cells, 4, &[2, 1], width, false);
             writeln!(out, "{g}")
         }
         Format::Json => {

@@ -8,6 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{inert, ratio};
+use crossterm::style::{Color, Stylize};
+
 use crate::catalog::{self, Catalog};
 use crate::stats::OTHER;
 use crate::time::{self, Millis};
@@ -131,6 +133,8 @@ fn lines(s: &Snapshot, catalog: &Catalog) -> io::Result<()> {
 /// The terminal while live mode draws on it; restores it when dropped, even on error.
 pub struct Screen {
     out: io::Stdout,
+    /// Colour spiking and new codes (`--color`).
+    color: bool,
 }
 
 impl LiveView for Screen {
@@ -141,7 +145,7 @@ impl LiveView for Screen {
 
 impl Screen {
     /// Takes the terminal: raw mode, the alternate screen, no cursor.
-    pub fn enter() -> io::Result<Screen> {
+    pub fn enter(color: bool) -> io::Result<Screen> {
         let mut out = io::stdout();
         crossterm::terminal::enable_raw_mode()?;
         crossterm::execute!(
@@ -149,7 +153,7 @@ impl Screen {
             crossterm::terminal::EnterAlternateScreen,
             crossterm::cursor::Hide
         )?;
-        Ok(Screen { out })
+        Ok(Screen { out, color })
     }
 
     fn draw(&mut self, s: &Snapshot) -> io::Result<()> {
@@ -161,9 +165,15 @@ impl Screen {
         let lines = screen_lines(s, width, height);
         // Each line is overwritten in place and its rest cleared, then what is below: no
         // moment shows an empty screen, so a redraw does not flicker.
-        for (i, line) in lines.iter().enumerate() {
+        for (i, (line, color)) in lines.iter().enumerate() {
             crossterm::queue!(self.out, crossterm::cursor::MoveTo(0, i as u16))?;
-            self.out.write_all(line.as_bytes())?;
+            match color.filter(|_| self.color) {
+                Some(c) => crossterm::queue!(
+                    self.out,
+                    crossterm::style::PrintStyledContent(crossterm::style::style(line).with(c))
+                )?,
+                None => self.out.write_all(line.as_bytes())?,
+            }
             crossterm::queue!(
                 self.out,
                 crossterm::terminal::Clear(crossterm::terminal::ClearType::UntilNewLine)
@@ -178,10 +188,11 @@ impl Screen {
     }
 }
 
-/// The live screen as lines that fit `width` columns and `height` rows: the counts first,
-/// each on a line of its own when the terminal is narrow; then the codes, their columns
-/// dropped as the batch table drops them (category, then fault) before a code is cut.
-pub fn screen_lines(s: &Snapshot, width: usize, height: usize) -> Vec<String> {
+/// The live screen as lines that fit `width` columns and `height` rows, each with the colour
+/// it is shown in (`--color`): the counts first, each on a line of its own when the terminal
+/// is narrow; then the codes, their columns dropped as the batch table drops them
+/// (category, then fault) before a code is cut; a spiking code red, a new one yellow.
+pub fn screen_lines(s: &Snapshot, width: usize, height: usize) -> Vec<(String, Option<Color>)> {
     let pct = |e: u64, r: u64| match s.rates_known {
         true => format!("{:.2}%", ratio(e, r) * 100.0),
         false => "-".to_string(),
@@ -275,7 +286,13 @@ pub fn screen_lines(s: &Snapshot, width: usize, height: usize) -> Vec<String> {
     lines.push(row(
         "CODE", "NEW", "CATEGORY", "FAULT", "WINDOW", "TOTAL", "TREND",
     ));
+    let mut colors: Vec<Option<Color>> = vec![None; lines.len()];
     for r in s.top.iter().take(height.saturating_sub(lines.len() + 1)) {
+        colors.push(match (r.spike, r.new) {
+            (true, _) => Some(Color::Red),
+            (false, true) => Some(Color::Yellow),
+            (false, false) => None,
+        });
         let mark = match (r.spike, r.new) {
             (true, _) => "spike",
             (false, true) => "new",
@@ -293,12 +310,14 @@ pub fn screen_lines(s: &Snapshot, width: usize, height: usize) -> Vec<String> {
         ));
     }
     lines.truncate(height);
-    for line in &mut lines {
-        if line.chars().count() > width {
-            *line = line.chars().take(width).collect();
-        }
-    }
     lines
+        .into_iter()
+        .zip(colors)
+        .map(|(line, color)| match line.chars().count() > width {
+            true => (line.chars().take(width).collect(), color),
+            false => (line, color),
+        })
+        .collect()
 }
 
 /// Columns the trend takes: one a part of the window.
@@ -362,7 +381,7 @@ mod tests {
     #[test]
     fn at_80_columns_every_number_shows_and_no_line_wraps() {
         let s = snapshot();
-        let lines = screen_lines(&s, 80, 30);
+        let lines: Vec<String> = screen_lines(&s, 80, 30).into_iter().map(|l| l.0).collect();
         for l in &lines {
             assert!(l.chars().count() <= 80, "too wide: {l:?}");
         }
@@ -397,7 +416,8 @@ mod tests {
         assert!(row.contains(" new "), "{row}");
         assert!(row.ends_with(&sparkline(&s.top[0].trend)), "{row}");
         // Wide, the category and fault come back.
-        let wide = screen_lines(&s, 160, 30).join("\n");
+        let wide: Vec<String> = screen_lines(&s, 160, 30).into_iter().map(|l| l.0).collect();
+        let wide = wide.join("\n");
         assert!(
             wide.contains("ResourceUnavailable ") && wide.contains("resource"),
             "{wide}"

@@ -278,6 +278,8 @@ pub struct Report<'a> {
     pub changed: Option<Changed>,
     /// `--tz`: the zone times are shown in; `None` is UTC (and `Z` in JSON and CSV).
     pub zone: Option<Zone>,
+    /// Colour the table (`--color`).
+    pub color: bool,
 }
 
 /// How groups sort: by name, then `(other)`, then `-` (records without the field).
@@ -379,6 +381,7 @@ impl<'a> Report<'a> {
             failed_inputs,
             changed: None,
             zone: None,
+            color: false,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{
-    Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table as Grid, Width,
+    Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table as Grid, Width,
 };
 
 use super::{GroupBy, Render, Report, inert};
@@ -32,10 +32,16 @@ pub(super) fn fit(
     flexible: usize,
     drop_order: &[usize],
     width: Option<u16>,
+    color: bool,
 ) -> Grid {
     let mut g = Grid::new();
     g.load_style(UTF8_BORDERS_ONLY);
-    g.force_no_tty();
+    // Cells carry colours (`--color`); they are written only when asked for.
+    if color {
+        g.enforce_styling();
+    } else {
+        g.force_no_tty();
+    }
     g.set_header(header.to_vec());
     g.add_rows(rows);
     let Some(w) = width else {
@@ -98,6 +104,28 @@ fn short_time(t: crate::time::Millis, zone: Option<&time::Zone>) -> String {
 
 fn ms(x: f64) -> String {
     format!("{x:.1}")
+}
+
+/// A rate from which the table shows it in red.
+const HIGH_RATE: f64 = 0.05;
+
+/// The colour of a fault class in the table: auth and throttling, yellow; quota and
+/// resources, magenta; the server's, red; a client's mistake, plain.
+pub(super) fn fault_color(fault: &str) -> Option<Color> {
+    match fault {
+        "auth" | "throttle" => Some(Color::Yellow),
+        "quota" | "resource" => Some(Color::Magenta),
+        "server" => Some(Color::Red),
+        _ => None,
+    }
+}
+
+/// Gives a cell a colour, if any.
+pub(super) fn paint(cell: Cell, color: Option<Color>) -> Cell {
+    match color {
+        Some(c) => cell.fg(c),
+        None => cell,
+    }
 }
 
 fn right(s: String) -> Cell {
@@ -171,7 +199,7 @@ impl Render for Table {
             )?;
         }
         if let Some(c) = &r.changed {
-            super::changed::write_section(out, c, self.width, r.zone.as_ref())?;
+            super::changed::write_section(out, c, self.width, r.zone.as_ref(), r.color)?;
         }
         if t.lines == 0 {
             writeln!(out, "no lines read")?;
@@ -202,10 +230,13 @@ impl Render for Table {
                         Cell::new(inert(&c.code)),
                         Cell::new(inert(&c.category)),
                         Cell::new(c.class),
-                        Cell::new(c.fault),
+                        paint(Cell::new(c.fault), fault_color(c.fault)),
                         right(c.count.to_string()),
                         right(pct(Some(c.share))),
-                        right(pct(c.rate)),
+                        paint(
+                            right(pct(c.rate)),
+                            c.rate.filter(|r| *r >= HIGH_RATE).map(|_| Color::Red),
+                        ),
                         Cell::new(
                             c.first_seen
                                 .map(|t| short_time(t, r.zone.as_ref()))
@@ -236,7 +267,14 @@ impl Render for Table {
                 col("P99 ms"),
                 col("DESCRIPTION"),
             ];
-            let g = fit(&header, rows, header.len() - 1, &drop_order, self.width);
+            let g = fit(
+                &header,
+                rows,
+                header.len() - 1,
+                &drop_order,
+                self.width,
+                r.color,
+            );
             writeln!(out, "{g}")?;
             let cats: Vec<String> = r
                 .categories
@@ -287,7 +325,7 @@ impl Render for Table {
             header.extend(r.group_by.map(GroupBy::heading));
             header.extend(["RESPONSES", "ERRORS", "RATE", "TOP CODES"]);
             let last = header.len() - 1;
-            let g = fit(&header, cells, last, &[last], self.width);
+            let g = fit(&header, cells, last, &[last], self.width, r.color);
             let shown = if skip > 0 {
                 format!(", the last {BUCKETS_SHOWN} of {}", rows.len())
             } else {
