@@ -565,9 +565,12 @@ pub(super) fn write_section(
     let tested = match c.width {
         Some(w) if c.auto_width => format!("{} buckets, chosen from the span", width_label(w)),
         Some(w) => format!("{} buckets", width_label(w)),
-        None => "no times".to_string(),
+        None => String::new(),
     };
-    writeln!(out, "what changed (spikes tested at {tested}):")?;
+    match c.width {
+        Some(_) => writeln!(out, "what changed (spikes tested at {tested}):")?,
+        None => writeln!(out, "what changed (no times, so no spikes):")?,
+    }
     if c.untested > 0 {
         writeln!(
             out,
