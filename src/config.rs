@@ -190,13 +190,7 @@ impl Config {
         let bucket = a
             .bucket
             .as_deref()
-            .map(|w| {
-                time::parse_width(w).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--bucket {w:?}: expected a width such as 30s, 1m, 1h, 1d"
-                    ))
-                })
-            })
+            .map(|w| width("--bucket", w))
             .transpose()?;
         output.csv.safe = a.csv_safe;
         output.csv.rows = match a.csv_rows.as_deref() {
@@ -348,13 +342,7 @@ impl Config {
             recent: a
                 .recent
                 .as_deref()
-                .map(|w| {
-                    time::parse_width(w).ok_or_else(|| {
-                        Error::Usage(format!(
-                            "--recent {w:?}: expected a width such as 30m, 1h, 1d"
-                        ))
-                    })
-                })
+                .map(|w| width("--recent", w))
                 .transpose()?,
             baseline: a.baseline.as_deref().map(crate::diff::load).transpose()?,
         };
@@ -375,6 +363,15 @@ impl Config {
             changes,
         })))
     }
+}
+
+/// Parses a width flag (`--bucket`, `--recent`): `30s`, `1m`, `1h`, `1d`…
+fn width(flag: &str, w: &str) -> Result<Millis, Error> {
+    time::parse_width(w).ok_or_else(|| {
+        Error::Usage(format!(
+            "{flag} {w:?}: expected a width such as 30s, 1m, 1h, 1d"
+        ))
+    })
 }
 
 fn common_settings(
