@@ -332,20 +332,7 @@ impl Config {
         };
         walk.check().map_err(Error::Usage)?;
         let progress = !a.quiet && !a.live && std::io::stderr().is_terminal();
-        let changes = ChangeSettings {
-            recent: a
-                .recent
-                .as_deref()
-                .map(|w| {
-                    time::parse_width(w).ok_or_else(|| {
-                        Error::Usage(format!(
-                            "--recent {w:?}: expected a width such as 30m, 1h, 1d"
-                        ))
-                    })
-                })
-                .transpose()?,
-            baseline: a.baseline.as_deref().map(crate::diff::load).transpose()?,
-        };
+        let changes = change_settings(a.recent.as_deref(), a.baseline.as_deref())?;
         Ok(Config::Report(Box::new(ReportConfig {
             paths: a.paths,
             scan,
@@ -363,6 +350,25 @@ impl Config {
             changes,
         })))
     }
+}
+
+/// `--recent` and `--baseline`, of a run or a merge.
+fn change_settings(
+    recent: Option<&str>,
+    baseline: Option<&std::path::Path>,
+) -> Result<ChangeSettings, Error> {
+    Ok(ChangeSettings {
+        recent: recent
+            .map(|w| {
+                time::parse_width(w).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--recent {w:?}: expected a width such as 30m, 1h, 1d"
+                    ))
+                })
+            })
+            .transpose()?,
+        baseline: baseline.map(crate::diff::load).transpose()?,
+    })
 }
 
 fn common_settings(
@@ -449,6 +455,9 @@ fn merge_settings(
             })
         })
         .transpose()?;
+    if csv_rows == Some(CsvRows::Changes) && a.baseline.is_none() {
+        return Err(Error::Usage("--csv-rows changes needs --baseline".into()));
+    }
     let fail_on = conditions(&a.fail_on, output.format)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let report = ReportConfig {
@@ -468,7 +477,7 @@ fn merge_settings(
         bad_lines: None,
         walk: Walk::everything(),
         warnings: Vec::new(),
-        changes: ChangeSettings::default(),
+        changes: change_settings(a.recent.as_deref(), a.baseline.as_deref())?,
     };
     Ok(Config::Merge(Box::new(MergeConfig {
         paths,

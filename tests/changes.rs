@@ -286,3 +286,30 @@ fn a_bad_baseline_is_named() {
         r.stderr
     );
 }
+
+#[test]
+fn a_merge_looks_for_changes_as_the_one_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = day_log(dir.path(), "day.jsonl", false);
+    let base = dir.path().join("base.json").display().to_string();
+    let quiet = day_log(dir.path(), "quiet.jsonl", true);
+    run(&[&quiet, "-f", "json", "-o", &base], None);
+    let part = dir.path().join("day.partial").display().to_string();
+    let r = run(&[&log, "-f", "partial", "-o", &part], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for extra in [
+        &["-f", "json", "--recent", "4h"][..],
+        &["-f", "json", "--baseline", &base][..],
+        &["-f", "csv", "--baseline", &base, "--csv-rows", "changes"][..],
+    ] {
+        let one = run(&[&[&*log], extra].concat(), None);
+        let merged = run(&[&["merge", &*part], extra].concat(), None);
+        assert_eq!(merged.code, 0, "{extra:?}: {}", merged.stderr);
+        assert_eq!(one.stdout, merged.stdout, "{extra:?}");
+    }
+    let r = run(
+        &["merge", &part, "-f", "csv", "--csv-rows", "changes"],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
