@@ -70,7 +70,15 @@ pub enum Command {
 /// What a merge takes of the report's options: the rest come from the partials.
 #[derive(Debug, Args, Clone, Default)]
 pub struct MergeArgs {
-    /// Which rows a CSV report holds: codes, buckets or bucket-codes.
+    /// New codes are those first seen in the last WIDTH of the span [default: its last
+    /// tenth].
+    #[arg(long, value_name = "WIDTH")]
+    pub recent: Option<String>,
+    /// Compare every code with an earlier run: its JSON report or partial.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Which rows a CSV report holds: codes, buckets, bucket-codes, spikes, new-codes or
+    /// changes (with --baseline).
     #[arg(long, value_name = "ROWS")]
     pub csv_rows: Option<String>,
     /// Start CSV cells that begin with = + - @, a tab or a carriage return with a `'`.
@@ -176,8 +184,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = crate::stats::DEFAULT_MAX_CODES)]
     pub max_codes: usize,
     /// Which rows a CSV report holds: codes (one per code), buckets (one per time
-    /// bucket) or bucket-codes (one per bucket and code) [default: buckets with
-    /// --bucket, else codes].
+    /// bucket), bucket-codes (one per bucket and code), spikes, new-codes or changes (one
+    /// per code, with --baseline) [default: buckets with --bucket, else codes].
     #[arg(long, value_name = "ROWS")]
     pub csv_rows: Option<String>,
     /// Start CSV cells that begin with = + - @, a tab or a carriage return with a `'`, so a

@@ -338,14 +338,7 @@ impl Config {
         };
         walk.check().map_err(Error::Usage)?;
         let progress = !a.quiet && !a.live && std::io::stderr().is_terminal();
-        let changes = ChangeSettings {
-            recent: a
-                .recent
-                .as_deref()
-                .map(|w| width("--recent", w))
-                .transpose()?,
-            baseline: a.baseline.as_deref().map(crate::diff::load).transpose()?,
-        };
+        let changes = change_settings(a.recent.as_deref(), a.baseline.as_deref())?;
         Ok(Config::Report(Box::new(ReportConfig {
             paths: a.paths,
             scan,
@@ -371,6 +364,17 @@ fn width(flag: &str, w: &str) -> Result<Millis, Error> {
         Error::Usage(format!(
             "{flag} {w:?}: expected a width such as 30s, 1m, 1h, 1d"
         ))
+    })
+}
+
+/// `--recent` and `--baseline`, of a run or a merge.
+fn change_settings(
+    recent: Option<&str>,
+    baseline: Option<&std::path::Path>,
+) -> Result<ChangeSettings, Error> {
+    Ok(ChangeSettings {
+        recent: recent.map(|w| width("--recent", w)).transpose()?,
+        baseline: baseline.map(crate::diff::load).transpose()?,
     })
 }
 
@@ -468,6 +472,9 @@ fn merge_settings(
             })
         })
         .transpose()?;
+    if csv_rows == Some(CsvRows::Changes) && a.baseline.is_none() {
+        return Err(Error::Usage("--csv-rows changes needs --baseline".into()));
+    }
     let fail_on = conditions(&a.fail_on, output.format)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let report = ReportConfig {
@@ -487,7 +494,7 @@ fn merge_settings(
         bad_lines: None,
         walk: Walk::everything(),
         warnings: Vec::new(),
-        changes: ChangeSettings::default(),
+        changes: change_settings(a.recent.as_deref(), a.baseline.as_deref())?,
     };
     Ok(Config::Merge(Box::new(MergeConfig {
         paths,

@@ -53,14 +53,16 @@ fn of_report(doc: &Value, source: String) -> Result<Baseline, String> {
     let at = |k: &str| doc["span"][k].as_str().and_then(time::parse_str);
     let span = at("first").zip(at("last"));
     let mut codes: Vec<(String, u64)> = Vec::new();
+    let mut folded = 0u64;
     for row in doc["codes"].as_array().ok_or("codes missing")? {
         let code = row["code"].as_str().ok_or("a code row without a code")?;
         let count = row["count"].as_u64().ok_or("a code row without a count")?;
         if code == OTHER {
+            folded = folded.saturating_add(count);
             continue;
         }
         match codes.iter_mut().find(|(c, _)| c == code) {
-            Some((_, n)) => *n += count,
+            Some((_, n)) => *n = n.saturating_add(count),
             None => codes.push((code.to_string(), count)),
         }
     }
@@ -70,5 +72,6 @@ fn of_report(doc: &Value, source: String) -> Result<Baseline, String> {
         codes,
         responses,
         span,
+        folded,
     })
 }

@@ -375,6 +375,16 @@ fn conclude(
     report.changed = Some(pool.install(|| report::Changed::build(stats, &c.changes, charts)));
     report.zone = c.output.zone.clone();
     report.color = c.output.color;
+    if let Some(b) = c.changes.baseline.as_ref()
+        && (b.folded > 0 || report.folded_errors > 0)
+        && !c.quiet
+    {
+        error::warn(format_args!(
+            "--baseline: {} errors of the baseline and {} of this run are counted as \
+             (other) (--max-codes); a code among them may show as new or gone",
+            b.folded, report.folded_errors
+        ));
+    }
     // The report names the malformed lines; standard error says how many, once. With
     // --strict they explain the exit code, so -q does not hide them then.
     if stats.totals.malformed > 0 && (!c.quiet || c.strict) {

@@ -286,3 +286,72 @@ fn a_bad_baseline_is_named() {
         r.stderr
     );
 }
+
+#[test]
+fn a_baseline_that_folded_codes_into_other_is_said_to_have() {
+    // Codes the baseline counted under (other) show as new against it: say so.
+    let dir = tempfile::tempdir().unwrap();
+    let log = day_log(dir.path(), "day.jsonl", false);
+    let before = dir.path().join("before.json");
+    let b = before.display().to_string();
+    let r = run(&[&log, "--max-codes", "1", "-f", "json", "-o", &b], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&[&log, "--baseline", &b, "-f", "json"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("(other)") && r.stderr.contains("--max-codes"),
+        "{}",
+        r.stderr
+    );
+    // An ordinary baseline says nothing of it.
+    let plain = dir.path().join("plain.json").display().to_string();
+    run(&[&log, "-f", "json", "-o", &plain], None);
+    let r = run(&[&log, "--baseline", &plain, "-f", "json"], None);
+    assert!(!r.stderr.contains("(other)"), "{}", r.stderr);
+}
+
+#[test]
+fn a_merge_looks_for_changes_as_the_one_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = day_log(dir.path(), "day.jsonl", false);
+    let base = dir.path().join("base.json").display().to_string();
+    let quiet = day_log(dir.path(), "quiet.jsonl", true);
+    run(&[&quiet, "-f", "json", "-o", &base], None);
+    let part = dir.path().join("day.partial").display().to_string();
+    let r = run(&[&log, "-f", "partial", "-o", &part], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for extra in [
+        &["-f", "json", "--recent", "4h"][..],
+        &["-f", "json", "--baseline", &base][..],
+        &["-f", "csv", "--baseline", &base, "--csv-rows", "changes"][..],
+    ] {
+        let one = run(&[&[&*log], extra].concat(), None);
+        let merged = run(&[&["merge", &*part], extra].concat(), None);
+        assert_eq!(merged.code, 0, "{extra:?}: {}", merged.stderr);
+        assert_eq!(one.stdout, merged.stdout, "{extra:?}");
+    }
+    let r = run(
+        &["merge", &part, "-f", "csv", "--csv-rows", "changes"],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn a_baseline_whose_counts_overflow_is_read_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = day_log(dir.path(), "day.jsonl", true);
+    let before = dir.path().join("before.json");
+    let b = before.display().to_string();
+    let mut doc = json(&[&log]);
+    let row = doc["codes"][0].clone();
+    let mut twice = row.clone();
+    twice["count"] = u64::MAX.into();
+    doc["codes"] = serde_json::json!([twice, row]);
+    std::fs::write(&before, doc.to_string()).unwrap();
+    for args in [&[&log, "--baseline", &b][..], &["diff", &b, &b][..]] {
+        let r = run(&[args, &["-f", "json"]].concat(), None);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(r.json()["changes"][0]["before"], u64::MAX, "{args:?}");
+    }
+}

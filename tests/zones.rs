@@ -147,3 +147,32 @@ fn live_mode_reports_in_the_zone() {
     let report: serde_json::Value = serde_json::from_str(last).unwrap();
     assert_eq!(report["span"]["last"], "2026-11-27T01:00:00.000+09:00");
 }
+
+#[test]
+fn partials_made_with_tz_merge() {
+    // Buckets on the zone's midnight (--bucket), and automatic ones widened past an hour
+    // in a zone half an hour off (60 days), are read back by a merge.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("days.jsonl");
+    let t0 = 1_795_651_200i64; // 2026-11-26T00:00:00Z
+    let mut text = String::new();
+    for i in 0..60 * 24i64 {
+        text.push_str(&format!(
+            "{{\"ts\":{},\"Response\":{{\"Error\":{{\"Code\":\"E\"}},\"RequestId\":\"r{i}\"}}}}\n",
+            t0 + i * 3600
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    let log = log.display().to_string();
+    let part = dir.path().join("x.partial").display().to_string();
+    for (tz, bucket) in [("Asia/Seoul", Some("1d")), ("+05:30", None)] {
+        let mut args = vec![&*log, "--tz", tz, "-f", "partial", "-o", &part];
+        args.extend(bucket.iter().flat_map(|b| ["--bucket", b]));
+        let r = run(&args, None);
+        assert_eq!(r.code, 0, "{tz}: {}", r.stderr);
+        let merged = run(&["merge", &part, "-f", "json"], None);
+        assert_eq!(merged.code, 0, "{tz}: {}", merged.stderr);
+        let one = run(&[&*log, "-f", "json"], None).json();
+        assert_eq!(merged.json()["totals"], one["totals"], "{tz}");
+    }
+}

@@ -117,12 +117,14 @@ pub struct Comparison {
 pub fn compare(before: &Period, after: &Period, settings: &CompareSettings) -> Comparison {
     let mut codes: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for &(code, n) in before.codes {
-        codes.entry(code).or_default().0 += n;
+        let e = &mut codes.entry(code).or_default().0;
+        *e = e.saturating_add(n);
     }
     for &(code, n) in after.codes {
-        codes.entry(code).or_default().1 += n;
+        let e = &mut codes.entry(code).or_default().1;
+        *e = e.saturating_add(n);
     }
-    codes.retain(|_, c| c.0 + c.1 > 0);
+    codes.retain(|_, c| c.0 > 0 || c.1 > 0);
     let hour = 3_600_000.0;
     let (basis, exposure) = match (before, after) {
         (
@@ -199,7 +201,7 @@ pub fn compare(before: &Period, after: &Period, settings: &CompareSettings) -> C
 /// ln of the two-sided p-value for `after` of `before + after` events falling after, when
 /// each does with probability `share`: twice the smaller tail, at most one.
 pub fn ln_two_sided(before: u64, after: u64, share: f64) -> f64 {
-    let total = before + after;
+    let total = before.saturating_add(after);
     let up = ln_binomial_upper(after, total, share);
     // P(X <= after) = P(before-side events >= before).
     let down = ln_binomial_upper(before, total, 1.0 - share);

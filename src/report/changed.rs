@@ -42,6 +42,9 @@ pub struct Baseline {
     pub responses: Option<u64>,
     /// Its first and last time.
     pub span: Option<(Millis, Millis)>,
+    /// Its errors counted under `(other)` (`--max-codes`): codes among them are absent.
+    #[serde(skip)]
+    pub folded: u64,
 }
 
 impl Baseline {
@@ -56,6 +59,11 @@ impl Baseline {
                 .collect(),
             responses: t.rates_known().then_some(t.responses),
             span: stats.span,
+            folded: stats
+                .code_groups()
+                .filter(|(code, _, _)| *code == OTHER)
+                .map(|(_, _, c)| c.count)
+                .sum(),
         }
     }
 

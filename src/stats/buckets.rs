@@ -136,9 +136,11 @@ impl Stats {
         }
         self.settle();
         let old = std::mem::take(&mut self.buckets);
+        // On the zone's multiples of the width, as a response's bucket is (`--tz`).
+        let off = self.aggregation.bucket_offset_ms;
         for (start, b) in old {
             self.buckets
-                .entry(start.div_euclid(width) * width)
+                .entry((start + off).div_euclid(width) * width - off)
                 .or_default()
                 .add(b);
         }

@@ -399,11 +399,12 @@ impl Stats {
             return Err("time buckets of a width their settings do not give".into());
         }
         s.width = state.width;
+        let off = shape.bucket_offset_ms;
         if !ascending(&state.buckets, |a, b| a.start < b.start)
             || state.buckets.iter().any(|b| {
                 state
                     .width
-                    .is_none_or(|w| w <= 0 || b.start.rem_euclid(w) != 0)
+                    .is_none_or(|w| w <= 0 || (b.start + off).rem_euclid(w) != 0)
             })
         {
             return Err("time buckets out of order or off their width".into());

@@ -86,6 +86,7 @@ fn a_baseline_labels_each_code() {
         codes: vec![("Steady".into(), 2880), ("Gone".into(), 50)],
         responses: Some(144_000),
         span: Some((T0 - 86_400_000, T0 - 1)),
+        folded: 0,
     };
     let c = Changed::build(
         &day(None),
