@@ -217,6 +217,12 @@ impl Config {
         if output.format == Format::Partial && a.live {
             return Err(Error::Usage("--live writes a report, not a partial".into()));
         }
+        if output.format == Format::Partial && (a.recent.is_some() || a.baseline.is_some()) {
+            return Err(Error::Usage(
+                "--recent and --baseline shape a report, not a partial: give them to the merge"
+                    .into(),
+            ));
+        }
         if a.source_name.is_some()
             && !a.paths.is_empty()
             && !a.paths.iter().any(|p| p.as_os_str() == "-")

@@ -355,3 +355,39 @@ fn a_baseline_whose_counts_overflow_is_read_without_a_panic() {
         assert_eq!(r.json()["changes"][0]["before"], u64::MAX, "{args:?}");
     }
 }
+
+#[test]
+fn a_partial_refuses_what_only_a_report_uses_and_p_values_stay_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = day_log(dir.path(), "day.jsonl", false);
+    let r = run(&["-f", "partial", "--recent", "1h", &log], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("give them to the merge"), "{}", r.stderr);
+    // A p-value far below 1e-6 is written in scientific notation, not 300 digits.
+    let quiet = day_log(dir.path(), "before.jsonl", true);
+    let before = dir.path().join("before.json");
+    run(&["-q", &quiet, "-o", before.to_str().unwrap()], None);
+    let csv = run(
+        &[
+            "--baseline",
+            before.to_str().unwrap(),
+            "-f",
+            "csv",
+            "--csv-rows",
+            "changes",
+            &log,
+        ],
+        None,
+    );
+    let mut rows = csv::Reader::from_reader(csv.stdout.as_bytes());
+    let at = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "p_value")
+        .unwrap();
+    for row in rows.records() {
+        let row = row.unwrap();
+        assert!(row[at].len() < 24, "{:?}", &row[at]);
+    }
+}

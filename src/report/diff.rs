@@ -163,7 +163,8 @@ pub(super) fn write_csv<W: Write>(
             opt(c.after_rate),
             opt(c.ratio),
             c.excess.to_string(),
-            opt(c.p_value),
+            // Scientific where small: a p-value may be 1e-300.
+            c.p_value.map(|p| format!("{p:e}")).unwrap_or_default(),
             c.significant.map(|s| s.to_string()).unwrap_or_default(),
         ])?;
     }

@@ -77,18 +77,20 @@ impl Render for Html {
     }
 }
 
-/// Spikes of all errors and of each code, and new codes at their first time, as marks.
+/// Spikes of all errors, of each code and of each group, and new codes at their first time,
+/// as marks.
 fn marks_of(c: &super::Changed) -> Vec<Mark> {
-    let spikes = c
-        .spikes
-        .iter()
-        .filter(|s| s.scope != super::Scope::Group)
-        .map(|s| Mark {
-            start: s.spike.start,
-            end: s.spike.end,
-            kind: MarkKind::Spike,
-            label: s.name.clone().unwrap_or_else(|| "all errors".to_string()),
-        });
+    let spikes = c.spikes.iter().map(|s| Mark {
+        start: s.spike.start,
+        end: s.spike.end,
+        kind: MarkKind::Spike,
+        label: match (s.scope, &s.name) {
+            (super::Scope::Group, Some(g)) if g.is_empty() => "group -".to_string(),
+            (super::Scope::Group, Some(g)) => format!("group {g}"),
+            (_, Some(code)) => code.clone(),
+            (_, None) => "all errors".to_string(),
+        },
+    });
     let new = c.new_codes.iter().filter_map(|n| {
         Some(Mark {
             start: n.first_seen?,
