@@ -28,11 +28,31 @@ pub fn load(path: &Path) -> Result<Baseline, Error> {
         let mut m = partial::Merger::new();
         m.add(&name, &bytes)?;
         let covered = m.finish().expect("one partial added");
-        return Ok(Baseline::of_stats(&covered.stats, name));
+        let mut b = Baseline::of_stats(&covered.stats, name);
+        b.filters = filters(&covered.settings);
+        return Ok(b);
     }
     let doc: Value = serde_json::from_slice(&bytes)
         .map_err(|e| bad(format!("neither a partial nor a JSON report ({e})")))?;
     of_report(&doc, name.clone()).map_err(bad)
+}
+
+/// The filters a run was made with, as its flags: what it left out is absent from it.
+pub fn filters(s: &partial::Settings) -> Vec<String> {
+    let re = |flag: &str, r: &Option<String>| r.as_ref().map(|r| format!("{flag} {r:?}"));
+    let at = |flag: &str, t: Option<crate::time::Millis>| {
+        t.map(|t| format!("{flag} {}", time::format(t)))
+    };
+    [
+        re("--code", &s.code),
+        re("--action", &s.action),
+        re("--region", &s.region),
+        at("--since", s.since),
+        at("--until", s.until),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Reads a JSON report's errors by code (summed over groups; `(other)` left out: it is many
@@ -73,5 +93,6 @@ fn of_report(doc: &Value, source: String) -> Result<Baseline, String> {
         responses,
         span,
         folded,
+        filters: Vec::new(),
     })
 }

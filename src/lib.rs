@@ -385,6 +385,16 @@ fn conclude(
             b.folded, report.folded_errors
         ));
     }
+    if let Some(b) = c.changes.baseline.as_ref()
+        && !c.quiet
+        && b.filters != crate::diff::filters(&partial::Settings::of(c))
+        && !b.filters.is_empty()
+    {
+        error::warn(format_args!(
+            "--baseline: made with {}; a code or time it left out may show as new",
+            b.filters.join(" ")
+        ));
+    }
     // The report names the malformed lines; standard error says how many, once. With
     // --strict they explain the exit code, so -q does not hide them then.
     if stats.totals.malformed > 0 && (!c.quiet || c.strict) {

@@ -391,3 +391,46 @@ fn a_partial_refuses_what_only_a_report_uses_and_p_values_stay_short() {
         assert!(row[at].len() < 24, "{:?}", &row[at]);
     }
 }
+
+#[test]
+fn a_baseline_made_with_filters_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = day_log(dir.path(), "day.jsonl", false);
+    let part = dir.path().join("b.partial");
+    let r = run(
+        &[
+            "-q",
+            "--code",
+            "^Request",
+            &log,
+            "-o",
+            part.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(
+        &["-f", "json", "--baseline", part.to_str().unwrap(), &log],
+        None,
+    );
+    assert!(
+        r.stderr
+            .contains("--baseline: made with --code \"^Request\""),
+        "{}",
+        r.stderr
+    );
+    // The same filter on both sides says nothing.
+    let r = run(
+        &[
+            "-f",
+            "json",
+            "--code",
+            "^Request",
+            "--baseline",
+            part.to_str().unwrap(),
+            &log,
+        ],
+        None,
+    );
+    assert!(!r.stderr.contains("--baseline: made with"), "{}", r.stderr);
+}

@@ -45,6 +45,9 @@ pub struct Baseline {
     /// Its errors counted under `(other)` (`--max-codes`): codes among them are absent.
     #[serde(skip)]
     pub folded: u64,
+    /// The filters it was made with, as flags (`--code '^Auth'`), when known (a partial).
+    #[serde(skip)]
+    pub filters: Vec<String>,
 }
 
 impl Baseline {
@@ -64,6 +67,7 @@ impl Baseline {
                 .filter(|(code, _, _)| *code == OTHER)
                 .map(|(_, _, c)| c.count)
                 .sum(),
+            filters: Vec::new(),
         }
     }
 

@@ -87,6 +87,7 @@ fn a_baseline_labels_each_code() {
         responses: Some(144_000),
         span: Some((T0 - 86_400_000, T0 - 1)),
         folded: 0,
+        filters: Vec::new(),
     };
     let c = Changed::build(
         &day(None),
