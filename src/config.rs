@@ -254,6 +254,11 @@ impl Config {
         if let Some(z) = &a.assume_tz {
             keys.assume_tz = zone_of("--assume-tz", z)?;
         }
+        // An SDK error without a code is counted under a code its message names: the
+        // codes of this run's catalog, `--catalog`'s included (SPEC §1.9).
+        if cli.common.catalog.is_some() {
+            keys.catalog = Some(std::sync::Arc::new(catalog.clone()));
+        }
         let filter = filter(&a)?;
         // Buckets start on the zone's multiples of the width (its midnight, for a day). A
         // zone whose offset changes (summer time) keeps the one in force at --since, else

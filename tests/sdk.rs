@@ -233,3 +233,26 @@ fn no_code_is_of_unknown_fault_in_buckets_too() {
     // Of the 8, the Java class line has no time, so no bucket.
     assert_eq!(seen, 7);
 }
+
+#[test]
+fn a_message_names_a_code_of_the_users_catalog_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("extra.tsv");
+    std::fs::write(
+        &catalog,
+        "FailedOperation.OrderLocked\tbusiness\t\tThe order is locked.\t\n",
+    )
+    .unwrap();
+    let line =
+        "[TencentCloudSDKException]message:FailedOperation.OrderLocked: try later  requestId:r-1\n";
+    let with = run(
+        &["-f", "json", "--catalog", catalog.to_str().unwrap(), "-"],
+        Some(line.as_bytes()),
+    )
+    .json();
+    assert_eq!(code_row(&with, "FailedOperation.OrderLocked")["count"], 1);
+    assert_eq!(with["totals"]["sdk_code_from_message"], 1);
+    // Without it the code is not known, and the error has none.
+    let without = run(&["-f", "json", "-"], Some(line.as_bytes())).json();
+    assert_eq!(code_row(&without, "(no code)")["count"], 1);
+}
