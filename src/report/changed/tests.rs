@@ -119,3 +119,46 @@ fn the_automatic_width_is_a_readable_multiple_of_the_series() {
     assert_eq!(readable_multiple(15 * MINUTE, 10 * MINUTE), 30 * MINUTE);
     assert_eq!(readable_multiple(5_000, 10_000), 10_000);
 }
+
+/// A fine bucket over a long log: the most frequent codes are tested within the budget, the
+/// rest are counted as not, and the count is what the report shows.
+#[test]
+fn codes_past_the_budget_are_counted_untested() {
+    let mut s = Stats::new(Aggregation::with_bucket(Some(1_000)));
+    let mut line = 0;
+    let mut add = |s: &mut Stats, t: Millis, code: Option<String>| {
+        line += 1;
+        let r = Record {
+            code: code.map(Cow::Owned),
+            time: Some(t),
+            ..Record::default()
+        };
+        s.add_response(
+            Pos {
+                source: 0,
+                chunk: 0,
+                line,
+            },
+            &r,
+        );
+    };
+    // A day of 1s buckets, one response each.
+    for sec in 0..86_400 {
+        add(&mut s, T0 + sec * 1_000, None);
+    }
+    // 60 codes, each 5 errors in a bucket of its own (so each could spike).
+    for c in 0..60i64 {
+        for _ in 0..5 {
+            add(
+                &mut s,
+                T0 + (1_000 + c * 100) * 1_000,
+                Some(format!("Code.N{c:02}")),
+            );
+        }
+    }
+    s.finish();
+    let c = Changed::build(&s, &ChangeSettings::default(), false);
+    let affordable = SPIKE_BUDGET / 86_400;
+    assert_eq!(c.untested, 60 - affordable as u64);
+    assert_eq!(c.json(None).spike_series_untested, c.untested);
+}
