@@ -1,7 +1,4 @@
-use std::ops::ControlFlow;
-
 use super::*;
-use crate::input::Chunker;
 use crate::scan::{self, ScanSettings};
 use crate::stats::GroupBy;
 
@@ -44,16 +41,11 @@ fn covered(seed: u64) -> Covered {
     };
     crate::loggen::generate(&options, &mut data).unwrap();
     data.extend_from_slice(b"{\"Response\":\n{not json}\n");
-    let scan = ScanSettings::new(shape());
-    let mut stats = Stats::new(scan.aggregation);
-    let mut index = 0;
-    Chunker::new(4096, scan.max_line)
-        .run(&data[..], 0, false, u64::MAX, |chunk| {
-            let _ = scan::chunk(chunk, 0, index, u64::MAX, &scan, &mut stats);
-            index += 1;
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+    let scan = ScanSettings {
+        chunk_size: 4096,
+        ..ScanSettings::new(shape())
+    };
+    let mut stats = scan::fold_bytes(&data, 0, 0, &scan);
     stats.finish();
     Covered {
         settings: settings(scan.aggregation),
