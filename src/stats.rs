@@ -23,7 +23,7 @@ mod code;
 mod state;
 
 use self::buckets::bucket_at;
-pub use self::buckets::{Bucket, GroupBucket};
+pub use self::buckets::{Bucket, GroupBucket, bucket_start};
 use self::cap::{Names, hash_of, lower_bar};
 pub use self::code::{CodeStats, Sample};
 use self::code::{add_error, cut, merge_group, unlike_other, unlike_reserved};
@@ -408,10 +408,7 @@ impl Stats {
             &mut self.buckets,
             &mut self.current,
             &mut self.last_bucket,
-            {
-                let off = self.aggregation.bucket_offset_ms;
-                (t + off).div_euclid(width) * width - off
-            },
+            bucket_start(t, width, self.aggregation.bucket_offset_ms),
         );
         b.responses += 1;
         if let Some(id) = code_id {

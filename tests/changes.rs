@@ -434,3 +434,27 @@ fn a_baseline_made_with_filters_says_so() {
     );
     assert!(!r.stderr.contains("--baseline: made with"), "{}", r.stderr);
 }
+
+#[test]
+fn spikes_lie_on_the_zones_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = day_log(dir.path(), "day.jsonl", false);
+    let r = json(&["--tz", "+05:30", "--bucket", "1h", &log]);
+    let all = r["spikes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scope"] == "all")
+        .cloned()
+        .expect("the planted spike");
+    // 10:00–10:10 UTC is 15:30–15:40 in +05:30: the zone's hour from 15:00.
+    assert_eq!(all["start"], "2026-11-26T15:00:00.000+05:30");
+    assert_eq!(all["end"], "2026-11-26T16:00:00.000+05:30");
+    let starts: Vec<&Value> = r["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["start"])
+        .collect();
+    assert!(starts.contains(&&all["start"]), "{starts:?}");
+}

@@ -274,7 +274,7 @@ fn spikes(stats: &Stats, width: Millis, charts: bool) -> (Vec<SpikeRow>, Vec<Poi
     let mut groups: BTreeMap<&str, Vec<(usize, u64, u64)>> = BTreeMap::new();
     let field = stats.aggregation.group_by.is_some_and(|g| g.is_field());
     for (start, b) in stats.buckets() {
-        let at = start.div_euclid(width) * width;
+        let at = crate::stats::bucket_start(start, width, stats.aggregation.bucket_offset_ms);
         if starts.last() != Some(&at) {
             starts.push(at);
             responses.push(0);

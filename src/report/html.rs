@@ -50,7 +50,9 @@ impl Render for Html {
             _ => Vec::new(),
         };
         let series = match (&r.buckets, &r.changed) {
-            (Some((width, rows)), _) => Some(TimeSeries::of_buckets(*width, rows, rates)),
+            (Some((width, rows)), _) => {
+                Some(TimeSeries::of_buckets(*width, r.bucket_offset, rows, rates))
+            }
             (None, Some(c)) => c
                 .width
                 .filter(|_| !c.series.is_empty())
@@ -68,6 +70,7 @@ impl Render for Html {
                         })
                         .collect(),
                     chosen: true,
+                    offset: r.bucket_offset,
                     rates,
                 }),
             (None, None) => None,
@@ -122,11 +125,18 @@ pub struct TimeSeries<'a> {
     pub chosen: bool,
     /// Says the error rate is known (a log of responses, not only of SDK errors).
     pub rates: bool,
+    /// Where buckets start past the epoch's multiples of the width (`--tz`).
+    pub offset: Millis,
 }
 
 impl<'a> TimeSeries<'a> {
     /// Takes the report's `--bucket` rows as the series.
-    pub fn of_buckets(width: Millis, rows: &'a [BucketRow<'_>], rates: bool) -> TimeSeries<'a> {
+    pub fn of_buckets(
+        width: Millis,
+        offset: Millis,
+        rows: &'a [BucketRow<'_>],
+        rates: bool,
+    ) -> TimeSeries<'a> {
         TimeSeries {
             width,
             points: rows
@@ -140,6 +150,7 @@ impl<'a> TimeSeries<'a> {
                 .collect(),
             chosen: false,
             rates,
+            offset,
         }
     }
 }

@@ -280,6 +280,8 @@ pub struct Report<'a> {
     pub zone: Option<Zone>,
     /// Colour the table (`--color`).
     pub color: bool,
+    /// Where time buckets start past the epoch's multiples of their width (`--tz`).
+    pub bucket_offset: Millis,
 }
 
 /// How groups sort: by name, then `(other)`, then `-` (records without the field).
@@ -382,6 +384,7 @@ impl<'a> Report<'a> {
             changed: None,
             zone: None,
             color: false,
+            bucket_offset: stats.aggregation.bucket_offset_ms,
         }
     }
 }

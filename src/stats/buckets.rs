@@ -44,6 +44,13 @@ pub struct GroupBucket {
     pub(super) codes: HashMap<u32, u64>,
 }
 
+/// The start of the bucket of `width` that `t` falls in, buckets aligned to multiples of
+/// the width `offset` ms after the epoch's (a zone's midnight, `--tz`): the one rule for
+/// counting, widening, reading a partial back and drawing.
+pub fn bucket_start(t: Millis, width: Millis, offset: Millis) -> Millis {
+    (t + offset).div_euclid(width) * width - offset
+}
+
 impl Bucket {
     /// Adds another bucket's counts (codes and groups by the same numbers).
     fn add(&mut self, other: Bucket) {
@@ -140,7 +147,7 @@ impl Stats {
         let off = self.aggregation.bucket_offset_ms;
         for (start, b) in old {
             self.buckets
-                .entry((start + off).div_euclid(width) * width - off)
+                .entry(bucket_start(start, width, off))
                 .or_default()
                 .add(b);
         }

@@ -404,7 +404,7 @@ impl Stats {
             || state.buckets.iter().any(|b| {
                 state
                     .width
-                    .is_none_or(|w| w <= 0 || (b.start + off).rem_euclid(w) != 0)
+                    .is_none_or(|w| w <= 0 || super::bucket_start(b.start, w, off) != b.start)
             })
         {
             return Err("time buckets out of order or off their width".into());

@@ -151,7 +151,7 @@ impl Layers {
         let mut responses = Vec::new();
         let mut errors = Vec::new();
         for p in points {
-            let start = p.start.div_euclid(width) * width;
+            let start = crate::stats::bucket_start(p.start, width, series.offset);
             if out.starts.last() != Some(&start) {
                 out.starts.push(start);
                 out.counts.push(vec![0; top.len() + 1]);

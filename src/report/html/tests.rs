@@ -64,6 +64,7 @@ fn long_series_are_drawn_in_wider_steps() {
         points,
         chosen: false,
         rates: true,
+        offset: 0,
     };
     let (width, starts) = charts::starts(&s, &[]);
     assert_eq!(width, 7 * 60_000);
