@@ -423,7 +423,7 @@ impl Stats {
                 *g.codes.entry(id).or_default() += 1;
             }
         }
-        if self.buckets.len() > buckets::AUTO_LIMIT {
+        if self.aggregation.auto_bucket && self.buckets.len() > buckets::AUTO_LIMIT {
             self.bound_auto();
         }
     }

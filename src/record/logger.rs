@@ -10,7 +10,6 @@
 
 use std::borrow::Cow;
 
-use memchr::memmem;
 use serde_json::{Map, Value};
 
 use super::{Keys, Record, logfmt, sdk};
@@ -19,7 +18,7 @@ use crate::time::{self, Millis};
 
 /// Says whether a line names the SDK at all: every form holds this.
 pub(super) fn has_marker(line: &[u8]) -> bool {
-    memmem::find(line, b"TencentCloudSDK").is_some()
+    sdk::NAME.find(line).is_some()
 }
 
 /// Time fields loggers write that are not in the default keys: log4j2's `instant`

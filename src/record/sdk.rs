@@ -63,7 +63,7 @@ pub enum CodeFrom {
 }
 
 /// What every form names; searched once per string, so text without it costs one scan.
-static NAME: LazyLock<memmem::Finder<'static>> =
+pub(super) static NAME: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"TencentCloudSDK"));
 static MARKER: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"[TencentCloudSDK"));
